@@ -1,0 +1,240 @@
+//! The application aggregate: one applicant's request for one bundle, with every branch.
+//!
+//! The aggregate is a plain value. The engine produces a new one for every accepted command; the
+//! store keeps it whole (as a document) beside the projections it needs for queries.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalogue::Role;
+use crate::machine::{ApplicationState, BranchState};
+
+/// How the applicant reached the centre for one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// At a window (a visit).
+    OnSite,
+    /// Through the portal.
+    Online,
+    /// By post.
+    Post,
+}
+
+/// Organisation or natural person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantKind {
+    /// Identified by a unified social credit code.
+    Organisation,
+    /// Identified by an ID card number; personal data.
+    NaturalPerson,
+}
+
+/// The applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    /// Organisation or natural person.
+    pub kind: ApplicantKind,
+    /// Name.
+    pub name: String,
+    /// Credit code or ID card number.
+    pub id_number: String,
+    /// Contact phone, may be empty.
+    pub phone: String,
+}
+
+/// A material as the applicant hands it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialSubmission {
+    /// Catalogue code.
+    pub material_code: String,
+    /// Reference to the document.
+    pub document_ref: String,
+}
+
+/// A material the application holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedMaterial {
+    /// Reference to the document.
+    pub document_ref: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+    /// How it arrived.
+    pub channel: Channel,
+}
+
+/// One missing material in a one-time notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingMaterial {
+    /// Catalogue code.
+    pub material_code: String,
+    /// Matters that need it.
+    pub matter_codes: Vec<String>,
+    /// Departments that need it.
+    pub department_codes: Vec<String>,
+}
+
+/// A one-time notice (一次性告知书).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneTimeNotice {
+    /// 1, 2, 3…
+    pub number: u32,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// Everything missing, by material code.
+    pub missing: Vec<MissingMaterial>,
+}
+
+/// Who decided a branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decider {
+    /// Department.
+    pub department_code: String,
+    /// Clerk.
+    pub clerk_id: String,
+}
+
+/// How a branch ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The final state.
+    pub state: BranchState,
+    /// Result document or licence number, for an approval.
+    pub result_reference: String,
+    /// Reason of a rejection, objection or cancellation, or a consent's comment.
+    pub reason: String,
+    /// Who decided; `None` when the system cancelled it.
+    pub decided_by: Option<Decider>,
+    /// When.
+    pub decided_at: DateTime<Utc>,
+}
+
+/// One matter inside one application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    /// Branch id.
+    pub id: Uuid,
+    /// Matter code.
+    pub matter_code: String,
+    /// Department code.
+    pub department_code: String,
+    /// Approval or joint review.
+    pub role: Role,
+    /// Current state.
+    pub state: BranchState,
+    /// Matter codes it waits for.
+    pub depends_on: Vec<String>,
+    /// Material codes it needs (the application holds each once).
+    pub material_codes: Vec<String>,
+    /// When it became actionable.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Clerk who claimed it.
+    pub claimed_by: Option<String>,
+    /// Set once it has ended.
+    pub outcome: Option<Outcome>,
+    /// Incremented on every change.
+    pub version: u64,
+}
+
+/// How results were handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandOverMethod {
+    /// At the window.
+    OnSite,
+    /// By post.
+    Post,
+    /// Electronically.
+    Electronic,
+}
+
+/// One result handed over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandedResult {
+    /// The branch.
+    pub branch_id: Uuid,
+    /// The matter.
+    pub matter_code: String,
+    /// Its outcome.
+    pub outcome: Outcome,
+}
+
+/// The single hand-over of every result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandOver {
+    /// How.
+    pub method: HandOverMethod,
+    /// Dispatch clerk.
+    pub handed_by: String,
+    /// Who received it.
+    pub recipient: String,
+    /// Post tracking number or e-delivery reference.
+    pub tracking_reference: String,
+    /// When.
+    pub handed_at: DateTime<Utc>,
+    /// Every result, one per branch.
+    pub results: Vec<HandedResult>,
+}
+
+/// One applicant's request for one bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    /// Application id (UUID v7).
+    pub id: Uuid,
+    /// Bundle code.
+    pub bundle_code: String,
+    /// Receipt number, once accepted.
+    pub receipt_number: Option<String>,
+    /// Current state.
+    pub state: ApplicationState,
+    /// The applicant.
+    pub applicant: Applicant,
+    /// The one form.
+    pub form: BTreeMap<String, String>,
+    /// Materials received, by code.
+    pub materials: BTreeMap<String, ReceivedMaterial>,
+    /// Channel of the submission.
+    pub channel: Channel,
+    /// Key project code.
+    pub key_project_code: Option<String>,
+    /// Front-desk clerk (首问责任人).
+    pub front_desk_clerk: String,
+    /// Every one-time notice, oldest first.
+    pub notices: Vec<OneTimeNotice>,
+    /// Every branch, in the bundle's order.
+    pub branches: Vec<Branch>,
+    /// When submitted.
+    pub submitted_at: DateTime<Utc>,
+    /// When accepted.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When every branch had ended.
+    pub ready_at: Option<DateTime<Utc>>,
+    /// The hand-over.
+    pub hand_over: Option<HandOver>,
+    /// When withdrawn.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// Why withdrawn.
+    pub withdrawal_reason: Option<String>,
+    /// Incremented on every change.
+    pub version: u64,
+}
+
+impl Application {
+    /// The branch with this id.
+    pub fn branch(&self, id: Uuid) -> Option<&Branch> {
+        self.branches.iter().find(|branch| branch.id == id)
+    }
+
+    /// The latest one-time notice, if the application still awaits materials.
+    pub fn open_notice(&self) -> Option<&OneTimeNotice> {
+        if self.state == ApplicationState::AwaitingMaterials {
+            self.notices.last()
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,782 @@
+//! The engine: commands in, a new application and the events that happened out.
+//!
+//! Every function here takes the current application (or nothing, for a submission), the
+//! catalogue, the command and the time, and returns either an error value — in which case nothing
+//! changed — or a [`Decision`]: the whole new application and the list of events, in order. The
+//! engine never reads a clock, a database or the network; the services crate does that around it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::application::{
+    Applicant, ApplicantKind, Application, Branch, Channel, Decider, HandOver, HandOverMethod,
+    HandedResult, MaterialSubmission, MissingMaterial, OneTimeNotice, Outcome, ReceivedMaterial,
+};
+use crate::catalogue::{Bundle, Catalogue, Role};
+use crate::error::EngineError;
+use crate::identity::{is_plausible_phone, is_valid_credit_code, is_valid_resident_id};
+use crate::machine::{ApplicationState, ApplicationTrigger, BranchState, BranchTrigger};
+
+/// Longest free-text field the engine accepts, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+/// What happened, in the order it happened. The store keeps these as the application's history,
+/// and the server tells watchers about the branches they name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// The application was submitted.
+    Submitted,
+    /// Materials were handed in after submission.
+    MaterialsSupplemented {
+        /// The codes handed in.
+        material_codes: Vec<String>,
+    },
+    /// A one-time notice listed everything missing.
+    NoticeIssued {
+        /// Its number.
+        number: u32,
+    },
+    /// The application was accepted with a receipt number.
+    Accepted {
+        /// The receipt number.
+        receipt_number: String,
+    },
+    /// A branch became actionable.
+    BranchStarted {
+        /// The branch.
+        branch_id: Uuid,
+    },
+    /// A branch waits for its predecessors.
+    BranchWaiting {
+        /// The branch.
+        branch_id: Uuid,
+    },
+    /// A clerk claimed a branch.
+    BranchClaimed {
+        /// The branch.
+        branch_id: Uuid,
+        /// The clerk.
+        clerk_id: String,
+    },
+    /// A department decided a branch.
+    BranchDecided {
+        /// The branch.
+        branch_id: Uuid,
+        /// approved, rejected, consented or objected.
+        state: BranchState,
+    },
+    /// A branch was cancelled.
+    BranchCancelled {
+        /// The branch.
+        branch_id: Uuid,
+        /// Why.
+        reason: String,
+    },
+    /// Every branch has ended.
+    ReadyForDispatch,
+    /// Every result was handed over.
+    Dispatched,
+    /// The applicant withdrew.
+    Withdrawn {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Event {
+    /// The branch the event is about, if any.
+    pub fn branch_id(&self) -> Option<Uuid> {
+        match self {
+            Event::BranchStarted { branch_id }
+            | Event::BranchWaiting { branch_id }
+            | Event::BranchClaimed { branch_id, .. }
+            | Event::BranchDecided { branch_id, .. }
+            | Event::BranchCancelled { branch_id, .. } => Some(*branch_id),
+            _ => None,
+        }
+    }
+
+    /// A short name, for the store's event table.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Submitted => "submitted",
+            Event::MaterialsSupplemented { .. } => "materials_supplemented",
+            Event::NoticeIssued { .. } => "notice_issued",
+            Event::Accepted { .. } => "accepted",
+            Event::BranchStarted { .. } => "branch_started",
+            Event::BranchWaiting { .. } => "branch_waiting",
+            Event::BranchClaimed { .. } => "branch_claimed",
+            Event::BranchDecided { .. } => "branch_decided",
+            Event::BranchCancelled { .. } => "branch_cancelled",
+            Event::ReadyForDispatch => "ready_for_dispatch",
+            Event::Dispatched => "dispatched",
+            Event::Withdrawn { .. } => "withdrawn",
+        }
+    }
+}
+
+/// A command's result: the new application and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The application after the command.
+    pub application: Application,
+    /// What happened, in order. Empty when the command changed nothing (a repeated claim).
+    pub events: Vec<Event>,
+}
+
+/// Submit one application.
+#[derive(Debug, Clone)]
+pub struct Submit {
+    /// The new application's id (UUID v7); branch ids are drawn from `new_id`.
+    pub application_id: Uuid,
+    /// Bundle code.
+    pub bundle_code: String,
+    /// The applicant.
+    pub applicant: Applicant,
+    /// The one form.
+    pub form: BTreeMap<String, String>,
+    /// Materials handed in.
+    pub materials: Vec<MaterialSubmission>,
+    /// How the applicant came.
+    pub channel: Channel,
+    /// Key project code, if any.
+    pub key_project_code: Option<String>,
+    /// Front-desk clerk.
+    pub front_desk_clerk: String,
+}
+
+/// A department's decision on a branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Approve with a result reference.
+    Approve {
+        /// Licence number or result document.
+        result_reference: String,
+    },
+    /// Reject with the reason.
+    Reject {
+        /// Legal reason.
+        reason: String,
+    },
+    /// Consent, with an optional comment.
+    Consent {
+        /// Comment.
+        comment: String,
+    },
+    /// Object with reasons.
+    Object {
+        /// Reasons.
+        reasons: String,
+    },
+}
+
+/// Every command on an existing application.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Hand in missing materials.
+    Supplement {
+        /// The materials.
+        materials: Vec<MaterialSubmission>,
+        /// How the applicant came.
+        channel: Channel,
+    },
+    /// Withdraw before dispatch.
+    Withdraw {
+        /// Why.
+        reason: String,
+    },
+    /// A clerk claims a branch.
+    Claim {
+        /// The branch.
+        branch_id: Uuid,
+        /// Department of the caller.
+        department_code: String,
+        /// The clerk.
+        clerk_id: String,
+    },
+    /// A department decides a branch.
+    Decide {
+        /// The branch.
+        branch_id: Uuid,
+        /// Department of the caller.
+        department_code: String,
+        /// The clerk.
+        clerk_id: String,
+        /// The decision.
+        verdict: Verdict,
+    },
+    /// The dispatch window hands every result over.
+    Dispatch {
+        /// How.
+        method: HandOverMethod,
+        /// Dispatch clerk.
+        handed_by: String,
+        /// Who receives it.
+        recipient: String,
+        /// Post tracking number or e-delivery reference.
+        tracking_reference: String,
+    },
+}
+
+/// Submits an application: accepted at once when nothing is missing, otherwise a one-time notice.
+pub fn submit(
+    catalogue: &Catalogue,
+    command: Submit,
+    new_id: &mut dyn FnMut() -> Uuid,
+    now: DateTime<Utc>,
+) -> Result<Decision, EngineError> {
+    let bundle = catalogue
+        .bundle(&command.bundle_code)
+        .ok_or_else(|| EngineError::invalid("bundle_code", format!("no bundle with code {:?}", command.bundle_code)))?;
+    check_applicant(&command.applicant)?;
+    check_form(bundle, &command.form)?;
+    check_materials(catalogue, bundle, &command.materials, "materials")?;
+    require_text("front_desk_clerk", &command.front_desk_clerk)?;
+    if let Some(code) = &command.key_project_code {
+        require_text("key_project_code", code)?;
+    }
+    let branches = bundle
+        .branches
+        .iter()
+        .map(|entry| {
+            let matter = catalogue.matter(&entry.matter).expect("catalogue checked at load");
+            Branch {
+                id: new_id(),
+                matter_code: matter.code.clone(),
+                department_code: matter.department.clone(),
+                role: entry.role,
+                state: BranchState::Pending,
+                depends_on: entry.depends_on.clone(),
+                material_codes: matter.materials.clone(),
+                started_at: None,
+                claimed_by: None,
+                outcome: None,
+                version: 0,
+            }
+        })
+        .collect();
+    let mut application = Application {
+        id: command.application_id,
+        bundle_code: bundle.code.clone(),
+        receipt_number: None,
+        state: ApplicationState::AwaitingMaterials,
+        applicant: command.applicant,
+        form: command.form,
+        materials: BTreeMap::new(),
+        channel: command.channel,
+        key_project_code: command.key_project_code,
+        front_desk_clerk: command.front_desk_clerk,
+        notices: Vec::new(),
+        branches,
+        submitted_at: now,
+        accepted_at: None,
+        ready_at: None,
+        hand_over: None,
+        withdrawn_at: None,
+        withdrawal_reason: None,
+        version: 1,
+    };
+    receive_materials(&mut application, command.materials, command.channel, now);
+    let mut events = vec![Event::Submitted];
+    let missing = missing_materials(catalogue, bundle, &application);
+    if missing.is_empty() {
+        accept(&mut application, now, &mut events);
+    } else {
+        issue_notice(&mut application, missing, now, &mut events);
+    }
+    Ok(Decision { application, events })
+}
+
+/// Carries out a command on an existing application.
+pub fn execute(
+    catalogue: &Catalogue,
+    current: &Application,
+    command: Command,
+    now: DateTime<Utc>,
+) -> Result<Decision, EngineError> {
+    let mut application = current.clone();
+    let mut events = Vec::new();
+    match command {
+        Command::Supplement { materials, channel } => {
+            supplement(catalogue, &mut application, materials, channel, now, &mut events)?
+        }
+        Command::Withdraw { reason } => withdraw(&mut application, reason, now, &mut events)?,
+        Command::Claim { branch_id, department_code, clerk_id } => {
+            claim(&mut application, branch_id, &department_code, clerk_id, &mut events)?
+        }
+        Command::Decide { branch_id, department_code, clerk_id, verdict } => {
+            let decider = Decider { department_code, clerk_id };
+            decide(&mut application, branch_id, decider, verdict, now, &mut events)?
+        }
+        Command::Dispatch { method, handed_by, recipient, tracking_reference } => {
+            let hand_over = HandOver {
+                method,
+                handed_by,
+                recipient,
+                tracking_reference,
+                handed_at: now,
+                results: Vec::new(),
+            };
+            dispatch(&mut application, hand_over, &mut events)?
+        }
+    }
+    if !events.is_empty() {
+        application.version += 1;
+    }
+    Ok(Decision { application, events })
+}
+
+fn supplement(
+    catalogue: &Catalogue,
+    application: &mut Application,
+    materials: Vec<MaterialSubmission>,
+    channel: Channel,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    let bundle = catalogue.bundle(&application.bundle_code).ok_or_else(|| EngineError::NotFound {
+        entity: "bundle",
+        id: application.bundle_code.clone(),
+    })?;
+    if materials.is_empty() {
+        return Err(EngineError::invalid("materials", "at least one material is required"));
+    }
+    check_materials(catalogue, bundle, &materials, "materials")?;
+    let codes = materials.iter().map(|m| m.material_code.clone()).collect();
+    receive_materials(application, materials, channel, now);
+    let missing = missing_materials(catalogue, bundle, application);
+    let trigger = if missing.is_empty() {
+        ApplicationTrigger::SupplementComplete
+    } else {
+        ApplicationTrigger::SupplementIncomplete
+    };
+    move_application(application, trigger)?;
+    events.push(Event::MaterialsSupplemented { material_codes: codes });
+    if missing.is_empty() {
+        accept(application, now, events);
+    } else {
+        issue_notice(application, missing, now, events);
+    }
+    Ok(())
+}
+
+fn withdraw(
+    application: &mut Application,
+    reason: String,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    require_text("reason", &reason)?;
+    move_application(application, ApplicationTrigger::Withdraw)?;
+    let why = format!("application withdrawn: {reason}");
+    for index in 0..application.branches.len() {
+        if !application.branches[index].state.is_final() {
+            cancel_branch(application, index, &why, now, events);
+        }
+    }
+    application.withdrawn_at = Some(now);
+    application.withdrawal_reason = Some(reason.clone());
+    events.push(Event::Withdrawn { reason });
+    Ok(())
+}
+
+fn claim(
+    application: &mut Application,
+    branch_id: Uuid,
+    department_code: &str,
+    clerk_id: String,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    require_text("clerk_id", &clerk_id)?;
+    let index = owned_branch(application, branch_id, department_code)?;
+    let branch = &mut application.branches[index];
+    let next = move_branch(branch, BranchTrigger::Claim)?;
+    match &branch.claimed_by {
+        Some(holder) if *holder == clerk_id => return Ok(()),
+        Some(holder) => {
+            return Err(EngineError::ClaimedByOther {
+                branch_id: branch_id.to_string(),
+                holder: holder.clone(),
+            });
+        }
+        None => {}
+    }
+    branch.state = next;
+    branch.claimed_by = Some(clerk_id.clone());
+    branch.version += 1;
+    events.push(Event::BranchClaimed { branch_id, clerk_id });
+    Ok(())
+}
+
+fn decide(
+    application: &mut Application,
+    branch_id: Uuid,
+    decider: Decider,
+    verdict: Verdict,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    require_text("clerk_id", &decider.clerk_id)?;
+    let index = owned_branch(application, branch_id, &decider.department_code)?;
+    let branch = &mut application.branches[index];
+    let (trigger, result_reference, reason) = verdict_parts(branch, verdict)?;
+    let next = move_branch(branch, trigger)?;
+    if let Some(holder) = &branch.claimed_by {
+        if *holder != decider.clerk_id {
+            return Err(EngineError::ClaimedByOther {
+                branch_id: branch_id.to_string(),
+                holder: holder.clone(),
+            });
+        }
+    }
+    branch.state = next;
+    branch.outcome = Some(Outcome {
+        state: next,
+        result_reference,
+        reason: reason.clone(),
+        decided_by: Some(decider),
+        decided_at: now,
+    });
+    branch.version += 1;
+    let matter = branch.matter_code.clone();
+    events.push(Event::BranchDecided { branch_id, state: next });
+    if next.lets_dependants_start() {
+        start_ready_dependants(application, now, events);
+    } else {
+        let why = format!("predecessor {matter} was {}: {reason}", next.name());
+        cancel_dependants(application, &matter, &why, now, events);
+    }
+    finish_if_all_ended(application, now, events)
+}
+
+fn dispatch(
+    application: &mut Application,
+    mut hand_over: HandOver,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    require_text("handed_by", &hand_over.handed_by)?;
+    if matches!(hand_over.method, HandOverMethod::OnSite | HandOverMethod::Post) {
+        require_text("recipient", &hand_over.recipient)?;
+    }
+    if hand_over.method == HandOverMethod::Post {
+        require_text("tracking_reference", &hand_over.tracking_reference)?;
+    }
+    move_application(application, ApplicationTrigger::Dispatch)?;
+    hand_over.results = application
+        .branches
+        .iter()
+        .filter_map(|branch| {
+            branch.outcome.clone().map(|outcome| HandedResult {
+                branch_id: branch.id,
+                matter_code: branch.matter_code.clone(),
+                outcome,
+            })
+        })
+        .collect();
+    application.hand_over = Some(hand_over);
+    events.push(Event::Dispatched);
+    Ok(())
+}
+
+/// Splits a verdict into its trigger and texts, refusing a verdict that does not fit the role.
+fn verdict_parts(branch: &Branch, verdict: Verdict) -> Result<(BranchTrigger, String, String), EngineError> {
+    let wrong_role = |given: &str| {
+        let allowed = match branch.role {
+            Role::Approval => "approve or reject",
+            Role::JointReview => "consent or object",
+        };
+        EngineError::invalid(
+            "decision",
+            format!("{given} does not fit branch {} ({}): {allowed}", branch.id, role_name(branch.role)),
+        )
+    };
+    match (branch.role, verdict) {
+        (Role::Approval, Verdict::Approve { result_reference }) => {
+            require_text("approve.result_reference", &result_reference)?;
+            Ok((BranchTrigger::Approve, result_reference, String::new()))
+        }
+        (Role::Approval, Verdict::Reject { reason }) => {
+            require_text("reject.reason", &reason)?;
+            Ok((BranchTrigger::Reject, String::new(), reason))
+        }
+        (Role::JointReview, Verdict::Consent { comment }) => {
+            limit_text("consent.comment", &comment)?;
+            Ok((BranchTrigger::Consent, String::new(), comment))
+        }
+        (Role::JointReview, Verdict::Object { reasons }) => {
+            require_text("object.reasons", &reasons)?;
+            Ok((BranchTrigger::Object, String::new(), reasons))
+        }
+        (_, Verdict::Approve { .. }) => Err(wrong_role("approve")),
+        (_, Verdict::Reject { .. }) => Err(wrong_role("reject")),
+        (_, Verdict::Consent { .. }) => Err(wrong_role("consent")),
+        (_, Verdict::Object { .. }) => Err(wrong_role("object")),
+    }
+}
+
+/// The display name of a role.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Approval => "approval",
+        Role::JointReview => "joint review",
+    }
+}
+
+fn owned_branch(application: &Application, branch_id: Uuid, department: &str) -> Result<usize, EngineError> {
+    require_text("department_code", department)?;
+    let index = application
+        .branches
+        .iter()
+        .position(|branch| branch.id == branch_id)
+        .ok_or_else(|| EngineError::NotFound { entity: "branch", id: branch_id.to_string() })?;
+    let owner = &application.branches[index].department_code;
+    if owner != department {
+        return Err(EngineError::WrongDepartment {
+            branch_id: branch_id.to_string(),
+            owner: owner.clone(),
+            caller: department.to_owned(),
+        });
+    }
+    Ok(index)
+}
+
+fn move_application(application: &mut Application, trigger: ApplicationTrigger) -> Result<(), EngineError> {
+    let next = application.state.next(trigger).ok_or_else(|| EngineError::InvalidTransition {
+        entity: "application",
+        id: application.id.to_string(),
+        state: application.state.name(),
+        command: trigger.name(),
+    })?;
+    application.state = next;
+    Ok(())
+}
+
+fn move_branch(branch: &Branch, trigger: BranchTrigger) -> Result<BranchState, EngineError> {
+    branch.state.next(trigger).ok_or_else(|| EngineError::InvalidTransition {
+        entity: "branch",
+        id: branch.id.to_string(),
+        state: branch.state.name(),
+        command: trigger.name(),
+    })
+}
+
+/// Moves a branch along a transition the engine itself chose; those are always in the table.
+fn apply_branch_trigger(branch: &mut Branch, trigger: BranchTrigger) {
+    if let Some(next) = branch.state.next(trigger) {
+        branch.state = next;
+        branch.version += 1;
+    }
+}
+
+fn accept(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Event>) {
+    application.state = ApplicationState::InProgress;
+    application.accepted_at = Some(now);
+    let receipt = receipt_number(application.id, now);
+    application.receipt_number = Some(receipt.clone());
+    events.push(Event::Accepted { receipt_number: receipt });
+    for branch in &mut application.branches {
+        if branch.depends_on.is_empty() {
+            apply_branch_trigger(branch, BranchTrigger::Start);
+            branch.started_at = Some(now);
+            events.push(Event::BranchStarted { branch_id: branch.id });
+        } else {
+            apply_branch_trigger(branch, BranchTrigger::Defer);
+            events.push(Event::BranchWaiting { branch_id: branch.id });
+        }
+    }
+}
+
+fn start_ready_dependants(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Event>) {
+    let succeeded: BTreeSet<String> = application
+        .branches
+        .iter()
+        .filter(|branch| branch.state.lets_dependants_start())
+        .map(|branch| branch.matter_code.clone())
+        .collect();
+    for branch in &mut application.branches {
+        let ready = branch.depends_on.iter().all(|p| succeeded.contains(p));
+        if branch.state == BranchState::Waiting && ready {
+            apply_branch_trigger(branch, BranchTrigger::Start);
+            branch.started_at = Some(now);
+            events.push(Event::BranchStarted { branch_id: branch.id });
+        }
+    }
+}
+
+/// Cancels every unfinished branch that depends, directly or through others, on `matter`.
+fn cancel_dependants(
+    application: &mut Application,
+    matter: &str,
+    why: &str,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
+    let mut failed: BTreeSet<String> = BTreeSet::from([matter.to_owned()]);
+    loop {
+        let next = application.branches.iter().position(|branch| {
+            !branch.state.is_final() && branch.depends_on.iter().any(|p| failed.contains(p))
+        });
+        let Some(index) = next else { break };
+        failed.insert(application.branches[index].matter_code.clone());
+        cancel_branch(application, index, why, now, events);
+    }
+}
+
+fn cancel_branch(application: &mut Application, index: usize, why: &str, now: DateTime<Utc>, events: &mut Vec<Event>) {
+    let branch = &mut application.branches[index];
+    apply_branch_trigger(branch, BranchTrigger::Cancel);
+    branch.outcome = Some(Outcome {
+        state: BranchState::Cancelled,
+        result_reference: String::new(),
+        reason: why.to_owned(),
+        decided_by: None,
+        decided_at: now,
+    });
+    events.push(Event::BranchCancelled { branch_id: branch.id, reason: why.to_owned() });
+}
+
+fn finish_if_all_ended(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Event>) -> Result<(), EngineError> {
+    if application.branches.iter().all(|branch| branch.state.is_final()) {
+        move_application(application, ApplicationTrigger::AllBranchesEnded)?;
+        application.ready_at = Some(now);
+        events.push(Event::ReadyForDispatch);
+    }
+    Ok(())
+}
+
+fn issue_notice(application: &mut Application, missing: Vec<MissingMaterial>, now: DateTime<Utc>, events: &mut Vec<Event>) {
+    let number = application.notices.len() as u32 + 1;
+    application.notices.push(OneTimeNotice { number, issued_at: now, missing });
+    events.push(Event::NoticeIssued { number });
+}
+
+fn receive_materials(application: &mut Application, materials: Vec<MaterialSubmission>, channel: Channel, now: DateTime<Utc>) {
+    for material in materials {
+        let received = ReceivedMaterial { document_ref: material.document_ref, received_at: now, channel };
+        application.materials.insert(material.material_code, received);
+    }
+}
+
+/// Everything the bundle needs that the application does not hold, with every matter needing it.
+pub fn missing_materials(catalogue: &Catalogue, bundle: &Bundle, application: &Application) -> Vec<MissingMaterial> {
+    let mut missing: BTreeMap<&str, MissingMaterial> = BTreeMap::new();
+    for entry in &bundle.branches {
+        let Some(matter) = catalogue.matter(&entry.matter) else { continue };
+        for code in matter.materials.iter().filter(|code| !application.materials.contains_key(*code)) {
+            let item = missing.entry(code).or_insert_with(|| MissingMaterial {
+                material_code: code.clone(),
+                matter_codes: Vec::new(),
+                department_codes: Vec::new(),
+            });
+            item.matter_codes.push(matter.code.clone());
+            if !item.department_codes.contains(&matter.department) {
+                item.department_codes.push(matter.department.clone());
+            }
+        }
+    }
+    missing.into_values().collect()
+}
+
+/// The receipt number of an application accepted at `now`: `LB`, the China Standard Time date,
+/// and twelve characters drawn from the id's random bits (60 bits: collisions are negligible).
+pub fn receipt_number(id: Uuid, now: DateTime<Utc>) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let china = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let date = now.with_timezone(&china).format("%Y%m%d");
+    let mut bits = id.as_u128() & ((1u128 << 60) - 1);
+    let mut tail = [0u8; 12];
+    for slot in tail.iter_mut().rev() {
+        *slot = ALPHABET[(bits & 31) as usize];
+        bits >>= 5;
+    }
+    format!("LB{date}{}", String::from_utf8_lossy(&tail))
+}
+
+fn check_applicant(applicant: &Applicant) -> Result<(), EngineError> {
+    require_text("applicant.name", &applicant.name)?;
+    let id = applicant.id_number.trim();
+    match applicant.kind {
+        ApplicantKind::NaturalPerson if !is_valid_resident_id(id) => Err(EngineError::invalid(
+            "applicant.id_number",
+            "not a valid 18-character resident ID number (check character mismatch or wrong length)",
+        )),
+        ApplicantKind::Organisation if !is_valid_credit_code(id) => Err(EngineError::invalid(
+            "applicant.id_number",
+            "not a valid 18-character unified social credit code (check character mismatch or wrong length)",
+        )),
+        _ if !applicant.phone.is_empty() && !is_plausible_phone(&applicant.phone) => {
+            Err(EngineError::invalid("applicant.phone", "not a phone number"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_form(bundle: &Bundle, form: &BTreeMap<String, String>) -> Result<(), EngineError> {
+    for key in form.keys() {
+        if !bundle.form.iter().any(|field| field.key == *key) {
+            return Err(EngineError::invalid(format!("form.{key}"), format!("not a field of bundle {}", bundle.code)));
+        }
+    }
+    for field in &bundle.form {
+        let field_path = format!("form.{}", field.key);
+        match form.get(&field.key) {
+            Some(value) => limit_text(&field_path, value)?,
+            None if field.required => {
+                return Err(EngineError::invalid(field_path, format!("required field ({}) is missing", field.label)));
+            }
+            None => {}
+        }
+        if field.required && form.get(&field.key).is_some_and(|value| value.trim().is_empty()) {
+            return Err(EngineError::invalid(field_path, format!("required field ({}) is empty", field.label)));
+        }
+    }
+    Ok(())
+}
+
+fn check_materials(
+    catalogue: &Catalogue,
+    bundle: &Bundle,
+    materials: &[MaterialSubmission],
+    path: &str,
+) -> Result<(), EngineError> {
+    let needed: BTreeSet<&str> = catalogue.bundle_materials(bundle).iter().map(|m| m.code.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    for (index, material) in materials.iter().enumerate() {
+        let code_path = format!("{path}[{index}].material_code");
+        if catalogue.material(&material.material_code).is_none() {
+            return Err(EngineError::invalid(code_path, format!("no material with code {:?}", material.material_code)));
+        }
+        if !needed.contains(material.material_code.as_str()) {
+            return Err(EngineError::invalid(
+                code_path,
+                format!("material {} is not needed by bundle {}", material.material_code, bundle.code),
+            ));
+        }
+        if !seen.insert(material.material_code.as_str()) {
+            return Err(EngineError::invalid(
+                code_path,
+                format!("material {} is handed in twice; each material is handed in once", material.material_code),
+            ));
+        }
+        require_text(&format!("{path}[{index}].document_ref"), &material.document_ref)?;
+    }
+    Ok(())
+}
+
+fn require_text(field: &str, value: &str) -> Result<(), EngineError> {
+    if value.trim().is_empty() {
+        return Err(EngineError::invalid(field, "required"));
+    }
+    limit_text(field, value)
+}
+
+fn limit_text(field: &str, value: &str) -> Result<(), EngineError> {
+    if value.chars().count() > MAX_TEXT_CHARS {
+        return Err(EngineError::invalid(field, format!("longer than {MAX_TEXT_CHARS} characters")));
+    }
+    Ok(())
+}

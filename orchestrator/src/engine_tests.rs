@@ -1,0 +1,413 @@
+//! Tests of the engine's rules on a small catalogue, and property tests of the state machines:
+//! whatever sequence of commands arrives, the invariants of the domain hold.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use crate::application::{Applicant, ApplicantKind, Channel, HandOverMethod, MaterialSubmission};
+use crate::catalogue::{Catalogue, CatalogueSource};
+use crate::engine::{self, Command, Submit, Verdict};
+use crate::error::EngineError;
+use crate::machine::{ApplicationState, BranchState};
+use crate::Application;
+
+const CATALOGUE: &str = r#"
+[[department]]
+code = "reg"
+name = "Registry"
+[[department]]
+code = "seal"
+name = "Seals"
+[[department]]
+code = "fire"
+name = "Fire"
+[[material]]
+code = "id"
+name = "ID"
+[[material]]
+code = "lease"
+name = "Lease"
+[[matter]]
+code = "register"
+name = "Register"
+department = "reg"
+legal_limit_days = 20
+promised_limit_days = 1
+materials = ["id", "lease"]
+[[matter]]
+code = "seal"
+name = "Seal"
+department = "seal"
+legal_limit_days = 5
+promised_limit_days = 1
+materials = ["id"]
+[[matter]]
+code = "fire-opinion"
+name = "Fire opinion"
+department = "fire"
+legal_limit_days = 10
+promised_limit_days = 3
+[[matter]]
+code = "engrave"
+name = "Engrave"
+department = "seal"
+legal_limit_days = 5
+promised_limit_days = 1
+[[bundle]]
+code = "open"
+name = "Open"
+lead_department = "reg"
+promised_limit_days = 5
+form = [{ key = "name", label = "Name", required = true }, { key = "note", label = "Note" }]
+[[bundle.branch]]
+matter = "register"
+role = "approval"
+[[bundle.branch]]
+matter = "fire-opinion"
+role = "joint_review"
+[[bundle.branch]]
+matter = "seal"
+role = "approval"
+depends_on = ["register"]
+[[bundle.branch]]
+matter = "engrave"
+role = "approval"
+depends_on = ["seal", "fire-opinion"]
+"#;
+
+fn catalogue() -> Catalogue {
+    Catalogue::from_sources(&[CatalogueSource { file: "test.toml".into(), text: CATALOGUE.into() }]).unwrap()
+}
+
+fn at(day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, day, 2, 0, 0).unwrap()
+}
+
+fn material(code: &str) -> MaterialSubmission {
+    MaterialSubmission { material_code: code.into(), document_ref: format!("doc-{code}") }
+}
+
+fn submission(materials: &[&str]) -> Submit {
+    Submit {
+        application_id: Uuid::now_v7(),
+        bundle_code: "open".into(),
+        applicant: Applicant {
+            kind: ApplicantKind::NaturalPerson,
+            name: "张三".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13800138000".into(),
+        },
+        form: BTreeMap::from([("name".to_owned(), "Tea house".to_owned())]),
+        materials: materials.iter().map(|code| material(code)).collect(),
+        channel: Channel::OnSite,
+        key_project_code: None,
+        front_desk_clerk: "desk-1".into(),
+    }
+}
+
+fn submit(materials: &[&str]) -> Result<Application, EngineError> {
+    engine::submit(&catalogue(), submission(materials), &mut Uuid::now_v7, at(2)).map(|d| d.application)
+}
+
+fn branch_of(application: &Application, matter: &str) -> Uuid {
+    application.branches.iter().find(|b| b.matter_code == matter).unwrap().id
+}
+
+fn state_of(application: &Application, matter: &str) -> BranchState {
+    application.branches.iter().find(|b| b.matter_code == matter).unwrap().state
+}
+
+fn decide(application: &Application, matter: &str, verdict: Verdict) -> Result<Application, EngineError> {
+    let branch = application.branches.iter().find(|b| b.matter_code == matter).unwrap();
+    let command = Command::Decide {
+        branch_id: branch.id,
+        department_code: branch.department_code.clone(),
+        clerk_id: "clerk".into(),
+        verdict,
+    };
+    engine::execute(&catalogue(), application, command, at(3)).map(|d| d.application)
+}
+
+fn approve() -> Verdict {
+    Verdict::Approve { result_reference: "LIC-1".into() }
+}
+
+#[test]
+fn complete_materials_are_accepted_and_only_free_branches_start() {
+    let application = submit(&["id", "lease"]).unwrap();
+    assert_eq!(application.state, ApplicationState::InProgress);
+    assert!(application.receipt_number.as_deref().unwrap().starts_with("LB20260302"));
+    assert_eq!(state_of(&application, "register"), BranchState::Open);
+    assert_eq!(state_of(&application, "fire-opinion"), BranchState::Open);
+    assert_eq!(state_of(&application, "seal"), BranchState::Waiting);
+    assert_eq!(state_of(&application, "engrave"), BranchState::Waiting);
+}
+
+#[test]
+fn missing_materials_give_one_notice_listing_every_matter() {
+    let application = submit(&[]).unwrap();
+    assert_eq!(application.state, ApplicationState::AwaitingMaterials);
+    let notice = application.open_notice().unwrap();
+    let id = notice.missing.iter().find(|m| m.material_code == "id").unwrap();
+    assert_eq!(id.matter_codes, vec!["register", "seal"]);
+    assert_eq!(id.department_codes, vec!["reg", "seal"]);
+    assert_eq!(notice.missing.len(), 2);
+    assert!(application.branches.iter().all(|b| b.state == BranchState::Pending));
+}
+
+#[test]
+fn a_partial_supplement_issues_a_new_complete_notice_then_acceptance() {
+    let cat = catalogue();
+    let application = submit(&[]).unwrap();
+    let supplement = |materials: &[&str]| Command::Supplement {
+        materials: materials.iter().map(|c| material(c)).collect(),
+        channel: Channel::Online,
+    };
+    let second = engine::execute(&cat, &application, supplement(&["id"]), at(3)).unwrap().application;
+    assert_eq!(second.notices.len(), 2);
+    assert_eq!(second.open_notice().unwrap().missing.len(), 1);
+    let third = engine::execute(&cat, &second, supplement(&["lease"]), at(4)).unwrap().application;
+    assert_eq!(third.state, ApplicationState::InProgress);
+    assert_eq!(third.accepted_at, Some(at(4)));
+    let again = engine::execute(&cat, &third, supplement(&["lease"]), at(4)).unwrap_err();
+    assert!(matches!(again, EngineError::InvalidTransition { state: "in_progress", .. }), "{again}");
+}
+
+#[test]
+fn dependants_start_when_every_predecessor_succeeded() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let application = decide(&application, "register", approve()).unwrap();
+    assert_eq!(state_of(&application, "seal"), BranchState::Open);
+    let application = decide(&application, "seal", approve()).unwrap();
+    assert_eq!(state_of(&application, "engrave"), BranchState::Waiting, "fire opinion still open");
+    let application = decide(&application, "fire-opinion", Verdict::Consent { comment: String::new() }).unwrap();
+    assert_eq!(state_of(&application, "engrave"), BranchState::Open);
+    let application = decide(&application, "engrave", approve()).unwrap();
+    assert_eq!(application.state, ApplicationState::ReadyForDispatch);
+}
+
+#[test]
+fn a_rejection_cancels_every_dependant_with_the_reason() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let application = decide(&application, "register", Verdict::Reject { reason: "name taken".into() }).unwrap();
+    assert_eq!(state_of(&application, "seal"), BranchState::Cancelled);
+    assert_eq!(state_of(&application, "engrave"), BranchState::Cancelled);
+    let seal = application.branch(branch_of(&application, "engrave")).unwrap();
+    assert!(seal.outcome.as_ref().unwrap().reason.contains("name taken"));
+    assert_eq!(state_of(&application, "fire-opinion"), BranchState::Open);
+    let application = decide(&application, "fire-opinion", Verdict::Consent { comment: String::new() }).unwrap();
+    assert_eq!(application.state, ApplicationState::ReadyForDispatch);
+}
+
+#[test]
+fn the_wrong_verdict_for_the_role_names_the_decision_field() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let error = decide(&application, "fire-opinion", approve()).unwrap_err();
+    assert!(matches!(&error, EngineError::InvalidArgument { field, .. } if field == "decision"), "{error}");
+    let error = decide(&application, "fire-opinion", Verdict::Object { reasons: " ".into() }).unwrap_err();
+    assert!(matches!(&error, EngineError::InvalidArgument { field, .. } if field == "object.reasons"), "{error}");
+}
+
+#[test]
+fn deciding_a_waiting_or_decided_branch_names_its_state() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let error = decide(&application, "seal", approve()).unwrap_err();
+    assert_eq!(error.to_string(), format!("branch {} is waiting: cannot approve", branch_of(&application, "seal")));
+    let application = decide(&application, "register", approve()).unwrap();
+    let error = decide(&application, "register", approve()).unwrap_err();
+    assert!(error.to_string().contains("is approved: cannot approve"), "{error}");
+}
+
+#[test]
+fn another_department_cannot_decide() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let command = Command::Decide {
+        branch_id: branch_of(&application, "register"),
+        department_code: "fire".into(),
+        clerk_id: "c".into(),
+        verdict: approve(),
+    };
+    let error = engine::execute(&catalogue(), &application, command, at(3)).unwrap_err();
+    assert!(matches!(error, EngineError::WrongDepartment { .. }));
+}
+
+#[test]
+fn withdrawal_cancels_open_branches_and_dispatch_needs_readiness() {
+    let cat = catalogue();
+    let application = submit(&["id", "lease"]).unwrap();
+    let dispatch = Command::Dispatch {
+        method: HandOverMethod::Electronic,
+        handed_by: "window-1".into(),
+        recipient: String::new(),
+        tracking_reference: String::new(),
+    };
+    let error = engine::execute(&cat, &application, dispatch, at(3)).unwrap_err();
+    assert!(error.to_string().contains("is in_progress: cannot record a hand-over"), "{error}");
+    let withdrawn = engine::execute(&cat, &application, Command::Withdraw { reason: "moved".into() }, at(3))
+        .unwrap()
+        .application;
+    assert_eq!(withdrawn.state, ApplicationState::Withdrawn);
+    assert!(withdrawn.branches.iter().all(|b| b.state == BranchState::Cancelled));
+}
+
+#[test]
+fn a_claim_by_another_clerk_is_refused_and_a_repeat_changes_nothing() {
+    let cat = catalogue();
+    let application = submit(&["id", "lease"]).unwrap();
+    let claim = |clerk: &str| Command::Claim {
+        branch_id: branch_of(&application, "register"),
+        department_code: "reg".into(),
+        clerk_id: clerk.into(),
+    };
+    let claimed = engine::execute(&cat, &application, claim("a"), at(3)).unwrap();
+    assert_eq!(claimed.events.len(), 1);
+    let repeat = engine::execute(&cat, &claimed.application, claim("a"), at(3)).unwrap();
+    assert!(repeat.events.is_empty());
+    assert_eq!(repeat.application, claimed.application);
+    let other = engine::execute(&cat, &claimed.application, claim("b"), at(3)).unwrap_err();
+    assert!(matches!(other, EngineError::ClaimedByOther { .. }));
+}
+
+#[test]
+fn bad_submissions_name_the_field() {
+    let cat = catalogue();
+    let field_of = |submit: Submit| match engine::submit(&cat, submit, &mut Uuid::now_v7, at(2)) {
+        Err(EngineError::InvalidArgument { field, .. }) => field,
+        other => panic!("expected invalid argument, got {other:?}"),
+    };
+    let mut s = submission(&["id"]);
+    s.bundle_code = "nope".into();
+    assert_eq!(field_of(s), "bundle_code");
+    let mut s = submission(&["id"]);
+    s.applicant.id_number = "110105194912310021".into();
+    assert_eq!(field_of(s), "applicant.id_number");
+    let mut s = submission(&["id"]);
+    s.form.clear();
+    assert_eq!(field_of(s), "form.name");
+    let mut s = submission(&["id"]);
+    s.form.insert("colour".into(), "red".into());
+    assert_eq!(field_of(s), "form.colour");
+    let mut s = submission(&["id", "lease"]);
+    s.materials[1].material_code = "passport".into();
+    assert_eq!(field_of(s), "materials[1].material_code");
+    let mut s = submission(&["id", "id"]);
+    s.materials[1].document_ref = "other".into();
+    assert_eq!(field_of(s), "materials[1].material_code");
+    let mut s = submission(&["id"]);
+    s.materials[0].document_ref = String::new();
+    assert_eq!(field_of(s), "materials[0].document_ref");
+}
+
+/// One step of a random walk over an application.
+#[derive(Debug, Clone)]
+enum Step {
+    Decide { matter: usize, verdict: usize },
+    Claim { matter: usize, clerk: usize },
+    Supplement { material: usize },
+    Withdraw,
+    Dispatch,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        6 => (0..4usize, 0..4usize).prop_map(|(matter, verdict)| Step::Decide { matter, verdict }),
+        2 => (0..4usize, 0..2usize).prop_map(|(matter, clerk)| Step::Claim { matter, clerk }),
+        2 => (0..2usize).prop_map(|material| Step::Supplement { material }),
+        1 => Just(Step::Withdraw),
+        1 => Just(Step::Dispatch),
+    ]
+}
+
+fn command_for(application: &Application, step: &Step) -> Command {
+    const MATTERS: [&str; 4] = ["register", "fire-opinion", "seal", "engrave"];
+    match step {
+        Step::Decide { matter, verdict } => {
+            let branch = application.branches.iter().find(|b| b.matter_code == MATTERS[*matter]).unwrap();
+            let verdict = match verdict {
+                0 => approve(),
+                1 => Verdict::Reject { reason: "no".into() },
+                2 => Verdict::Consent { comment: String::new() },
+                _ => Verdict::Object { reasons: "no".into() },
+            };
+            Command::Decide {
+                branch_id: branch.id,
+                department_code: branch.department_code.clone(),
+                clerk_id: "clerk-0".into(),
+                verdict,
+            }
+        }
+        Step::Claim { matter, clerk } => {
+            let branch = application.branches.iter().find(|b| b.matter_code == MATTERS[*matter]).unwrap();
+            Command::Claim {
+                branch_id: branch.id,
+                department_code: branch.department_code.clone(),
+                clerk_id: format!("clerk-{clerk}"),
+            }
+        }
+        Step::Supplement { material } => Command::Supplement {
+            materials: vec![material_of(*material)],
+            channel: Channel::OnSite,
+        },
+        Step::Withdraw => Command::Withdraw { reason: "changed plans".into() },
+        Step::Dispatch => Command::Dispatch {
+            method: HandOverMethod::Electronic,
+            handed_by: "window".into(),
+            recipient: String::new(),
+            tracking_reference: String::new(),
+        },
+    }
+}
+
+fn material_of(index: usize) -> MaterialSubmission {
+    material(["id", "lease"][index])
+}
+
+fn check_invariants(application: &Application) {
+    let all_final = application.branches.iter().all(|b| b.state.is_final());
+    match application.state {
+        ApplicationState::AwaitingMaterials => {
+            assert!(application.branches.iter().all(|b| b.state == BranchState::Pending));
+            assert!(application.receipt_number.is_none());
+        }
+        ApplicationState::InProgress => assert!(!all_final),
+        ApplicationState::ReadyForDispatch | ApplicationState::Dispatched => assert!(all_final),
+        ApplicationState::Withdrawn => assert!(all_final),
+    }
+    for branch in &application.branches {
+        if branch.state.is_actionable() {
+            for predecessor in &branch.depends_on {
+                let before = application.branches.iter().find(|b| &b.matter_code == predecessor).unwrap();
+                assert!(before.state.lets_dependants_start(), "{} open before {predecessor}", branch.matter_code);
+            }
+        }
+        assert_eq!(branch.state.is_final(), branch.outcome.is_some(), "{}", branch.matter_code);
+        if branch.state == BranchState::Approved {
+            assert_eq!(branch.role, crate::catalogue::Role::Approval, "a joint review is never approved");
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_command_sequence_keeps_the_invariants(initial in proptest::collection::vec(0..2usize, 0..3), steps in proptest::collection::vec(step(), 0..40)) {
+        let cat = catalogue();
+        let materials: Vec<&str> = initial.iter().map(|i| ["id", "lease"][*i]).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let mut application = engine::submit(&cat, submission(&materials), &mut Uuid::now_v7, at(2)).unwrap().application;
+        check_invariants(&application);
+        for step in steps {
+            let command = command_for(&application, &step);
+            match engine::execute(&cat, &application, command, at(5)) {
+                Ok(decision) => {
+                    prop_assert!(decision.application.version >= application.version);
+                    prop_assert_eq!(decision.events.is_empty(), decision.application == application);
+                    application = decision.application;
+                }
+                Err(_) => {}
+            }
+            check_invariants(&application);
+        }
+    }
+}

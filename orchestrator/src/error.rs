@@ -1,0 +1,127 @@
+//! The engine's errors: one for a catalogue that cannot be used, one for a command that cannot be
+//! carried out. Both are values, never panics; the gRPC layer maps them to status codes in one place.
+
+use thiserror::Error;
+
+/// Why a catalogue was refused. Every variant names the file and the entry to fix.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CatalogueError {
+    /// A file or folder could not be read.
+    #[error("catalogue {path}: {message}")]
+    Unreadable {
+        /// The file or folder.
+        path: String,
+        /// The operating system's reason.
+        message: String,
+    },
+    /// A file is not valid TOML or has fields the catalogue does not know.
+    #[error("catalogue file {file}: {message}")]
+    Syntax {
+        /// The file.
+        file: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The same code is declared twice.
+    #[error("catalogue file {file}: {kind} {code} is declared twice (first in {first_file})")]
+    Duplicate {
+        /// The file with the second declaration.
+        file: String,
+        /// department, material, matter, bundle or branch.
+        kind: &'static str,
+        /// The repeated code.
+        code: String,
+        /// The file with the first declaration.
+        first_file: String,
+    },
+    /// An entry refers to a code that no file declares.
+    #[error("catalogue file {file}: {entry} refers to unknown {kind} {code}")]
+    Unknown {
+        /// The file.
+        file: String,
+        /// The referring entry, e.g. "matter scjg-qiye-sheli".
+        entry: String,
+        /// What kind of code is missing.
+        kind: &'static str,
+        /// The missing code.
+        code: String,
+    },
+    /// A bundle's dependencies form a cycle.
+    #[error("catalogue file {file}: bundle {bundle} has a dependency cycle: {cycle}")]
+    Cycle {
+        /// The file.
+        file: String,
+        /// The bundle.
+        bundle: String,
+        /// The matter codes along the cycle.
+        cycle: String,
+    },
+    /// Any other inconsistency in one entry.
+    #[error("catalogue file {file}: {entry}: {message}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// The entry.
+        entry: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Why a command was refused. Nothing changes when a command is refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum EngineError {
+    /// A field of the command is malformed or not allowed; `field` is its path in the request.
+    #[error("{field}: {message}")]
+    InvalidArgument {
+        /// Path of the field in the request, e.g. `materials[1].material_code`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The command is not defined for the current state (an undefined transition).
+    #[error("{entity} {id} is {state}: cannot {command}")]
+    InvalidTransition {
+        /// application or branch.
+        entity: &'static str,
+        /// Its id.
+        id: String,
+        /// Its current state.
+        state: &'static str,
+        /// The refused command.
+        command: &'static str,
+    },
+    /// The caller acts for a department that does not own the branch.
+    #[error("branch {branch_id} belongs to department {owner}, not {caller}")]
+    WrongDepartment {
+        /// The branch.
+        branch_id: String,
+        /// The department that owns it.
+        owner: String,
+        /// The department that called.
+        caller: String,
+    },
+    /// The branch is claimed by another clerk.
+    #[error("branch {branch_id} is claimed by clerk {holder}")]
+    ClaimedByOther {
+        /// The branch.
+        branch_id: String,
+        /// The clerk holding it.
+        holder: String,
+    },
+    /// A referenced entity does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// What kind.
+        entity: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+}
+
+impl EngineError {
+    /// Shorthand for an invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        EngineError::InvalidArgument { field: field.into(), message: message.into() }
+    }
+}

@@ -1,0 +1,27 @@
+//! Compiles the lianban.v1 contract with protox (pure Rust, no protoc on the machine) and keeps the
+//! encoded descriptor set for gRPC reflection.
+use std::{env, fs, path::PathBuf};
+
+use protox::prost::Message as _;
+
+const PROTOS: &[&str] = &[
+    "proto/lianban/v1/catalog.proto",
+    "proto/lianban/v1/application.proto",
+    "proto/lianban/v1/intake.proto",
+    "proto/lianban/v1/tasks.proto",
+    "proto/lianban/v1/dispatch.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let descriptors = protox::compile(PROTOS, ["proto"])?;
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    fs::write(out_dir.join("lianban_descriptor.bin"), descriptors.encode_to_vec())?;
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .compile_fds(descriptors)?;
+    for proto in PROTOS {
+        println!("cargo:rerun-if-changed={proto}");
+    }
+    Ok(())
+}
