@@ -15,10 +15,15 @@ const PROTOS: &[&str] = &[
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let descriptors = protox::compile(PROTOS, ["proto"])?;
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
-    fs::write(out_dir.join("lianban_descriptor.bin"), descriptors.encode_to_vec())?;
+    fs::write(
+        out_dir.join("lianban_descriptor.bin"),
+        descriptors.encode_to_vec(),
+    )?;
     tonic_prost_build::configure()
         .build_server(true)
         .build_client(true)
+        // Ordered maps encode deterministically, so a request's hash (idempotency) is stable.
+        .btree_map(".")
         .compile_fds(descriptors)?;
     for proto in PROTOS {
         println!("cargo:rerun-if-changed={proto}");

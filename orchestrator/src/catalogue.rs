@@ -165,7 +165,10 @@ impl Origins {
     }
 
     fn file_of(&self, kind: &'static str, code: &str) -> String {
-        self.files.get(&(kind, code.to_owned())).cloned().unwrap_or_default()
+        self.files
+            .get(&(kind, code.to_owned()))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -208,7 +211,10 @@ impl Catalogue {
             .iter()
             .map(|path| {
                 std::fs::read_to_string(path)
-                    .map(|text| CatalogueSource { file: path.display().to_string(), text })
+                    .map(|text| CatalogueSource {
+                        file: path.display().to_string(),
+                        text,
+                    })
                     .map_err(|error| CatalogueError::Unreadable {
                         path: path.display().to_string(),
                         message: error.to_string(),
@@ -328,7 +334,10 @@ impl Catalogue {
         let mut keys = BTreeSet::new();
         for field in &bundle.form {
             if !keys.insert(field.key.as_str()) {
-                return Err(invalid(format!("form field {} is declared twice", field.key)));
+                return Err(invalid(format!(
+                    "form field {} is declared twice",
+                    field.key
+                )));
             }
         }
         if let Some(cycle) = find_cycle(bundle) {
@@ -384,7 +393,10 @@ impl Catalogue {
             .filter_map(|branch| self.matters.get(&branch.matter))
             .flat_map(|matter| matter.materials.iter().map(String::as_str))
             .collect();
-        codes.into_iter().filter_map(|code| self.materials.get(code)).collect()
+        codes
+            .into_iter()
+            .filter_map(|code| self.materials.get(code))
+            .collect()
     }
 
     /// The longest chain of promised limits through the bundle's dependencies, in working days.
@@ -405,11 +417,17 @@ impl Catalogue {
 
     /// The sum of every branch's promised limit: the time one after another would take.
     pub fn serial_sum_days(&self, bundle: &Bundle) -> u32 {
-        bundle.branches.iter().map(|branch| self.promised_days(&branch.matter)).sum()
+        bundle
+            .branches
+            .iter()
+            .map(|branch| self.promised_days(&branch.matter))
+            .sum()
     }
 
     fn promised_days(&self, matter: &str) -> u32 {
-        self.matters.get(matter).map_or(0, |matter| matter.promised_limit_days)
+        self.matters
+            .get(matter)
+            .map_or(0, |matter| matter.promised_limit_days)
     }
 }
 
@@ -420,7 +438,10 @@ fn topological_order(bundle: &Bundle) -> Vec<&BundleBranch> {
     while order.len() < bundle.branches.len() {
         let before = order.len();
         for branch in &bundle.branches {
-            let ready = branch.depends_on.iter().all(|p| placed.contains(p.as_str()));
+            let ready = branch
+                .depends_on
+                .iter()
+                .all(|p| placed.contains(p.as_str()));
             if !placed.contains(branch.matter.as_str()) && ready {
                 placed.insert(branch.matter.as_str());
                 order.push(branch);
@@ -516,8 +537,14 @@ mod tests {
 
     fn load(bundle: &str) -> Result<Catalogue, CatalogueError> {
         Catalogue::from_sources(&[
-            CatalogueSource { file: "base.toml".into(), text: BASE.into() },
-            CatalogueSource { file: "bundle.toml".into(), text: bundle.into() },
+            CatalogueSource {
+                file: "base.toml".into(),
+                text: BASE.into(),
+            },
+            CatalogueSource {
+                file: "bundle.toml".into(),
+                text: bundle.into(),
+            },
         ])
     }
 
@@ -553,7 +580,10 @@ mod tests {
     fn an_unknown_matter_names_the_file_and_the_bundle() {
         let error = load(&GOOD.replace("matter = \"z\"", "matter = \"nope\"")).unwrap_err();
         let text = error.to_string();
-        assert!(text.contains("bundle.toml") && text.contains("bundle b") && text.contains("nope"), "{text}");
+        assert!(
+            text.contains("bundle.toml") && text.contains("bundle b") && text.contains("nope"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -563,7 +593,10 @@ mod tests {
             text: BASE.replace("materials = [\"m1\"]", "materials = [\"m9\"]"),
         }]);
         let text = error.unwrap_err().to_string();
-        assert!(text.contains("one.toml") && text.contains("matter x") && text.contains("m9"), "{text}");
+        assert!(
+            text.contains("one.toml") && text.contains("matter x") && text.contains("m9"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -574,13 +607,19 @@ mod tests {
         );
         let text = load(&cyclic).unwrap_err().to_string();
         let names_cycle = text.contains("x → z → x") || text.contains("z → x → z");
-        assert!(text.contains("cycle") && text.contains("bundle.toml") && names_cycle, "{text}");
+        assert!(
+            text.contains("cycle") && text.contains("bundle.toml") && names_cycle,
+            "{text}"
+        );
     }
 
     #[test]
     fn a_duplicate_code_names_both_files() {
         let text = Catalogue::from_sources(&[
-            CatalogueSource { file: "one.toml".into(), text: BASE.into() },
+            CatalogueSource {
+                file: "one.toml".into(),
+                text: BASE.into(),
+            },
             CatalogueSource {
                 file: "two.toml".into(),
                 text: "[[department]]\ncode = \"a\"\nname = \"again\"\n".into(),
@@ -588,7 +627,10 @@ mod tests {
         ])
         .unwrap_err()
         .to_string();
-        assert!(text.contains("two.toml") && text.contains("one.toml") && text.contains("department a"), "{text}");
+        assert!(
+            text.contains("two.toml") && text.contains("one.toml") && text.contains("department a"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -229,9 +229,12 @@ pub fn submit(
     new_id: &mut dyn FnMut() -> Uuid,
     now: DateTime<Utc>,
 ) -> Result<Decision, EngineError> {
-    let bundle = catalogue
-        .bundle(&command.bundle_code)
-        .ok_or_else(|| EngineError::invalid("bundle_code", format!("no bundle with code {:?}", command.bundle_code)))?;
+    let bundle = catalogue.bundle(&command.bundle_code).ok_or_else(|| {
+        EngineError::invalid(
+            "bundle_code",
+            format!("no bundle with code {:?}", command.bundle_code),
+        )
+    })?;
     check_applicant(&command.applicant)?;
     check_form(bundle, &command.form)?;
     check_materials(catalogue, bundle, &command.materials, "materials")?;
@@ -243,7 +246,9 @@ pub fn submit(
         .branches
         .iter()
         .map(|entry| {
-            let matter = catalogue.matter(&entry.matter).expect("catalogue checked at load");
+            let matter = catalogue
+                .matter(&entry.matter)
+                .expect("catalogue checked at load");
             Branch {
                 id: new_id(),
                 matter_code: matter.code.clone(),
@@ -288,7 +293,10 @@ pub fn submit(
     } else {
         issue_notice(&mut application, missing, now, &mut events);
     }
-    Ok(Decision { application, events })
+    Ok(Decision {
+        application,
+        events,
+    })
 }
 
 /// Carries out a command on an existing application.
@@ -301,18 +309,51 @@ pub fn execute(
     let mut application = current.clone();
     let mut events = Vec::new();
     match command {
-        Command::Supplement { materials, channel } => {
-            supplement(catalogue, &mut application, materials, channel, now, &mut events)?
-        }
+        Command::Supplement { materials, channel } => supplement(
+            catalogue,
+            &mut application,
+            materials,
+            channel,
+            now,
+            &mut events,
+        )?,
         Command::Withdraw { reason } => withdraw(&mut application, reason, now, &mut events)?,
-        Command::Claim { branch_id, department_code, clerk_id } => {
-            claim(&mut application, branch_id, &department_code, clerk_id, &mut events)?
+        Command::Claim {
+            branch_id,
+            department_code,
+            clerk_id,
+        } => claim(
+            &mut application,
+            branch_id,
+            &department_code,
+            clerk_id,
+            &mut events,
+        )?,
+        Command::Decide {
+            branch_id,
+            department_code,
+            clerk_id,
+            verdict,
+        } => {
+            let decider = Decider {
+                department_code,
+                clerk_id,
+            };
+            decide(
+                &mut application,
+                branch_id,
+                decider,
+                verdict,
+                now,
+                &mut events,
+            )?
         }
-        Command::Decide { branch_id, department_code, clerk_id, verdict } => {
-            let decider = Decider { department_code, clerk_id };
-            decide(&mut application, branch_id, decider, verdict, now, &mut events)?
-        }
-        Command::Dispatch { method, handed_by, recipient, tracking_reference } => {
+        Command::Dispatch {
+            method,
+            handed_by,
+            recipient,
+            tracking_reference,
+        } => {
             let hand_over = HandOver {
                 method,
                 handed_by,
@@ -327,7 +368,10 @@ pub fn execute(
     if !events.is_empty() {
         application.version += 1;
     }
-    Ok(Decision { application, events })
+    Ok(Decision {
+        application,
+        events,
+    })
 }
 
 fn supplement(
@@ -338,12 +382,18 @@ fn supplement(
     now: DateTime<Utc>,
     events: &mut Vec<Event>,
 ) -> Result<(), EngineError> {
-    let bundle = catalogue.bundle(&application.bundle_code).ok_or_else(|| EngineError::NotFound {
-        entity: "bundle",
-        id: application.bundle_code.clone(),
-    })?;
+    let bundle =
+        catalogue
+            .bundle(&application.bundle_code)
+            .ok_or_else(|| EngineError::NotFound {
+                entity: "bundle",
+                id: application.bundle_code.clone(),
+            })?;
     if materials.is_empty() {
-        return Err(EngineError::invalid("materials", "at least one material is required"));
+        return Err(EngineError::invalid(
+            "materials",
+            "at least one material is required",
+        ));
     }
     check_materials(catalogue, bundle, &materials, "materials")?;
     let codes = materials.iter().map(|m| m.material_code.clone()).collect();
@@ -355,7 +405,9 @@ fn supplement(
         ApplicationTrigger::SupplementIncomplete
     };
     move_application(application, trigger)?;
-    events.push(Event::MaterialsSupplemented { material_codes: codes });
+    events.push(Event::MaterialsSupplemented {
+        material_codes: codes,
+    });
     if missing.is_empty() {
         accept(application, now, events);
     } else {
@@ -408,7 +460,10 @@ fn claim(
     branch.state = next;
     branch.claimed_by = Some(clerk_id.clone());
     branch.version += 1;
-    events.push(Event::BranchClaimed { branch_id, clerk_id });
+    events.push(Event::BranchClaimed {
+        branch_id,
+        clerk_id,
+    });
     Ok(())
 }
 
@@ -425,13 +480,15 @@ fn decide(
     let branch = &mut application.branches[index];
     let (trigger, result_reference, reason) = verdict_parts(branch, verdict)?;
     let next = move_branch(branch, trigger)?;
-    if let Some(holder) = &branch.claimed_by {
-        if *holder != decider.clerk_id {
-            return Err(EngineError::ClaimedByOther {
-                branch_id: branch_id.to_string(),
-                holder: holder.clone(),
-            });
-        }
+    if let Some(holder) = branch
+        .claimed_by
+        .as_ref()
+        .filter(|holder| **holder != decider.clerk_id)
+    {
+        return Err(EngineError::ClaimedByOther {
+            branch_id: branch_id.to_string(),
+            holder: holder.clone(),
+        });
     }
     branch.state = next;
     branch.outcome = Some(Outcome {
@@ -443,7 +500,10 @@ fn decide(
     });
     branch.version += 1;
     let matter = branch.matter_code.clone();
-    events.push(Event::BranchDecided { branch_id, state: next });
+    events.push(Event::BranchDecided {
+        branch_id,
+        state: next,
+    });
     if next.lets_dependants_start() {
         start_ready_dependants(application, now, events);
     } else {
@@ -459,7 +519,10 @@ fn dispatch(
     events: &mut Vec<Event>,
 ) -> Result<(), EngineError> {
     require_text("handed_by", &hand_over.handed_by)?;
-    if matches!(hand_over.method, HandOverMethod::OnSite | HandOverMethod::Post) {
+    if matches!(
+        hand_over.method,
+        HandOverMethod::OnSite | HandOverMethod::Post
+    ) {
         require_text("recipient", &hand_over.recipient)?;
     }
     if hand_over.method == HandOverMethod::Post {
@@ -483,7 +546,10 @@ fn dispatch(
 }
 
 /// Splits a verdict into its trigger and texts, refusing a verdict that does not fit the role.
-fn verdict_parts(branch: &Branch, verdict: Verdict) -> Result<(BranchTrigger, String, String), EngineError> {
+fn verdict_parts(
+    branch: &Branch,
+    verdict: Verdict,
+) -> Result<(BranchTrigger, String, String), EngineError> {
     let wrong_role = |given: &str| {
         let allowed = match branch.role {
             Role::Approval => "approve or reject",
@@ -491,7 +557,11 @@ fn verdict_parts(branch: &Branch, verdict: Verdict) -> Result<(BranchTrigger, St
         };
         EngineError::invalid(
             "decision",
-            format!("{given} does not fit branch {} ({}): {allowed}", branch.id, role_name(branch.role)),
+            format!(
+                "{given} does not fit branch {} ({}): {allowed}",
+                branch.id,
+                role_name(branch.role)
+            ),
         )
     };
     match (branch.role, verdict) {
@@ -526,13 +596,20 @@ pub fn role_name(role: Role) -> &'static str {
     }
 }
 
-fn owned_branch(application: &Application, branch_id: Uuid, department: &str) -> Result<usize, EngineError> {
+fn owned_branch(
+    application: &Application,
+    branch_id: Uuid,
+    department: &str,
+) -> Result<usize, EngineError> {
     require_text("department_code", department)?;
     let index = application
         .branches
         .iter()
         .position(|branch| branch.id == branch_id)
-        .ok_or_else(|| EngineError::NotFound { entity: "branch", id: branch_id.to_string() })?;
+        .ok_or_else(|| EngineError::NotFound {
+            entity: "branch",
+            id: branch_id.to_string(),
+        })?;
     let owner = &application.branches[index].department_code;
     if owner != department {
         return Err(EngineError::WrongDepartment {
@@ -544,24 +621,33 @@ fn owned_branch(application: &Application, branch_id: Uuid, department: &str) ->
     Ok(index)
 }
 
-fn move_application(application: &mut Application, trigger: ApplicationTrigger) -> Result<(), EngineError> {
-    let next = application.state.next(trigger).ok_or_else(|| EngineError::InvalidTransition {
-        entity: "application",
-        id: application.id.to_string(),
-        state: application.state.name(),
-        command: trigger.name(),
-    })?;
+fn move_application(
+    application: &mut Application,
+    trigger: ApplicationTrigger,
+) -> Result<(), EngineError> {
+    let next = application
+        .state
+        .next(trigger)
+        .ok_or_else(|| EngineError::InvalidTransition {
+            entity: "application",
+            id: application.id.to_string(),
+            state: application.state.name(),
+            command: trigger.name(),
+        })?;
     application.state = next;
     Ok(())
 }
 
 fn move_branch(branch: &Branch, trigger: BranchTrigger) -> Result<BranchState, EngineError> {
-    branch.state.next(trigger).ok_or_else(|| EngineError::InvalidTransition {
-        entity: "branch",
-        id: branch.id.to_string(),
-        state: branch.state.name(),
-        command: trigger.name(),
-    })
+    branch
+        .state
+        .next(trigger)
+        .ok_or_else(|| EngineError::InvalidTransition {
+            entity: "branch",
+            id: branch.id.to_string(),
+            state: branch.state.name(),
+            command: trigger.name(),
+        })
 }
 
 /// Moves a branch along a transition the engine itself chose; those are always in the table.
@@ -577,20 +663,30 @@ fn accept(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Ev
     application.accepted_at = Some(now);
     let receipt = receipt_number(application.id, now);
     application.receipt_number = Some(receipt.clone());
-    events.push(Event::Accepted { receipt_number: receipt });
+    events.push(Event::Accepted {
+        receipt_number: receipt,
+    });
     for branch in &mut application.branches {
         if branch.depends_on.is_empty() {
             apply_branch_trigger(branch, BranchTrigger::Start);
             branch.started_at = Some(now);
-            events.push(Event::BranchStarted { branch_id: branch.id });
+            events.push(Event::BranchStarted {
+                branch_id: branch.id,
+            });
         } else {
             apply_branch_trigger(branch, BranchTrigger::Defer);
-            events.push(Event::BranchWaiting { branch_id: branch.id });
+            events.push(Event::BranchWaiting {
+                branch_id: branch.id,
+            });
         }
     }
 }
 
-fn start_ready_dependants(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Event>) {
+fn start_ready_dependants(
+    application: &mut Application,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
     let succeeded: BTreeSet<String> = application
         .branches
         .iter()
@@ -602,7 +698,9 @@ fn start_ready_dependants(application: &mut Application, now: DateTime<Utc>, eve
         if branch.state == BranchState::Waiting && ready {
             apply_branch_trigger(branch, BranchTrigger::Start);
             branch.started_at = Some(now);
-            events.push(Event::BranchStarted { branch_id: branch.id });
+            events.push(Event::BranchStarted {
+                branch_id: branch.id,
+            });
         }
     }
 }
@@ -626,7 +724,13 @@ fn cancel_dependants(
     }
 }
 
-fn cancel_branch(application: &mut Application, index: usize, why: &str, now: DateTime<Utc>, events: &mut Vec<Event>) {
+fn cancel_branch(
+    application: &mut Application,
+    index: usize,
+    why: &str,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
     let branch = &mut application.branches[index];
     apply_branch_trigger(branch, BranchTrigger::Cancel);
     branch.outcome = Some(Outcome {
@@ -636,11 +740,22 @@ fn cancel_branch(application: &mut Application, index: usize, why: &str, now: Da
         decided_by: None,
         decided_at: now,
     });
-    events.push(Event::BranchCancelled { branch_id: branch.id, reason: why.to_owned() });
+    events.push(Event::BranchCancelled {
+        branch_id: branch.id,
+        reason: why.to_owned(),
+    });
 }
 
-fn finish_if_all_ended(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Event>) -> Result<(), EngineError> {
-    if application.branches.iter().all(|branch| branch.state.is_final()) {
+fn finish_if_all_ended(
+    application: &mut Application,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    if application
+        .branches
+        .iter()
+        .all(|branch| branch.state.is_final())
+    {
         move_application(application, ApplicationTrigger::AllBranchesEnded)?;
         application.ready_at = Some(now);
         events.push(Event::ReadyForDispatch);
@@ -648,25 +763,55 @@ fn finish_if_all_ended(application: &mut Application, now: DateTime<Utc>, events
     Ok(())
 }
 
-fn issue_notice(application: &mut Application, missing: Vec<MissingMaterial>, now: DateTime<Utc>, events: &mut Vec<Event>) {
+fn issue_notice(
+    application: &mut Application,
+    missing: Vec<MissingMaterial>,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
     let number = application.notices.len() as u32 + 1;
-    application.notices.push(OneTimeNotice { number, issued_at: now, missing });
+    application.notices.push(OneTimeNotice {
+        number,
+        issued_at: now,
+        missing,
+    });
     events.push(Event::NoticeIssued { number });
 }
 
-fn receive_materials(application: &mut Application, materials: Vec<MaterialSubmission>, channel: Channel, now: DateTime<Utc>) {
+fn receive_materials(
+    application: &mut Application,
+    materials: Vec<MaterialSubmission>,
+    channel: Channel,
+    now: DateTime<Utc>,
+) {
     for material in materials {
-        let received = ReceivedMaterial { document_ref: material.document_ref, received_at: now, channel };
-        application.materials.insert(material.material_code, received);
+        let received = ReceivedMaterial {
+            document_ref: material.document_ref,
+            received_at: now,
+            channel,
+        };
+        application
+            .materials
+            .insert(material.material_code, received);
     }
 }
 
 /// Everything the bundle needs that the application does not hold, with every matter needing it.
-pub fn missing_materials(catalogue: &Catalogue, bundle: &Bundle, application: &Application) -> Vec<MissingMaterial> {
+pub fn missing_materials(
+    catalogue: &Catalogue,
+    bundle: &Bundle,
+    application: &Application,
+) -> Vec<MissingMaterial> {
     let mut missing: BTreeMap<&str, MissingMaterial> = BTreeMap::new();
     for entry in &bundle.branches {
-        let Some(matter) = catalogue.matter(&entry.matter) else { continue };
-        for code in matter.materials.iter().filter(|code| !application.materials.contains_key(*code)) {
+        let Some(matter) = catalogue.matter(&entry.matter) else {
+            continue;
+        };
+        for code in matter
+            .materials
+            .iter()
+            .filter(|code| !application.materials.contains_key(*code))
+        {
             let item = missing.entry(code).or_insert_with(|| MissingMaterial {
                 material_code: code.clone(),
                 matter_codes: Vec::new(),
@@ -708,9 +853,9 @@ fn check_applicant(applicant: &Applicant) -> Result<(), EngineError> {
             "applicant.id_number",
             "not a valid 18-character unified social credit code (check character mismatch or wrong length)",
         )),
-        _ if !applicant.phone.is_empty() && !is_plausible_phone(&applicant.phone) => {
-            Err(EngineError::invalid("applicant.phone", "not a phone number"))
-        }
+        _ if !applicant.phone.is_empty() && !is_plausible_phone(&applicant.phone) => Err(
+            EngineError::invalid("applicant.phone", "not a phone number"),
+        ),
         _ => Ok(()),
     }
 }
@@ -718,7 +863,10 @@ fn check_applicant(applicant: &Applicant) -> Result<(), EngineError> {
 fn check_form(bundle: &Bundle, form: &BTreeMap<String, String>) -> Result<(), EngineError> {
     for key in form.keys() {
         if !bundle.form.iter().any(|field| field.key == *key) {
-            return Err(EngineError::invalid(format!("form.{key}"), format!("not a field of bundle {}", bundle.code)));
+            return Err(EngineError::invalid(
+                format!("form.{key}"),
+                format!("not a field of bundle {}", bundle.code),
+            ));
         }
     }
     for field in &bundle.form {
@@ -726,12 +874,22 @@ fn check_form(bundle: &Bundle, form: &BTreeMap<String, String>) -> Result<(), En
         match form.get(&field.key) {
             Some(value) => limit_text(&field_path, value)?,
             None if field.required => {
-                return Err(EngineError::invalid(field_path, format!("required field ({}) is missing", field.label)));
+                return Err(EngineError::invalid(
+                    field_path,
+                    format!("required field ({}) is missing", field.label),
+                ));
             }
             None => {}
         }
-        if field.required && form.get(&field.key).is_some_and(|value| value.trim().is_empty()) {
-            return Err(EngineError::invalid(field_path, format!("required field ({}) is empty", field.label)));
+        if field.required
+            && form
+                .get(&field.key)
+                .is_some_and(|value| value.trim().is_empty())
+        {
+            return Err(EngineError::invalid(
+                field_path,
+                format!("required field ({}) is empty", field.label),
+            ));
         }
     }
     Ok(())
@@ -743,26 +901,42 @@ fn check_materials(
     materials: &[MaterialSubmission],
     path: &str,
 ) -> Result<(), EngineError> {
-    let needed: BTreeSet<&str> = catalogue.bundle_materials(bundle).iter().map(|m| m.code.as_str()).collect();
+    let needed: BTreeSet<&str> = catalogue
+        .bundle_materials(bundle)
+        .iter()
+        .map(|m| m.code.as_str())
+        .collect();
     let mut seen = BTreeSet::new();
     for (index, material) in materials.iter().enumerate() {
         let code_path = format!("{path}[{index}].material_code");
         if catalogue.material(&material.material_code).is_none() {
-            return Err(EngineError::invalid(code_path, format!("no material with code {:?}", material.material_code)));
+            return Err(EngineError::invalid(
+                code_path,
+                format!("no material with code {:?}", material.material_code),
+            ));
         }
         if !needed.contains(material.material_code.as_str()) {
             return Err(EngineError::invalid(
                 code_path,
-                format!("material {} is not needed by bundle {}", material.material_code, bundle.code),
+                format!(
+                    "material {} is not needed by bundle {}",
+                    material.material_code, bundle.code
+                ),
             ));
         }
         if !seen.insert(material.material_code.as_str()) {
             return Err(EngineError::invalid(
                 code_path,
-                format!("material {} is handed in twice; each material is handed in once", material.material_code),
+                format!(
+                    "material {} is handed in twice; each material is handed in once",
+                    material.material_code
+                ),
             ));
         }
-        require_text(&format!("{path}[{index}].document_ref"), &material.document_ref)?;
+        require_text(
+            &format!("{path}[{index}].document_ref"),
+            &material.document_ref,
+        )?;
     }
     Ok(())
 }
@@ -776,7 +950,10 @@ fn require_text(field: &str, value: &str) -> Result<(), EngineError> {
 
 fn limit_text(field: &str, value: &str) -> Result<(), EngineError> {
     if value.chars().count() > MAX_TEXT_CHARS {
-        return Err(EngineError::invalid(field, format!("longer than {MAX_TEXT_CHARS} characters")));
+        return Err(EngineError::invalid(
+            field,
+            format!("longer than {MAX_TEXT_CHARS} characters"),
+        ));
     }
     Ok(())
 }

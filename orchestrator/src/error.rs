@@ -122,6 +122,9 @@ pub enum EngineError {
 impl EngineError {
     /// Shorthand for an invalid field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        EngineError::InvalidArgument { field: field.into(), message: message.into() }
+        EngineError::InvalidArgument {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }

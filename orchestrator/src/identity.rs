@@ -21,7 +21,9 @@ pub fn is_valid_resident_id(id: &str) -> bool {
 /// Whether `code` is a well-formed unified social credit code with a correct check character.
 pub fn is_valid_credit_code(code: &str) -> bool {
     const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let bytes = code.as_bytes();
     if bytes.len() != 18 {
         return false;
@@ -42,7 +44,9 @@ pub fn is_valid_credit_code(code: &str) -> bool {
 pub fn is_plausible_phone(phone: &str) -> bool {
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     (5..=20).contains(&digits)
-        && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
 }
 
 #[cfg(test)]

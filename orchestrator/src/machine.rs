@@ -264,25 +264,43 @@ mod tests {
 
     #[test]
     fn tables_have_no_two_rows_for_one_pair() {
-        let pairs: HashSet<_> = BRANCH_TRANSITIONS.iter().map(|(s, t, _)| (*s, *t)).collect();
+        let pairs: HashSet<_> = BRANCH_TRANSITIONS
+            .iter()
+            .map(|(s, t, _)| (*s, *t))
+            .collect();
         assert_eq!(pairs.len(), BRANCH_TRANSITIONS.len());
-        let pairs: HashSet<_> = APPLICATION_TRANSITIONS.iter().map(|(s, t, _)| (*s, *t)).collect();
+        let pairs: HashSet<_> = APPLICATION_TRANSITIONS
+            .iter()
+            .map(|(s, t, _)| (*s, *t))
+            .collect();
         assert_eq!(pairs.len(), APPLICATION_TRANSITIONS.len());
     }
 
     #[test]
     fn final_branch_states_are_exactly_the_outcomes() {
-        let finals: Vec<_> = BranchState::ALL.into_iter().filter(|s| s.is_final()).collect();
+        let finals: Vec<_> = BranchState::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .collect();
         use BranchState::*;
-        assert_eq!(finals, vec![Approved, Rejected, Consented, Objected, Cancelled]);
+        assert_eq!(
+            finals,
+            vec![Approved, Rejected, Consented, Objected, Cancelled]
+        );
     }
 
     #[test]
     fn every_undefined_branch_pair_is_refused() {
         for state in BranchState::ALL {
             for trigger in BranchTrigger::ALL {
-                let listed = BRANCH_TRANSITIONS.iter().any(|(s, t, _)| *s == state && *t == trigger);
-                assert_eq!(state.next(trigger).is_some(), listed, "{state:?} {trigger:?}");
+                let listed = BRANCH_TRANSITIONS
+                    .iter()
+                    .any(|(s, t, _)| *s == state && *t == trigger);
+                assert_eq!(
+                    state.next(trigger).is_some(),
+                    listed,
+                    "{state:?} {trigger:?}"
+                );
             }
         }
     }
@@ -290,7 +308,13 @@ mod tests {
     #[test]
     fn nothing_leaves_a_final_application_state() {
         use ApplicationTrigger::*;
-        for trigger in [SupplementIncomplete, SupplementComplete, AllBranchesEnded, Dispatch, Withdraw] {
+        for trigger in [
+            SupplementIncomplete,
+            SupplementComplete,
+            AllBranchesEnded,
+            Dispatch,
+            Withdraw,
+        ] {
             assert_eq!(ApplicationState::Dispatched.next(trigger), None);
             assert_eq!(ApplicationState::Withdrawn.next(trigger), None);
         }

@@ -1,1 +1,18 @@
-//! placeholder
+//! Lianban's adapters and binaries: the sea-orm store, the gRPC server and the command-line client.
+//!
+//! The engine (`lianban-orchestrator`) decides; this crate reads and writes the store, keeps the
+//! time, serves gRPC, and turns engine errors into status codes in one place (`error`).
+
+pub mod catalogue;
+pub mod cli;
+pub mod config;
+pub mod convert;
+pub mod error;
+pub mod grpc;
+pub mod runtime;
+pub mod server;
+pub mod store;
+
+pub use config::Config;
+pub use error::Error;
+pub use server::Prepared;

@@ -1,1 +1,11 @@
-//! api
+//! Black-box tests of Lianban over real gRPC: each test starts its own server on 127.0.0.1:0 and
+//! drives it the way the front desk, department systems and the dispatch window do. Scenarios run
+//! on SQLite and on PostgreSQL alike.
+
+mod catalog;
+mod decisions;
+mod idempotency;
+mod intake;
+mod lifecycle;
+mod store;
+mod support;

@@ -1,0 +1,135 @@
+//! The tables, as sea-orm entities. The application row keeps the whole aggregate as a JSON
+//! document (the engine's value, read back whole); the other columns are projections that queries
+//! filter and page on, written in the same transaction.
+
+/// One row per application.
+pub mod application {
+    use sea_orm::entity::prelude::*;
+
+    /// An application: indexed columns plus the whole aggregate.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "applications")]
+    pub struct Model {
+        /// UUID v7 as text: ordered by submission, so it doubles as the paging key.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        /// Bundle code.
+        pub bundle_code: String,
+        /// State name.
+        pub state: String,
+        /// Receipt number once accepted.
+        #[sea_orm(unique)]
+        pub receipt_number: Option<String>,
+        /// Key project code.
+        pub key_project_code: Option<String>,
+        /// When submitted.
+        pub submitted_at: DateTimeUtc,
+        /// When last changed.
+        pub updated_at: DateTimeUtc,
+        /// Optimistic-concurrency version: an update must name the version it read.
+        pub version: i64,
+        /// The engine's aggregate as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub document: String,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One row per branch: the projection department queues read.
+pub mod branch {
+    use sea_orm::entity::prelude::*;
+
+    /// A branch's queryable columns; the branch itself lives in its application's document.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "branches")]
+    pub struct Model {
+        /// UUID v7 as text.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        /// The application.
+        pub application_id: String,
+        /// Department code.
+        pub department_code: String,
+        /// Matter code.
+        pub matter_code: String,
+        /// Bundle code.
+        pub bundle_code: String,
+        /// State name.
+        pub state: String,
+        /// When last changed.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The responses of requests that carried an idempotency key.
+pub mod idempotency {
+    use sea_orm::entity::prelude::*;
+
+    /// One remembered request.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        /// The RPC and caller the key belongs to.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scope: String,
+        /// The client's key.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        /// SHA-256 of the request, to refuse the same key with a different request.
+        pub request_hash: String,
+        /// The encoded response returned the first time.
+        pub response: Vec<u8>,
+        /// When.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The history of every application: one row per engine event.
+pub mod event {
+    use sea_orm::entity::prelude::*;
+
+    /// One event.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "events")]
+    pub struct Model {
+        /// Global order.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// The application.
+        pub application_id: String,
+        /// The application version the event produced.
+        pub version: i64,
+        /// When.
+        pub at: DateTimeUtc,
+        /// Who: `front-desk:<clerk>`, `department:<code>/<clerk>`, `dispatch:<clerk>` or `system`.
+        pub actor: String,
+        /// Event kind.
+        pub kind: String,
+        /// The event as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub detail: String,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

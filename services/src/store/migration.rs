@@ -1,0 +1,130 @@
+//! The schema, as sea-orm migrations: the same statements create it on SQLite and PostgreSQL.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+/// Every migration, in order.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateCoreTables)]
+    }
+}
+
+/// Applications, branches, idempotency keys and events.
+#[derive(DeriveMigrationName)]
+struct CreateCoreTables;
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCoreTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("applications")
+                    .col(string("id").primary_key())
+                    .col(string("bundle_code"))
+                    .col(string("state"))
+                    .col(string_null("receipt_number").unique_key())
+                    .col(string_null("key_project_code"))
+                    .col(timestamp_with_time_zone("submitted_at"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(big_integer("version"))
+                    .col(text("document"))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns) in [
+            ("applications_by_state", ["state", "id"]),
+            ("applications_by_bundle", ["bundle_code", "id"]),
+            ("applications_by_project", ["key_project_code", "id"]),
+        ] {
+            create_index(manager, name, "applications", &columns).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("branches")
+                    .col(string("id").primary_key())
+                    .col(string("application_id"))
+                    .col(string("department_code"))
+                    .col(string("matter_code"))
+                    .col(string("bundle_code"))
+                    .col(string("state"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .to_owned(),
+            )
+            .await?;
+        create_index(
+            manager,
+            "branches_by_application",
+            "branches",
+            &["application_id"],
+        )
+        .await?;
+        create_index(
+            manager,
+            "branches_by_department",
+            "branches",
+            &["department_code", "state", "id"],
+        )
+        .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("idempotency_keys")
+                    .col(string("scope"))
+                    .col(string("key"))
+                    .col(string("request_hash"))
+                    .col(blob("response"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .primary_key(Index::create().col("scope").col("key"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("events")
+                    .col(big_pk_auto("id"))
+                    .col(string("application_id"))
+                    .col(big_integer("version"))
+                    .col(timestamp_with_time_zone("at"))
+                    .col(string("actor"))
+                    .col(string("kind"))
+                    .col(text("detail"))
+                    .to_owned(),
+            )
+            .await?;
+        create_index(
+            manager,
+            "events_by_application",
+            "events",
+            &["application_id", "id"],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in ["events", "idempotency_keys", "branches", "applications"] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn create_index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &'static str,
+    columns: &[&'static str],
+) -> Result<(), DbErr> {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(*column);
+    }
+    manager.create_index(index.to_owned()).await
+}

@@ -1,0 +1,476 @@
+//! The store: applications, their branch projections, events and idempotency keys, on SQLite or
+//! PostgreSQL through sea-orm, with the same migrations and the same behaviour.
+//!
+//! Every change is one transaction: the application document, the branch rows that changed, the
+//! events and the idempotency record commit together or not at all. Updates are guarded by the
+//! version the caller read, so two writers never overwrite each other silently.
+
+mod entities;
+pub mod migration;
+
+use chrono::{DateTime, Utc};
+use lianban_orchestrator::{Application, ApplicationState, BranchState, Event};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use thiserror::Error;
+use uuid::Uuid;
+
+use entities::{application, branch, event, idempotency};
+
+/// Why the store could not do what was asked.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+    /// Another writer changed the application since it was read.
+    #[error("application {0} was changed concurrently")]
+    Conflict(Uuid),
+    /// The idempotency key was recorded by a concurrent request.
+    #[error("idempotency key {key} was recorded concurrently")]
+    KeyTaken {
+        /// The key.
+        key: String,
+    },
+    /// A stored document could not be read back.
+    #[error("stored application {id} is unreadable: {message}")]
+    Corrupt {
+        /// The application.
+        id: String,
+        /// The decoder's message.
+        message: String,
+    },
+    /// The database URL is unusable.
+    #[error("database url: {0}")]
+    Url(String),
+}
+
+/// A response remembered under an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RememberedResponse {
+    /// SHA-256 of the request that produced it.
+    pub request_hash: String,
+    /// The encoded response.
+    pub response: Vec<u8>,
+}
+
+/// An idempotency record to write with a change.
+#[derive(Debug, Clone)]
+pub struct IdempotencyRecord {
+    /// RPC and caller.
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+    /// SHA-256 of the request.
+    pub request_hash: String,
+    /// The encoded response.
+    pub response: Vec<u8>,
+}
+
+/// One change to commit atomically.
+pub struct Change<'a> {
+    /// The application as the engine left it.
+    pub application: &'a Application,
+    /// The application as it was read, `None` for a new one.
+    pub previous: Option<&'a Application>,
+    /// What happened.
+    pub events: &'a [Event],
+    /// Who did it.
+    pub actor: &'a str,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The response to remember, if the request carried a key.
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// Filters for listing applications.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationFilter {
+    /// Only this bundle.
+    pub bundle_code: Option<String>,
+    /// Only these states (empty: all).
+    pub states: Vec<ApplicationState>,
+    /// Only this key project.
+    pub key_project_code: Option<String>,
+}
+
+/// Filters for listing branches.
+#[derive(Debug, Clone, Default)]
+pub struct BranchFilter {
+    /// Only this department.
+    pub department_code: String,
+    /// Only these states (empty: all).
+    pub states: Vec<BranchState>,
+    /// Only this bundle.
+    pub bundle_code: Option<String>,
+}
+
+/// A page request: at most `size` rows after the row named by `after`.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// How many.
+    pub size: u64,
+    /// The id of the last row of the previous page.
+    pub after: Option<Uuid>,
+}
+
+/// One page of results.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// The id to continue after, when there are more rows.
+    pub next_after: Option<Uuid>,
+}
+
+/// The store over one database.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects, creating a SQLite file's folder when needed, and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        prepare_sqlite_folder(url)?;
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false).map_sqlx_sqlite_opts(|opts| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(std::time::Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+        let db = Database::connect(options).await?;
+        migration::Migrator::up(&db, None).await?;
+        Ok(Store { db })
+    }
+
+    /// Closes every connection.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+
+    /// The underlying connection, for tests that inspect the database directly.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// One application by id.
+    pub async fn application(&self, id: Uuid) -> Result<Option<Application>, StoreError> {
+        let row = application::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?;
+        row.map(|row| decode(&row)).transpose()
+    }
+
+    /// One application by receipt number.
+    pub async fn application_by_receipt(
+        &self,
+        receipt: &str,
+    ) -> Result<Option<Application>, StoreError> {
+        let row = application::Entity::find()
+            .filter(application::Column::ReceiptNumber.eq(receipt))
+            .one(&self.db)
+            .await?;
+        row.map(|row| decode(&row)).transpose()
+    }
+
+    /// The application a branch belongs to.
+    pub async fn application_of_branch(&self, branch_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+        let row = branch::Entity::find_by_id(branch_id.to_string())
+            .one(&self.db)
+            .await?;
+        Ok(row.and_then(|row| row.application_id.parse().ok()))
+    }
+
+    /// The response remembered under a key, if any.
+    pub async fn remembered(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<RememberedResponse>, StoreError> {
+        let row = idempotency::Entity::find_by_id((scope.to_owned(), key.to_owned()))
+            .one(&self.db)
+            .await?;
+        Ok(row.map(|row| RememberedResponse {
+            request_hash: row.request_hash,
+            response: row.response,
+        }))
+    }
+
+    /// Commits one change atomically. `Conflict` when the application changed since it was read;
+    /// `KeyTaken` when a concurrent request recorded the same idempotency key first.
+    pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        write_application(&txn, &change).await?;
+        write_branches(&txn, &change).await?;
+        write_events(&txn, &change).await?;
+        if let Some(record) = &change.idempotency {
+            write_idempotency(&txn, record, change.at).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The kinds of an application's events, oldest first.
+    pub async fn event_kinds(&self, application_id: Uuid) -> Result<Vec<String>, StoreError> {
+        let rows = event::Entity::find()
+            .filter(event::Column::ApplicationId.eq(application_id.to_string()))
+            .order_by_asc(event::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| row.kind).collect())
+    }
+
+    /// Applications matching the filter, in submission order.
+    pub async fn applications(
+        &self,
+        filter: &ApplicationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Application>, StoreError> {
+        let mut query = application::Entity::find();
+        if let Some(bundle) = &filter.bundle_code {
+            query = query.filter(application::Column::BundleCode.eq(bundle.as_str()));
+        }
+        if !filter.states.is_empty() {
+            query = query
+                .filter(application::Column::State.is_in(filter.states.iter().map(|s| s.name())));
+        }
+        if let Some(project) = &filter.key_project_code {
+            query = query.filter(application::Column::KeyProjectCode.eq(project.as_str()));
+        }
+        if let Some(after) = page.after {
+            query = query.filter(application::Column::Id.gt(after.to_string()));
+        }
+        let rows = query
+            .order_by_asc(application::Column::Id)
+            .limit(page.size + 1)
+            .all(&self.db)
+            .await?;
+        let mut items = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
+        let next_after = cut_page(&mut items, page.size).map(|last: &Application| last.id);
+        Ok(Page { items, next_after })
+    }
+
+    /// Branches matching the filter, in start order, each with its application.
+    pub async fn branches(
+        &self,
+        filter: &BranchFilter,
+        page: &PageRequest,
+    ) -> Result<Page<(Application, Uuid)>, StoreError> {
+        let mut query = branch::Entity::find()
+            .filter(branch::Column::DepartmentCode.eq(filter.department_code.as_str()));
+        if !filter.states.is_empty() {
+            query =
+                query.filter(branch::Column::State.is_in(filter.states.iter().map(|s| s.name())));
+        }
+        if let Some(bundle) = &filter.bundle_code {
+            query = query.filter(branch::Column::BundleCode.eq(bundle.as_str()));
+        }
+        if let Some(after) = page.after {
+            query = query.filter(branch::Column::Id.gt(after.to_string()));
+        }
+        let mut rows = query
+            .order_by_asc(branch::Column::Id)
+            .limit(page.size + 1)
+            .all(&self.db)
+            .await?;
+        let next_after = cut_page(&mut rows, page.size).and_then(|last| last.id.parse().ok());
+        let application_ids: Vec<String> =
+            rows.iter().map(|row| row.application_id.clone()).collect();
+        let documents = application::Entity::find()
+            .filter(application::Column::Id.is_in(application_ids))
+            .all(&self.db)
+            .await?;
+        let applications = documents
+            .iter()
+            .map(decode)
+            .collect::<Result<Vec<_>, _>>()?;
+        let items = rows
+            .iter()
+            .filter_map(|row| {
+                let application = applications
+                    .iter()
+                    .find(|a| a.id.to_string() == row.application_id)?;
+                Some((application.clone(), row.id.parse().ok()?))
+            })
+            .collect();
+        Ok(Page { items, next_after })
+    }
+}
+
+/// Keeps the first `size` items and returns the last kept one when more followed.
+fn cut_page<T>(items: &mut Vec<T>, size: u64) -> Option<&T> {
+    let size = size as usize;
+    if items.len() > size {
+        items.truncate(size);
+        items.last()
+    } else {
+        None
+    }
+}
+
+fn decode(row: &application::Model) -> Result<Application, StoreError> {
+    serde_json::from_str(&row.document).map_err(|error| StoreError::Corrupt {
+        id: row.id.clone(),
+        message: error.to_string(),
+    })
+}
+
+fn encode(application: &Application) -> String {
+    serde_json::to_string(application).expect("an application always serialises")
+}
+
+fn version(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+async fn write_application(
+    txn: &impl ConnectionTrait,
+    change: &Change<'_>,
+) -> Result<(), StoreError> {
+    let app = change.application;
+    let model = application::ActiveModel {
+        id: Set(app.id.to_string()),
+        bundle_code: Set(app.bundle_code.clone()),
+        state: Set(app.state.name().to_owned()),
+        receipt_number: Set(app.receipt_number.clone()),
+        key_project_code: Set(app.key_project_code.clone()),
+        submitted_at: Set(app.submitted_at),
+        updated_at: Set(change.at),
+        version: Set(version(app.version)),
+        document: Set(encode(app)),
+    };
+    match change.previous {
+        None => {
+            application::Entity::insert(model)
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Some(previous) => {
+            let result = application::Entity::update_many()
+                .set(model)
+                .filter(application::Column::Id.eq(app.id.to_string()))
+                .filter(application::Column::Version.eq(version(previous.version)))
+                .exec(txn)
+                .await?;
+            if result.rows_affected != 1 {
+                return Err(StoreError::Conflict(app.id));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_branches(txn: &impl ConnectionTrait, change: &Change<'_>) -> Result<(), StoreError> {
+    let app = change.application;
+    let changed = app.branches.iter().filter(|branch| {
+        let before = change
+            .previous
+            .and_then(|previous| previous.branch(branch.id));
+        before.is_none_or(|before| before.state != branch.state)
+    });
+    let models: Vec<branch::ActiveModel> = changed
+        .map(|b| branch::ActiveModel {
+            id: Set(b.id.to_string()),
+            application_id: Set(app.id.to_string()),
+            department_code: Set(b.department_code.clone()),
+            matter_code: Set(b.matter_code.clone()),
+            bundle_code: Set(app.bundle_code.clone()),
+            state: Set(b.state.name().to_owned()),
+            updated_at: Set(change.at),
+        })
+        .collect();
+    if models.is_empty() {
+        return Ok(());
+    }
+    let upsert = OnConflict::column(branch::Column::Id)
+        .update_columns([branch::Column::State, branch::Column::UpdatedAt])
+        .to_owned();
+    branch::Entity::insert_many(models)
+        .on_conflict(upsert)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+async fn write_events(txn: &impl ConnectionTrait, change: &Change<'_>) -> Result<(), StoreError> {
+    if change.events.is_empty() {
+        return Ok(());
+    }
+    let models: Vec<event::ActiveModel> = change
+        .events
+        .iter()
+        .map(|e| event::ActiveModel {
+            application_id: Set(change.application.id.to_string()),
+            version: Set(version(change.application.version)),
+            at: Set(change.at),
+            actor: Set(change.actor.to_owned()),
+            kind: Set(e.kind().to_owned()),
+            detail: Set(serde_json::to_string(e).expect("an event always serialises")),
+            ..Default::default()
+        })
+        .collect();
+    event::Entity::insert_many(models)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+async fn write_idempotency(
+    txn: &impl ConnectionTrait,
+    record: &IdempotencyRecord,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let model = idempotency::ActiveModel {
+        scope: Set(record.scope.clone()),
+        key: Set(record.key.clone()),
+        request_hash: Set(record.request_hash.clone()),
+        response: Set(record.response.clone()),
+        created_at: Set(at),
+    };
+    match idempotency::Entity::insert(model)
+        .exec_without_returning(txn)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(StoreError::KeyTaken {
+                key: record.key.clone(),
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Creates the folder of a `sqlite://` file URL, so that a fresh machine needs no set-up.
+fn prepare_sqlite_folder(url: &str) -> Result<(), StoreError> {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return Ok(());
+    };
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|error| {
+            StoreError::Url(format!(
+                "cannot create folder {}: {error}",
+                parent.display()
+            ))
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! Department systems: each sees and decides only its own branches, gets precise errors, claims,
+//! and watches its queue.
+
+use std::time::Duration;
+
+use lianban_proto::v1 as pb;
+use lianban_tests::Backend;
+use tokio_stream::StreamExt;
+use tonic::Code;
+
+use crate::on_every_backend;
+use crate::support::*;
+
+on_every_backend!(
+    a_department_sees_only_its_own_branches,
+    a_department_cannot_decide_another_departments_branch,
+    deciding_a_branch_that_is_not_open_names_its_state,
+    unknown_and_malformed_requests_are_told_apart,
+    a_claimed_branch_is_decided_by_its_clerk,
+    a_watcher_gets_the_actionable_branches_then_every_change,
+);
+
+async fn a_department_sees_only_its_own_branches(backend: Backend) {
+    let running = start(backend).await;
+    let first = accepted_company(&running.server).await;
+    let second = accepted_company(&running.server).await;
+    let mut tasks = running.server.tasks().await;
+    let listed = tasks
+        .list_tasks(pb::ListTasksRequest {
+            department_code: "scjg".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    let ids: Vec<&str> = listed
+        .iter()
+        .map(|t| t.branch.as_ref().unwrap().id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            branch(&first, "scjg-qiye-sheli").id.as_str(),
+            branch(&second, "scjg-qiye-sheli").id.as_str()
+        ]
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|t| t.branch.as_ref().unwrap().department_code == "scjg")
+    );
+    // Paging walks the same list one at a time.
+    let page = tasks
+        .list_tasks(pb::ListTasksRequest {
+            department_code: "scjg".into(),
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.tasks.len(), 1);
+    let rest = tasks
+        .list_tasks(pb::ListTasksRequest {
+            department_code: "scjg".into(),
+            page_size: 1,
+            page_token: page.next_page_token,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rest.tasks[0].branch.as_ref().unwrap().id, ids[1]);
+    assert!(rest.next_page_token.is_empty());
+    let gaj = tasks
+        .list_tasks(pb::ListTasksRequest {
+            department_code: "gaj".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    assert!(
+        gaj.iter()
+            .all(|t| t.branch.as_ref().unwrap().matter_code == "gaj-yinzhang-beian")
+    );
+}
+
+async fn a_department_cannot_decide_another_departments_branch(backend: Backend) {
+    let running = start(backend).await;
+    let application = accepted_company(&running.server).await;
+    let mut request = decision(&application, "scjg-qiye-sheli", approve("X"));
+    request.department_code = "swj".into();
+    assert_status(
+        running.server.tasks().await.decide_task(request).await,
+        Code::PermissionDenied,
+        "scjg",
+    );
+    let unchanged = reread(&running.server, &application.id).await;
+    assert_eq!(unchanged, application);
+}
+
+async fn deciding_a_branch_that_is_not_open_names_its_state(backend: Backend) {
+    let running = start(backend).await;
+    let application = accepted_company(&running.server).await;
+    let mut tasks = running.server.tasks().await;
+    let waiting = tasks
+        .decide_task(decision(&application, "gaj-yinzhang-beian", approve("X")))
+        .await;
+    assert_status(waiting, Code::FailedPrecondition, "is waiting");
+    let after = decide(
+        &running.server,
+        decision(
+            &application,
+            "scjg-qiye-sheli",
+            approve("91350102MA2Y000001"),
+        ),
+    )
+    .await;
+    let again = tasks
+        .decide_task(decision(&application, "scjg-qiye-sheli", reject("late")))
+        .await;
+    assert_status(again, Code::FailedPrecondition, "is approved");
+    assert_eq!(
+        reread(&running.server, &application.id).await,
+        after,
+        "nothing half-written"
+    );
+}
+
+async fn unknown_and_malformed_requests_are_told_apart(backend: Backend) {
+    let running = start(backend).await;
+    let application = accepted_company(&running.server).await;
+    let mut tasks = running.server.tasks().await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let mut request = decision(&application, "scjg-qiye-sheli", approve("X"));
+    request.branch_id = unknown.clone();
+    assert_status(tasks.decide_task(request).await, Code::NotFound, &unknown);
+    let cases: Vec<(&str, Spoil<pb::DecideTaskRequest>)> = vec![
+        ("branch_id", Box::new(|r| r.branch_id = "branch-1".into())),
+        (
+            "department_code",
+            Box::new(|r| r.department_code = "nope".into()),
+        ),
+        ("department_code", Box::new(|r| r.department_code.clear())),
+        ("clerk_id", Box::new(|r| r.clerk_id.clear())),
+        ("decision", Box::new(|r| r.decision = None)),
+        (
+            "approve.result_reference",
+            Box::new(|r| r.decision = Some(approve(" "))),
+        ),
+        ("reject.reason", Box::new(|r| r.decision = Some(reject("")))),
+        (
+            "idempotency_key",
+            Box::new(|r| r.idempotency_key = "k".repeat(129)),
+        ),
+    ];
+    for (field, spoil) in cases {
+        let mut request = decision(&application, "scjg-qiye-sheli", approve("X"));
+        spoil(&mut request);
+        assert_status(
+            tasks.decide_task(request).await,
+            Code::InvalidArgument,
+            field,
+        );
+    }
+    let list = tasks.list_tasks(pb::ListTasksRequest {
+        department_code: "scjg".into(),
+        page_token: "zzz".into(),
+        ..Default::default()
+    });
+    assert_status(list.await, Code::InvalidArgument, "page_token");
+    assert_eq!(reread(&running.server, &application.id).await, application);
+}
+
+async fn a_claimed_branch_is_decided_by_its_clerk(backend: Backend) {
+    let running = start(backend).await;
+    let application = accepted_company(&running.server).await;
+    let registration = branch(&application, "scjg-qiye-sheli");
+    let mut tasks = running.server.tasks().await;
+    let claim = |clerk: &str| pb::ClaimTaskRequest {
+        branch_id: registration.id.clone(),
+        department_code: "scjg".into(),
+        clerk_id: clerk.into(),
+    };
+    let claimed = tasks
+        .claim_task(claim("scjg-07"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(claimed.state, pb::BranchState::Claimed as i32);
+    assert_eq!(claimed.claimed_by, "scjg-07");
+    let repeated = tasks
+        .claim_task(claim("scjg-07"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(repeated, claimed, "claiming again changes nothing");
+    assert_status(
+        tasks.claim_task(claim("scjg-08")).await,
+        Code::FailedPrecondition,
+        "scjg-07",
+    );
+    let mut by_other = decision(&application, "scjg-qiye-sheli", approve("X"));
+    by_other.clerk_id = "scjg-08".into();
+    assert_status(
+        tasks.decide_task(by_other).await,
+        Code::FailedPrecondition,
+        "scjg-07",
+    );
+    let mut by_holder = decision(
+        &application,
+        "scjg-qiye-sheli",
+        approve("91350102MA2Y000001"),
+    );
+    by_holder.clerk_id = "scjg-07".into();
+    let after = decide(&running.server, by_holder).await;
+    assert_eq!(
+        state_of(&after, "scjg-qiye-sheli"),
+        pb::BranchState::Approved
+    );
+}
+
+async fn next_event(stream: &mut tonic::Streaming<pb::TaskEvent>) -> pb::TaskEvent {
+    tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("an event arrives")
+        .expect("stream open")
+        .expect("no error")
+}
+
+async fn a_watcher_gets_the_actionable_branches_then_every_change(backend: Backend) {
+    let running = start(backend).await;
+    let first = accepted_company(&running.server).await;
+    let first = decide(
+        &running.server,
+        decision(&first, "scjg-qiye-sheli", approve("91350102MA2Y000001")),
+    )
+    .await;
+    let mut tasks = running.server.tasks().await;
+    let mut stream = tasks
+        .watch_tasks(pb::WatchTasksRequest {
+            department_code: "gaj".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let snapshot = next_event(&mut stream).await;
+    assert!(snapshot.snapshot);
+    assert_eq!(
+        snapshot.task.unwrap().branch.unwrap().id,
+        branch(&first, "gaj-yinzhang-beian").id
+    );
+
+    let second = accepted_company(&running.server).await;
+    decide(
+        &running.server,
+        decision(&second, "scjg-qiye-sheli", approve("91350102MA2Y000002")),
+    )
+    .await;
+    let started = next_event(&mut stream).await;
+    assert!(!started.snapshot);
+    let started = started.task.unwrap().branch.unwrap();
+    assert_eq!(started.id, branch(&second, "gaj-yinzhang-beian").id);
+    assert_eq!(started.state, pb::BranchState::Open as i32);
+
+    decide(
+        &running.server,
+        decision(&first, "gaj-yinzhang-beian", approve("GA-1")),
+    )
+    .await;
+    let decided = next_event(&mut stream).await.task.unwrap().branch.unwrap();
+    assert_eq!(decided.id, branch(&first, "gaj-yinzhang-beian").id);
+    assert_eq!(decided.state, pb::BranchState::Approved as i32);
+    assert_status(
+        tasks
+            .watch_tasks(pb::WatchTasksRequest {
+                department_code: "nope".into(),
+            })
+            .await,
+        Code::InvalidArgument,
+        "department_code",
+    );
+}

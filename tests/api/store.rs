@@ -1,0 +1,267 @@
+//! One conformance suite for the store, run on SQLite and on PostgreSQL: the same calls must give
+//! the same answers on both.
+
+use std::collections::BTreeMap;
+
+use chrono::{TimeZone, Utc};
+use lianban_orchestrator::application::{Applicant, ApplicantKind, Channel, MaterialSubmission};
+use lianban_orchestrator::engine::{self, Command, Submit, Verdict};
+use lianban_orchestrator::{Application, ApplicationState, BranchState, Catalogue, Decision};
+use lianban_services::catalogue;
+use lianban_services::store::{
+    ApplicationFilter, BranchFilter, Change, IdempotencyRecord, PageRequest, Store, StoreError,
+};
+use lianban_tests::{Backend, TestDatabase};
+use uuid::Uuid;
+
+use crate::on_every_backend;
+use crate::support::COMPANY_MATERIALS;
+
+on_every_backend!(
+    an_application_reads_back_exactly_as_written,
+    a_stale_write_is_a_conflict_and_changes_nothing,
+    an_idempotency_key_is_recorded_once,
+    listing_filters_and_pages_in_submission_order,
+);
+
+fn submission(materials: &[&str]) -> Submit {
+    Submit {
+        application_id: Uuid::now_v7(),
+        bundle_code: "kaiban-qiye".into(),
+        applicant: Applicant {
+            kind: ApplicantKind::NaturalPerson,
+            name: "王小明".into(),
+            id_number: "11010519491231002X".into(),
+            phone: String::new(),
+        },
+        form: [
+            "company_name",
+            "registered_capital",
+            "business_scope",
+            "address",
+            "legal_representative",
+        ]
+        .into_iter()
+        .map(|k| (k.to_owned(), "值".to_owned()))
+        .collect::<BTreeMap<_, _>>(),
+        materials: materials
+            .iter()
+            .map(|c| MaterialSubmission {
+                material_code: (*c).into(),
+                document_ref: format!("doc-{c}"),
+            })
+            .collect(),
+        channel: Channel::OnSite,
+        key_project_code: None,
+        front_desk_clerk: "desk".into(),
+    }
+}
+
+async fn open(backend: Backend) -> (Store, Catalogue, TestDatabase) {
+    let database = TestDatabase::create(backend).await;
+    let store = Store::connect(&database.url).await.expect("connect");
+    (store, catalogue::sample().unwrap(), database)
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap()
+}
+
+async fn insert(store: &Store, catalogue: &Catalogue, materials: &[&str]) -> Application {
+    let decision =
+        engine::submit(catalogue, submission(materials), &mut Uuid::now_v7, now()).unwrap();
+    commit(store, &decision, None, None).await.unwrap();
+    decision.application
+}
+
+async fn commit(
+    store: &Store,
+    decision: &Decision,
+    previous: Option<&Application>,
+    idempotency: Option<IdempotencyRecord>,
+) -> Result<(), StoreError> {
+    let change = Change {
+        application: &decision.application,
+        previous,
+        events: &decision.events,
+        actor: "test",
+        at: now(),
+        idempotency,
+    };
+    store.commit(change).await
+}
+
+fn approve_registration(catalogue: &Catalogue, application: &Application) -> Decision {
+    let branch = application
+        .branches
+        .iter()
+        .find(|b| b.matter_code == "scjg-qiye-sheli")
+        .unwrap();
+    let command = Command::Decide {
+        branch_id: branch.id,
+        department_code: "scjg".into(),
+        clerk_id: "c".into(),
+        verdict: Verdict::Approve {
+            result_reference: "R".into(),
+        },
+    };
+    engine::execute(catalogue, application, command, now()).unwrap()
+}
+
+async fn an_application_reads_back_exactly_as_written(backend: Backend) {
+    let (store, catalogue, _database) = open(backend).await;
+    let application = insert(&store, &catalogue, &COMPANY_MATERIALS).await;
+    assert_eq!(
+        store.application(application.id).await.unwrap().as_ref(),
+        Some(&application)
+    );
+    let receipt = application.receipt_number.clone().unwrap();
+    assert_eq!(
+        store
+            .application_by_receipt(&receipt)
+            .await
+            .unwrap()
+            .map(|a| a.id),
+        Some(application.id)
+    );
+    let branch = application.branches[3].id;
+    assert_eq!(
+        store.application_of_branch(branch).await.unwrap(),
+        Some(application.id)
+    );
+    assert_eq!(store.application(Uuid::now_v7()).await.unwrap(), None);
+    let kinds = store.event_kinds(application.id).await.unwrap();
+    assert_eq!(kinds[..2], ["submitted", "accepted"]);
+    assert_eq!(kinds.iter().filter(|k| *k == "branch_started").count(), 1);
+}
+
+async fn a_stale_write_is_a_conflict_and_changes_nothing(backend: Backend) {
+    let (store, catalogue, _database) = open(backend).await;
+    let application = insert(&store, &catalogue, &COMPANY_MATERIALS).await;
+    let first = approve_registration(&catalogue, &application);
+    commit(&store, &first, Some(&application), None)
+        .await
+        .unwrap();
+    // A second writer that read the same version loses, and leaves no trace.
+    let second = approve_registration(&catalogue, &application);
+    let events_before = store.event_kinds(application.id).await.unwrap().len();
+    assert!(
+        matches!(commit(&store, &second, Some(&application), None).await, Err(StoreError::Conflict(id)) if id == application.id)
+    );
+    assert_eq!(
+        store.event_kinds(application.id).await.unwrap().len(),
+        events_before
+    );
+    assert_eq!(
+        store.application(application.id).await.unwrap().unwrap(),
+        first.application
+    );
+}
+
+async fn an_idempotency_key_is_recorded_once(backend: Backend) {
+    let (store, catalogue, _database) = open(backend).await;
+    let record = |response: &[u8]| IdempotencyRecord {
+        scope: "SubmitApplication".into(),
+        key: "k-1".into(),
+        request_hash: "h".into(),
+        response: response.to_vec(),
+    };
+    let first = engine::submit(&catalogue, submission(&[]), &mut Uuid::now_v7, now()).unwrap();
+    commit(&store, &first, None, Some(record(b"first")))
+        .await
+        .unwrap();
+    let second = engine::submit(&catalogue, submission(&[]), &mut Uuid::now_v7, now()).unwrap();
+    let result = commit(&store, &second, None, Some(record(b"second"))).await;
+    assert!(
+        matches!(result, Err(StoreError::KeyTaken { .. })),
+        "{result:?}"
+    );
+    assert_eq!(
+        store.application(second.application.id).await.unwrap(),
+        None,
+        "the losing transaction rolled back"
+    );
+    let remembered = store
+        .remembered("SubmitApplication", "k-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(remembered.response, b"first");
+    assert_eq!(
+        store.remembered("SubmitApplication", "k-2").await.unwrap(),
+        None
+    );
+}
+
+async fn listing_filters_and_pages_in_submission_order(backend: Backend) {
+    let (store, catalogue, _database) = open(backend).await;
+    let mut accepted = Vec::new();
+    for _ in 0..5 {
+        accepted.push(insert(&store, &catalogue, &COMPANY_MATERIALS).await.id);
+    }
+    let waiting = insert(&store, &catalogue, &[]).await.id;
+    let filter = ApplicationFilter {
+        states: vec![ApplicationState::InProgress],
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    let mut page = PageRequest {
+        size: 2,
+        after: None,
+    };
+    loop {
+        let found = store.applications(&filter, &page).await.unwrap();
+        seen.extend(found.items.iter().map(|a| a.id));
+        match found.next_after {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    assert_eq!(seen, accepted);
+    let all = store
+        .applications(
+            &ApplicationFilter::default(),
+            &PageRequest {
+                size: 50,
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.items.last().map(|a| a.id), Some(waiting));
+    let open = BranchFilter {
+        department_code: "scjg".into(),
+        states: vec![BranchState::Open],
+        bundle_code: None,
+    };
+    let branches = store
+        .branches(
+            &open,
+            &PageRequest {
+                size: 50,
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        branches.items.iter().map(|(a, _)| a.id).collect::<Vec<_>>(),
+        accepted
+    );
+    let pending = BranchFilter {
+        department_code: "scjg".into(),
+        states: vec![BranchState::Pending],
+        bundle_code: None,
+    };
+    let branches = store
+        .branches(
+            &pending,
+            &PageRequest {
+                size: 50,
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(branches.items.len(), 1);
+}

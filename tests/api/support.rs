@@ -1,0 +1,250 @@
+//! Requests and checks shared by the scenarios.
+
+use lianban_proto::v1 as pb;
+use lianban_tests::{Backend, TestDatabase, TestServer};
+use tonic::Code;
+
+/// Generates one `#[tokio::test]` per backend for a scenario `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(lianban_tests::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(lianban_tests::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// A server over a fresh database, with the database kept alive as long as the server.
+pub struct Running {
+    /// The server.
+    pub server: TestServer,
+    /// The database it uses.
+    pub database: TestDatabase,
+}
+
+/// Starts a fresh server on `backend`.
+pub async fn start(backend: Backend) -> Running {
+    let database = TestDatabase::create(backend).await;
+    let server = TestServer::start(&database.url).await;
+    Running { server, database }
+}
+
+/// Every material of 开办企业.
+pub const COMPANY_MATERIALS: [&str; 5] = [
+    "fading-daibiaoren-shenfen",
+    "gongsi-zhangcheng",
+    "jingbanren-shenfen",
+    "sheli-shenqingshu",
+    "zhusuo-shiyong-zhengming",
+];
+
+/// The six parallel branches of 开办企业 after registration, as (matter, department).
+pub const COMPANY_PARALLEL: [(&str, &str); 6] = [
+    ("gaj-yinzhang-beian", "gaj"),
+    ("swj-fapiao-shenling", "swj"),
+    ("rsj-canbao-dengji", "rsj"),
+    ("ybj-yibao-dengji", "ybj"),
+    ("gjj-jiaocun-dengji", "gjj"),
+    ("yh-yuyue-kaihu", "yh"),
+];
+
+/// A change that spoils one field of a valid request.
+pub type Spoil<R> = Box<dyn Fn(&mut R)>;
+
+/// A fresh idempotency key.
+pub fn key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A 开办企业 submission handing in `materials`.
+pub fn company(materials: &[&str]) -> pb::SubmitApplicationRequest {
+    pb::SubmitApplicationRequest {
+        idempotency_key: key(),
+        bundle_code: "kaiban-qiye".into(),
+        applicant: Some(pb::Applicant {
+            kind: pb::ApplicantKind::NaturalPerson as i32,
+            name: "王小明".into(),
+            id_number: "11010519491231002X".into(),
+            phone: "13800138000".into(),
+        }),
+        form: [
+            ("company_name", "福州榕城茶业有限公司"),
+            ("registered_capital", "100"),
+            ("business_scope", "茶叶销售"),
+            ("address", "福州市鼓楼区五四路88号"),
+            ("legal_representative", "王小明"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
+        materials: materials.iter().map(|code| material(code)).collect(),
+        channel: pb::Channel::OnSite as i32,
+        key_project_code: String::new(),
+        front_desk_clerk: "desk-01".into(),
+    }
+}
+
+/// A material with a document reference derived from its code.
+pub fn material(code: &str) -> pb::MaterialSubmission {
+    pb::MaterialSubmission {
+        material_code: code.into(),
+        document_ref: format!("dms://{code}"),
+    }
+}
+
+/// Submits a complete 开办企业 application and returns it accepted.
+pub async fn accepted_company(server: &TestServer) -> pb::Application {
+    let response = server
+        .intake()
+        .await
+        .submit_application(company(&COMPANY_MATERIALS))
+        .await
+        .expect("submit");
+    let application = response.into_inner().application.expect("application");
+    assert_eq!(application.state, pb::ApplicationState::InProgress as i32);
+    application
+}
+
+/// The branch of `matter`.
+pub fn branch<'a>(application: &'a pb::Application, matter: &str) -> &'a pb::Branch {
+    application
+        .branches
+        .iter()
+        .find(|b| b.matter_code == matter)
+        .unwrap_or_else(|| panic!("no branch {matter}"))
+}
+
+/// The state of the branch of `matter`.
+pub fn state_of(application: &pb::Application, matter: &str) -> pb::BranchState {
+    pb::BranchState::try_from(branch(application, matter).state).expect("known state")
+}
+
+/// Reads an application again.
+pub async fn reread(server: &TestServer, id: &str) -> pb::Application {
+    let request = pb::GetApplicationRequest {
+        application_id: id.into(),
+    };
+    server
+        .intake()
+        .await
+        .get_application(request)
+        .await
+        .expect("get application")
+        .into_inner()
+}
+
+/// A decision request for the branch of `matter`, by its own department.
+pub fn decision(
+    application: &pb::Application,
+    matter: &str,
+    decision: pb::decide_task_request::Decision,
+) -> pb::DecideTaskRequest {
+    let branch = branch(application, matter);
+    pb::DecideTaskRequest {
+        idempotency_key: key(),
+        branch_id: branch.id.clone(),
+        department_code: branch.department_code.clone(),
+        clerk_id: format!("{}-01", branch.department_code),
+        decision: Some(decision),
+    }
+}
+
+/// An approval with a licence number.
+pub fn approve(reference: &str) -> pb::decide_task_request::Decision {
+    pb::decide_task_request::Decision::Approve(pb::Approve {
+        result_reference: reference.into(),
+    })
+}
+
+/// A rejection with a reason.
+pub fn reject(reason: &str) -> pb::decide_task_request::Decision {
+    pb::decide_task_request::Decision::Reject(pb::Reject {
+        reason: reason.into(),
+    })
+}
+
+/// Decides and returns the application afterwards.
+pub async fn decide(server: &TestServer, request: pb::DecideTaskRequest) -> pb::Application {
+    let response = server
+        .tasks()
+        .await
+        .decide_task(request)
+        .await
+        .expect("decide")
+        .into_inner();
+    response.application.expect("application")
+}
+
+/// Approves every open branch of 开办企业, registration first.
+pub async fn approve_company(
+    server: &TestServer,
+    application: &pb::Application,
+) -> pb::Application {
+    let application = decide(
+        server,
+        decision(
+            application,
+            "scjg-qiye-sheli",
+            approve("91350102MA2Y000001"),
+        ),
+    )
+    .await;
+    let mut latest = application.clone();
+    for (matter, _) in COMPANY_PARALLEL {
+        latest = decide(
+            server,
+            decision(&application, matter, approve(&format!("{matter}-0001"))),
+        )
+        .await;
+    }
+    latest
+}
+
+/// Asserts a status code and that the message names `needle`.
+pub fn assert_status<T: std::fmt::Debug>(
+    result: Result<T, tonic::Status>,
+    code: Code,
+    needle: &str,
+) {
+    match result {
+        Ok(value) => panic!("expected {code:?} naming {needle:?}, got {value:?}"),
+        Err(status) => {
+            assert_eq!(status.code(), code, "{}", status.message());
+            assert!(
+                status.message().contains(needle),
+                "{:?} does not name {needle:?}",
+                status.message()
+            );
+        }
+    }
+}
+
+/// The number of applications on the server.
+pub async fn application_count(server: &TestServer) -> usize {
+    let request = pb::ListApplicationsRequest {
+        page_size: 500,
+        ..Default::default()
+    };
+    server
+        .intake()
+        .await
+        .list_applications(request)
+        .await
+        .expect("list")
+        .into_inner()
+        .applications
+        .len()
+}
