@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/intake.proto",
     "proto/lianban/v1/tasks.proto",
     "proto/lianban/v1/dispatch.proto",
+    "proto/lianban/v1/admin.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::catalogue::Role;
+use crate::calendar::Deadline;
+use crate::catalogue::{DeadlineAction, Role};
 use crate::machine::{ApplicationState, BranchState};
 
 /// How the applicant reached the centre for one step.
@@ -107,8 +108,11 @@ pub struct Outcome {
     pub result_reference: String,
     /// Reason of a rejection, objection or cancellation, or a consent's comment.
     pub reason: String,
-    /// Who decided; `None` when the system cancelled it.
+    /// Who decided; `None` when the system did (a cancellation or a deemed consent).
     pub decided_by: Option<Decider>,
+    /// The rule the system applied, for a deemed consent; empty otherwise.
+    #[serde(default)]
+    pub rule: String,
     /// When.
     pub decided_at: DateTime<Utc>,
 }
@@ -130,8 +134,16 @@ pub struct Branch {
     pub depends_on: Vec<String>,
     /// Material codes it needs (the application holds each once).
     pub material_codes: Vec<String>,
+    /// Its limit in working days (the matter's promised limit).
+    pub limit_days: u32,
+    /// What happens at the deadline.
+    pub on_deadline: DeadlineAction,
     /// When it became actionable.
     pub started_at: Option<DateTime<Utc>>,
+    /// Its deadline, set when it starts.
+    pub deadline: Option<Deadline>,
+    /// When it was escalated for passing its deadline.
+    pub escalated_at: Option<DateTime<Utc>>,
     /// Clerk who claimed it.
     pub claimed_by: Option<String>,
     /// Set once it has ended.
@@ -211,6 +223,8 @@ pub struct Application {
     pub submitted_at: DateTime<Utc>,
     /// When accepted.
     pub accepted_at: Option<DateTime<Utc>>,
+    /// The bundle's overall due date, from acceptance.
+    pub due: Option<Deadline>,
     /// When every branch had ended.
     pub ready_at: Option<DateTime<Utc>>,
     /// The hand-over.

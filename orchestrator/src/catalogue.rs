@@ -54,6 +54,9 @@ pub struct Matter {
     /// Fee in fen.
     #[serde(default)]
     pub fee_fen: u64,
+    /// What happens at the deadline, unless the bundle says otherwise; default by role.
+    #[serde(default)]
+    pub on_deadline: Option<DeadlineAction>,
 }
 
 /// How a department takes part in a bundle.
@@ -64,6 +67,16 @@ pub enum Role {
     Approval,
     /// The department gives an opinion: consent or object (联审 / 征求意见).
     JointReview,
+}
+
+/// What happens when an open branch reaches its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineAction {
+    /// The silent department is deemed to consent (缺席默认 / 逾期视为同意). Joint review only.
+    DeemedConsent,
+    /// The branch turns red and is escalated to supervision; it stays open for the department.
+    Escalate,
 }
 
 /// One field of a bundle's single form.
@@ -90,6 +103,9 @@ pub struct BundleBranch {
     /// Matter codes of the same bundle that must be approved or consented first.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// What happens at the deadline in this bundle; overrides the matter's.
+    #[serde(default)]
+    pub on_deadline: Option<DeadlineAction>,
 }
 
 /// A bundle of matters handled as one application (一件事).
@@ -107,9 +123,16 @@ pub struct Bundle {
     /// The one form.
     #[serde(default)]
     pub form: Vec<FormField>,
+    /// The local rule that makes silence consent, cited on every deemed consent.
+    #[serde(default = "default_deemed_consent_rule")]
+    pub deemed_consent_rule: String,
     /// Every matter with its role and dependencies, in display order.
     #[serde(rename = "branch")]
     pub branches: Vec<BundleBranch>,
+}
+
+fn default_deemed_consent_rule() -> String {
+    "并联审批逾期未反馈意见视为同意".to_owned()
 }
 
 /// What one catalogue file may hold: any of the four tables.
@@ -331,6 +354,15 @@ impl Catalogue {
                 }
             }
         }
+        for branch in &bundle.branches {
+            let action = self.deadline_action(branch);
+            if branch.role == Role::Approval && action == DeadlineAction::DeemedConsent {
+                return Err(invalid(format!(
+                    "branch {} is an approval: it is never approved by default (on_deadline = \"escalate\")",
+                    branch.matter
+                )));
+            }
+        }
         let mut keys = BTreeSet::new();
         for field in &bundle.form {
             if !keys.insert(field.key.as_str()) {
@@ -397,6 +429,22 @@ impl Catalogue {
             .into_iter()
             .filter_map(|code| self.materials.get(code))
             .collect()
+    }
+
+    /// What happens when a bundle branch reaches its deadline: the bundle's setting, else the
+    /// matter's, else deemed consent for a joint review and escalation for an approval.
+    pub fn deadline_action(&self, branch: &BundleBranch) -> DeadlineAction {
+        branch
+            .on_deadline
+            .or_else(|| {
+                self.matters
+                    .get(&branch.matter)
+                    .and_then(|matter| matter.on_deadline)
+            })
+            .unwrap_or(match branch.role {
+                Role::JointReview => DeadlineAction::DeemedConsent,
+                Role::Approval => DeadlineAction::Escalate,
+            })
     }
 
     /// The longest chain of promised limits through the bundle's dependencies, in working days.
@@ -630,6 +678,30 @@ mod tests {
         assert!(
             text.contains("two.toml") && text.contains("one.toml") && text.contains("department a"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn an_approval_is_never_approved_by_default() {
+        let text = load(&GOOD.replace(
+            "matter = \"x\"\n        role = \"approval\"",
+            "matter = \"x\"\n        role = \"approval\"\n        on_deadline = \"deemed_consent\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            text.contains("bundle.toml") && text.contains("never approved by default"),
+            "{text}"
+        );
+        let catalogue = load(GOOD).unwrap();
+        let bundle = catalogue.bundle("b").unwrap();
+        assert_eq!(
+            catalogue.deadline_action(&bundle.branches[0]),
+            DeadlineAction::Escalate
+        );
+        assert_eq!(
+            catalogue.deadline_action(&bundle.branches[1]),
+            DeadlineAction::DeemedConsent
         );
     }
 

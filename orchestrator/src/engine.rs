@@ -15,10 +15,20 @@ use crate::application::{
     Applicant, ApplicantKind, Application, Branch, Channel, Decider, HandOver, HandOverMethod,
     HandedResult, MaterialSubmission, MissingMaterial, OneTimeNotice, Outcome, ReceivedMaterial,
 };
-use crate::catalogue::{Bundle, Catalogue, Role};
+use crate::calendar::Calendar;
+use crate::catalogue::{Bundle, Catalogue, DeadlineAction, Role};
 use crate::error::EngineError;
 use crate::identity::{is_plausible_phone, is_valid_credit_code, is_valid_resident_id};
 use crate::machine::{ApplicationState, ApplicationTrigger, BranchState, BranchTrigger};
+
+/// What the engine decides with: the catalogue and the centre's calendar.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// The catalogue.
+    pub catalogue: &'a Catalogue,
+    /// The working calendar.
+    pub calendar: &'a Calendar,
+}
 
 /// Longest free-text field the engine accepts, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -69,6 +79,22 @@ pub enum Event {
         /// approved, rejected, consented or objected.
         state: BranchState,
     },
+    /// A silent joint-review department was deemed to consent at its deadline.
+    BranchDeemedConsent {
+        /// The branch.
+        branch_id: Uuid,
+        /// The deadline that passed.
+        deadline: DateTime<Utc>,
+        /// The rule applied.
+        rule: String,
+    },
+    /// A branch passed its deadline and was escalated to supervision.
+    BranchEscalated {
+        /// The branch.
+        branch_id: Uuid,
+        /// The deadline that passed.
+        deadline: DateTime<Utc>,
+    },
     /// A branch was cancelled.
     BranchCancelled {
         /// The branch.
@@ -95,6 +121,8 @@ impl Event {
             | Event::BranchWaiting { branch_id }
             | Event::BranchClaimed { branch_id, .. }
             | Event::BranchDecided { branch_id, .. }
+            | Event::BranchDeemedConsent { branch_id, .. }
+            | Event::BranchEscalated { branch_id, .. }
             | Event::BranchCancelled { branch_id, .. } => Some(*branch_id),
             _ => None,
         }
@@ -111,6 +139,8 @@ impl Event {
             Event::BranchWaiting { .. } => "branch_waiting",
             Event::BranchClaimed { .. } => "branch_claimed",
             Event::BranchDecided { .. } => "branch_decided",
+            Event::BranchDeemedConsent { .. } => "branch_deemed_consent",
+            Event::BranchEscalated { .. } => "branch_escalated",
             Event::BranchCancelled { .. } => "branch_cancelled",
             Event::ReadyForDispatch => "ready_for_dispatch",
             Event::Dispatched => "dispatched",
@@ -209,6 +239,12 @@ pub enum Command {
         /// The decision.
         verdict: Verdict,
     },
+    /// The system acts on a branch whose deadline has passed: deemed consent or escalation, as
+    /// the catalogue says. Acting twice, or on a branch that is not due, changes nothing.
+    DeadlinePassed {
+        /// The branch.
+        branch_id: Uuid,
+    },
     /// The dispatch window hands every result over.
     Dispatch {
         /// How.
@@ -224,11 +260,12 @@ pub enum Command {
 
 /// Submits an application: accepted at once when nothing is missing, otherwise a one-time notice.
 pub fn submit(
-    catalogue: &Catalogue,
+    rules: Rules<'_>,
     command: Submit,
     new_id: &mut dyn FnMut() -> Uuid,
     now: DateTime<Utc>,
 ) -> Result<Decision, EngineError> {
+    let catalogue = rules.catalogue;
     let bundle = catalogue.bundle(&command.bundle_code).ok_or_else(|| {
         EngineError::invalid(
             "bundle_code",
@@ -257,7 +294,11 @@ pub fn submit(
                 state: BranchState::Pending,
                 depends_on: entry.depends_on.clone(),
                 material_codes: matter.materials.clone(),
+                limit_days: matter.promised_limit_days,
+                on_deadline: catalogue.deadline_action(entry),
                 started_at: None,
+                deadline: None,
+                escalated_at: None,
                 claimed_by: None,
                 outcome: None,
                 version: 0,
@@ -279,6 +320,7 @@ pub fn submit(
         branches,
         submitted_at: now,
         accepted_at: None,
+        due: None,
         ready_at: None,
         hand_over: None,
         withdrawn_at: None,
@@ -289,7 +331,7 @@ pub fn submit(
     let mut events = vec![Event::Submitted];
     let missing = missing_materials(catalogue, bundle, &application);
     if missing.is_empty() {
-        accept(&mut application, now, &mut events);
+        accept(rules, &mut application, now, &mut events);
     } else {
         issue_notice(&mut application, missing, now, &mut events);
     }
@@ -301,7 +343,7 @@ pub fn submit(
 
 /// Carries out a command on an existing application.
 pub fn execute(
-    catalogue: &Catalogue,
+    rules: Rules<'_>,
     current: &Application,
     command: Command,
     now: DateTime<Utc>,
@@ -309,8 +351,11 @@ pub fn execute(
     let mut application = current.clone();
     let mut events = Vec::new();
     match command {
+        Command::DeadlinePassed { branch_id } => {
+            deadline_passed(rules, &mut application, branch_id, now, &mut events)?
+        }
         Command::Supplement { materials, channel } => supplement(
-            catalogue,
+            rules,
             &mut application,
             materials,
             channel,
@@ -340,6 +385,7 @@ pub fn execute(
                 clerk_id,
             };
             decide(
+                rules,
                 &mut application,
                 branch_id,
                 decider,
@@ -375,13 +421,14 @@ pub fn execute(
 }
 
 fn supplement(
-    catalogue: &Catalogue,
+    rules: Rules<'_>,
     application: &mut Application,
     materials: Vec<MaterialSubmission>,
     channel: Channel,
     now: DateTime<Utc>,
     events: &mut Vec<Event>,
 ) -> Result<(), EngineError> {
+    let catalogue = rules.catalogue;
     let bundle =
         catalogue
             .bundle(&application.bundle_code)
@@ -409,7 +456,7 @@ fn supplement(
         material_codes: codes,
     });
     if missing.is_empty() {
-        accept(application, now, events);
+        accept(rules, application, now, events);
     } else {
         issue_notice(application, missing, now, events);
     }
@@ -468,6 +515,7 @@ fn claim(
 }
 
 fn decide(
+    rules: Rules<'_>,
     application: &mut Application,
     branch_id: Uuid,
     decider: Decider,
@@ -496,6 +544,7 @@ fn decide(
         result_reference,
         reason: reason.clone(),
         decided_by: Some(decider),
+        rule: String::new(),
         decided_at: now,
     });
     branch.version += 1;
@@ -505,12 +554,80 @@ fn decide(
         state: next,
     });
     if next.lets_dependants_start() {
-        start_ready_dependants(application, now, events);
+        start_ready_dependants(rules.calendar, application, now, events);
     } else {
         let why = format!("predecessor {matter} was {}: {reason}", next.name());
         cancel_dependants(application, &matter, &why, now, events);
     }
     finish_if_all_ended(application, now, events)
+}
+
+fn deadline_passed(
+    rules: Rules<'_>,
+    application: &mut Application,
+    branch_id: Uuid,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    let index = application
+        .branches
+        .iter()
+        .position(|branch| branch.id == branch_id)
+        .ok_or_else(|| EngineError::NotFound {
+            entity: "branch",
+            id: branch_id.to_string(),
+        })?;
+    let branch = &mut application.branches[index];
+    let Some(deadline) = branch
+        .deadline
+        .filter(|d| d.at <= now && branch.state.is_actionable())
+    else {
+        return Ok(());
+    };
+    match branch.on_deadline {
+        DeadlineAction::DeemedConsent => {
+            let rule = rules
+                .catalogue
+                .bundle(&application.bundle_code)
+                .map(|bundle| bundle.deemed_consent_rule.clone())
+                .unwrap_or_default();
+            let branch = &mut application.branches[index];
+            let next = move_branch(branch, BranchTrigger::DeemConsent)?;
+            let local = deadline
+                .at
+                .with_timezone(&rules.calendar.zone())
+                .format("%Y-%m-%d %H:%M");
+            branch.state = next;
+            branch.version += 1;
+            branch.outcome = Some(Outcome {
+                state: next,
+                result_reference: String::new(),
+                reason: format!("no opinion by the deadline {local}: deemed to consent"),
+                decided_by: None,
+                rule: rule.clone(),
+                decided_at: now,
+            });
+            events.push(Event::BranchDeemedConsent {
+                branch_id,
+                deadline: deadline.at,
+                rule,
+            });
+            start_ready_dependants(rules.calendar, application, now, events);
+            finish_if_all_ended(application, now, events)
+        }
+        DeadlineAction::Escalate if branch.escalated_at.is_none() => {
+            let next = move_branch(branch, BranchTrigger::Escalate)?;
+            branch.state = next;
+            branch.escalated_at = Some(now);
+            branch.version += 1;
+            events.push(Event::BranchEscalated {
+                branch_id,
+                deadline: deadline.at,
+            });
+            Ok(())
+        }
+        DeadlineAction::Escalate => Ok(()),
+    }
 }
 
 fn dispatch(
@@ -658,9 +775,19 @@ fn apply_branch_trigger(branch: &mut Branch, trigger: BranchTrigger) {
     }
 }
 
-fn accept(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Event>) {
+fn accept(
+    rules: Rules<'_>,
+    application: &mut Application,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
     application.state = ApplicationState::InProgress;
     application.accepted_at = Some(now);
+    let bundle_limit = rules
+        .catalogue
+        .bundle(&application.bundle_code)
+        .map_or(0, |b| b.promised_limit_days);
+    application.due = Some(rules.calendar.deadline(now, bundle_limit));
     let receipt = receipt_number(application.id, now);
     application.receipt_number = Some(receipt.clone());
     events.push(Event::Accepted {
@@ -668,11 +795,7 @@ fn accept(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Ev
     });
     for branch in &mut application.branches {
         if branch.depends_on.is_empty() {
-            apply_branch_trigger(branch, BranchTrigger::Start);
-            branch.started_at = Some(now);
-            events.push(Event::BranchStarted {
-                branch_id: branch.id,
-            });
+            start_branch(rules.calendar, branch, now, events);
         } else {
             apply_branch_trigger(branch, BranchTrigger::Defer);
             events.push(Event::BranchWaiting {
@@ -682,7 +805,23 @@ fn accept(application: &mut Application, now: DateTime<Utc>, events: &mut Vec<Ev
     }
 }
 
+/// Starts a branch: actionable from now, with its deadline counted in working days from now.
+fn start_branch(
+    calendar: &Calendar,
+    branch: &mut Branch,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
+    apply_branch_trigger(branch, BranchTrigger::Start);
+    branch.started_at = Some(now);
+    branch.deadline = Some(calendar.deadline(now, branch.limit_days));
+    events.push(Event::BranchStarted {
+        branch_id: branch.id,
+    });
+}
+
 fn start_ready_dependants(
+    calendar: &Calendar,
     application: &mut Application,
     now: DateTime<Utc>,
     events: &mut Vec<Event>,
@@ -696,11 +835,7 @@ fn start_ready_dependants(
     for branch in &mut application.branches {
         let ready = branch.depends_on.iter().all(|p| succeeded.contains(p));
         if branch.state == BranchState::Waiting && ready {
-            apply_branch_trigger(branch, BranchTrigger::Start);
-            branch.started_at = Some(now);
-            events.push(Event::BranchStarted {
-                branch_id: branch.id,
-            });
+            start_branch(calendar, branch, now, events);
         }
     }
 }
@@ -738,6 +873,7 @@ fn cancel_branch(
         result_reference: String::new(),
         reason: why.to_owned(),
         decided_by: None,
+        rule: String::new(),
         decided_at: now,
     });
     events.push(Event::BranchCancelled {

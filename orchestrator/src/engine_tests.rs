@@ -2,14 +2,17 @@
 //! whatever sequence of commands arrives, the invariants of the domain hold.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::Application;
 use crate::application::{Applicant, ApplicantKind, Channel, HandOverMethod, MaterialSubmission};
+use crate::calendar::Calendar;
 use crate::catalogue::{Catalogue, CatalogueSource};
+use crate::engine::Rules;
 use crate::engine::{self, Command, Submit, Verdict};
 use crate::error::EngineError;
 use crate::machine::{ApplicationState, BranchState};
@@ -78,6 +81,22 @@ role = "approval"
 depends_on = ["seal", "fire-opinion"]
 "#;
 
+static TEST_CATALOGUE: LazyLock<Catalogue> = LazyLock::new(catalogue);
+static CALENDAR: LazyLock<Calendar> = LazyLock::new(|| {
+    Calendar::new(
+        chrono_tz::Asia::Shanghai,
+        NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
+    )
+});
+
+/// The test catalogue with a weekends-only calendar.
+fn rules() -> Rules<'static> {
+    Rules {
+        catalogue: &TEST_CATALOGUE,
+        calendar: &CALENDAR,
+    }
+}
+
 fn catalogue() -> Catalogue {
     Catalogue::from_sources(&[CatalogueSource {
         file: "test.toml".into(),
@@ -116,13 +135,7 @@ fn submission(materials: &[&str]) -> Submit {
 }
 
 fn submit(materials: &[&str]) -> Result<Application, EngineError> {
-    engine::submit(
-        &catalogue(),
-        submission(materials),
-        &mut Uuid::now_v7,
-        at(2),
-    )
-    .map(|d| d.application)
+    engine::submit(rules(), submission(materials), &mut Uuid::now_v7, at(2)).map(|d| d.application)
 }
 
 fn branch_of(application: &Application, matter: &str) -> Uuid {
@@ -159,7 +172,7 @@ fn decide(
         clerk_id: "clerk".into(),
         verdict,
     };
-    engine::execute(&catalogue(), application, command, at(3)).map(|d| d.application)
+    engine::execute(rules(), application, command, at(3)).map(|d| d.application)
 }
 
 fn approve() -> Verdict {
@@ -208,23 +221,23 @@ fn missing_materials_give_one_notice_listing_every_matter() {
 
 #[test]
 fn a_partial_supplement_issues_a_new_complete_notice_then_acceptance() {
-    let cat = catalogue();
+    let cat = rules();
     let application = submit(&[]).unwrap();
     let supplement = |materials: &[&str]| Command::Supplement {
         materials: materials.iter().map(|c| material(c)).collect(),
         channel: Channel::Online,
     };
-    let second = engine::execute(&cat, &application, supplement(&["id"]), at(3))
+    let second = engine::execute(cat, &application, supplement(&["id"]), at(3))
         .unwrap()
         .application;
     assert_eq!(second.notices.len(), 2);
     assert_eq!(second.open_notice().unwrap().missing.len(), 1);
-    let third = engine::execute(&cat, &second, supplement(&["lease"]), at(4))
+    let third = engine::execute(cat, &second, supplement(&["lease"]), at(4))
         .unwrap()
         .application;
     assert_eq!(third.state, ApplicationState::InProgress);
     assert_eq!(third.accepted_at, Some(at(4)));
-    let again = engine::execute(&cat, &third, supplement(&["lease"]), at(4)).unwrap_err();
+    let again = engine::execute(cat, &third, supplement(&["lease"]), at(4)).unwrap_err();
     assert!(
         matches!(
             again,
@@ -340,13 +353,13 @@ fn another_department_cannot_decide() {
         clerk_id: "c".into(),
         verdict: approve(),
     };
-    let error = engine::execute(&catalogue(), &application, command, at(3)).unwrap_err();
+    let error = engine::execute(rules(), &application, command, at(3)).unwrap_err();
     assert!(matches!(error, EngineError::WrongDepartment { .. }));
 }
 
 #[test]
 fn withdrawal_cancels_open_branches_and_dispatch_needs_readiness() {
-    let cat = catalogue();
+    let cat = rules();
     let application = submit(&["id", "lease"]).unwrap();
     let dispatch = Command::Dispatch {
         method: HandOverMethod::Electronic,
@@ -354,7 +367,7 @@ fn withdrawal_cancels_open_branches_and_dispatch_needs_readiness() {
         recipient: String::new(),
         tracking_reference: String::new(),
     };
-    let error = engine::execute(&cat, &application, dispatch, at(3)).unwrap_err();
+    let error = engine::execute(cat, &application, dispatch, at(3)).unwrap_err();
     assert!(
         error
             .to_string()
@@ -362,7 +375,7 @@ fn withdrawal_cancels_open_branches_and_dispatch_needs_readiness() {
         "{error}"
     );
     let withdrawn = engine::execute(
-        &cat,
+        cat,
         &application,
         Command::Withdraw {
             reason: "moved".into(),
@@ -382,26 +395,26 @@ fn withdrawal_cancels_open_branches_and_dispatch_needs_readiness() {
 
 #[test]
 fn a_claim_by_another_clerk_is_refused_and_a_repeat_changes_nothing() {
-    let cat = catalogue();
+    let cat = rules();
     let application = submit(&["id", "lease"]).unwrap();
     let claim = |clerk: &str| Command::Claim {
         branch_id: branch_of(&application, "register"),
         department_code: "reg".into(),
         clerk_id: clerk.into(),
     };
-    let claimed = engine::execute(&cat, &application, claim("a"), at(3)).unwrap();
+    let claimed = engine::execute(cat, &application, claim("a"), at(3)).unwrap();
     assert_eq!(claimed.events.len(), 1);
-    let repeat = engine::execute(&cat, &claimed.application, claim("a"), at(3)).unwrap();
+    let repeat = engine::execute(cat, &claimed.application, claim("a"), at(3)).unwrap();
     assert!(repeat.events.is_empty());
     assert_eq!(repeat.application, claimed.application);
-    let other = engine::execute(&cat, &claimed.application, claim("b"), at(3)).unwrap_err();
+    let other = engine::execute(cat, &claimed.application, claim("b"), at(3)).unwrap_err();
     assert!(matches!(other, EngineError::ClaimedByOther { .. }));
 }
 
 #[test]
 fn bad_submissions_name_the_field() {
-    let cat = catalogue();
-    let field_of = |submit: Submit| match engine::submit(&cat, submit, &mut Uuid::now_v7, at(2)) {
+    let cat = rules();
+    let field_of = |submit: Submit| match engine::submit(cat, submit, &mut Uuid::now_v7, at(2)) {
         Err(EngineError::InvalidArgument { field, .. }) => field,
         other => panic!("expected invalid argument, got {other:?}"),
     };
@@ -428,6 +441,110 @@ fn bad_submissions_name_the_field() {
     assert_eq!(field_of(s), "materials[0].document_ref");
 }
 
+fn deadline_passed(application: &Application, matter: &str, day: u32) -> engine::Decision {
+    let command = Command::DeadlinePassed {
+        branch_id: branch_of(application, matter),
+    };
+    engine::execute(rules(), application, command, at(day)).unwrap()
+}
+
+#[test]
+fn branches_get_deadlines_in_working_days_when_they_start() {
+    // Accepted Monday 2 March 2026 (10:00 Beijing): registration has 1 working day, the fire
+    // opinion 3; the bundle 5.
+    let application = submit(&["id", "lease"]).unwrap();
+    let day_of = |matter: &str| {
+        let deadline = application
+            .branch(branch_of(&application, matter))
+            .unwrap()
+            .deadline
+            .unwrap();
+        CALENDAR.local_date(deadline.at).to_string()
+    };
+    assert_eq!(day_of("register"), "2026-03-03");
+    assert_eq!(day_of("fire-opinion"), "2026-03-05");
+    assert!(
+        application
+            .branch(branch_of(&application, "seal"))
+            .unwrap()
+            .deadline
+            .is_none(),
+        "not started yet"
+    );
+    assert_eq!(
+        CALENDAR.local_date(application.due.unwrap().at).to_string(),
+        "2026-03-09"
+    );
+    // The seal starts when registration is approved on 3 March and counts from then.
+    let application = decide(&application, "register", approve()).unwrap();
+    let seal = application.branch(branch_of(&application, "seal")).unwrap();
+    assert_eq!(
+        CALENDAR.local_date(seal.deadline.unwrap().at).to_string(),
+        "2026-03-04"
+    );
+}
+
+#[test]
+fn a_silent_joint_review_is_deemed_to_consent_and_its_dependants_start() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let early = deadline_passed(&application, "fire-opinion", 5);
+    assert!(
+        early.events.is_empty(),
+        "not due until closing time on 5 March"
+    );
+    let application = decide(&application, "register", approve()).unwrap();
+    let application = decide(&application, "seal", approve()).unwrap();
+    let deemed = deadline_passed(&application, "fire-opinion", 6);
+    let fire = deemed
+        .application
+        .branch(branch_of(&application, "fire-opinion"))
+        .unwrap();
+    assert_eq!(fire.state, BranchState::DeemedConsent);
+    let outcome = fire.outcome.as_ref().unwrap();
+    assert!(outcome.decided_by.is_none(), "recorded by the system");
+    assert!(!outcome.rule.is_empty());
+    assert_eq!(
+        state_of(&deemed.application, "engrave"),
+        BranchState::Open,
+        "dependants start"
+    );
+    let again = engine::execute(
+        rules(),
+        &deemed.application,
+        Command::DeadlinePassed { branch_id: fire.id },
+        at(7),
+    )
+    .unwrap();
+    assert!(again.events.is_empty(), "acted on exactly once");
+}
+
+#[test]
+fn an_overdue_approval_is_escalated_once_and_stays_open() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let escalated = deadline_passed(&application, "register", 4);
+    let register = escalated
+        .application
+        .branch(branch_of(&application, "register"))
+        .unwrap();
+    assert_eq!(register.state, BranchState::Open);
+    assert!(register.escalated_at.is_some());
+    assert!(matches!(
+        escalated.events.as_slice(),
+        [engine::Event::BranchEscalated { .. }]
+    ));
+    assert!(
+        deadline_passed(&escalated.application, "register", 5)
+            .events
+            .is_empty()
+    );
+    let approved = decide(&escalated.application, "register", approve()).unwrap();
+    assert_eq!(
+        state_of(&approved, "register"),
+        BranchState::Approved,
+        "the department can still decide"
+    );
+}
+
 /// One step of a random walk over an application.
 #[derive(Debug, Clone)]
 enum Step {
@@ -436,6 +553,7 @@ enum Step {
     Supplement { material: usize },
     Withdraw,
     Dispatch,
+    Deadline { matter: usize },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -445,6 +563,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0..2usize).prop_map(|material| Step::Supplement { material }),
         1 => Just(Step::Withdraw),
         1 => Just(Step::Dispatch),
+        2 => (0..4usize).prop_map(|matter| Step::Deadline { matter }),
     ]
 }
 
@@ -491,6 +610,9 @@ fn command_for(application: &Application, step: &Step) -> Command {
         Step::Supplement { material } => Command::Supplement {
             materials: vec![material_of(*material)],
             channel: Channel::OnSite,
+        },
+        Step::Deadline { matter } => Command::DeadlinePassed {
+            branch_id: branch_of(application, MATTERS[*matter]),
         },
         Step::Withdraw => Command::Withdraw {
             reason: "changed plans".into(),
@@ -552,20 +674,37 @@ fn check_invariants(application: &Application) {
                 "a joint review is never approved"
             );
         }
+        if branch.state == BranchState::DeemedConsent {
+            assert_eq!(
+                branch.role,
+                crate::catalogue::Role::JointReview,
+                "an approval is never deemed"
+            );
+            assert!(
+                branch
+                    .deadline
+                    .is_some_and(|d| d.at <= branch.outcome.as_ref().unwrap().decided_at)
+            );
+        }
+        if branch.state.is_actionable() {
+            assert!(branch.deadline.is_some() && branch.started_at.is_some());
+        }
     }
 }
 
 proptest! {
     #[test]
     fn any_command_sequence_keeps_the_invariants(initial in proptest::collection::vec(0..2usize, 0..3), steps in proptest::collection::vec(step(), 0..40)) {
-        let cat = catalogue();
+        let cat = rules();
         let materials: Vec<&str> = initial.iter().map(|i| ["id", "lease"][*i]).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-        let mut application = engine::submit(&cat, submission(&materials), &mut Uuid::now_v7, at(2)).unwrap().application;
+        let mut application = engine::submit(cat, submission(&materials), &mut Uuid::now_v7, at(2)).unwrap().application;
         check_invariants(&application);
-        for step in steps {
-            let command = command_for(&application, &step);
+        for (index, step) in steps.iter().enumerate() {
+            let command = command_for(&application, step);
+            // Time moves on through March, so deadlines fall due along the way.
+            let now = at(3 + (index as u32) / 2);
             // A refused command changes nothing: `execute` only reads the current application.
-            if let Ok(decision) = engine::execute(&cat, &application, command, at(5)) {
+            if let Ok(decision) = engine::execute(cat, &application, command, now) {
                 prop_assert!(decision.application.version >= application.version);
                 prop_assert_eq!(decision.events.is_empty(), decision.application == application);
                 application = decision.application;

@@ -68,6 +68,37 @@ pub enum CatalogueError {
     },
 }
 
+/// Why calendar data was refused. Nothing is loaded from a refused file.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CalendarError {
+    /// A row is malformed.
+    #[error("calendar file {file} line {line}: {message}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A date is listed with two different kinds.
+    #[error("calendar file {file}: {date} is listed as two different kinds of day")]
+    Conflict {
+        /// The file that brought the second listing.
+        file: String,
+        /// The date.
+        date: chrono::NaiveDate,
+    },
+    /// A file or folder could not be read.
+    #[error("calendar {path}: {message}")]
+    Unreadable {
+        /// The file or folder.
+        path: String,
+        /// The reason.
+        message: String,
+    },
+}
+
 /// Why a command was refused. Nothing changes when a command is refused.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum EngineError {

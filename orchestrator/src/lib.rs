@@ -7,17 +7,20 @@
 //! testable in microseconds, and leaves the services crate to carry decisions out.
 
 pub mod application;
+pub mod calendar;
 pub mod catalogue;
 pub mod engine;
 pub mod error;
 pub mod identity;
 pub mod machine;
+pub mod warning;
 
 #[cfg(test)]
 mod engine_tests;
 
 pub use application::Application;
+pub use calendar::{Calendar, Deadline};
 pub use catalogue::Catalogue;
-pub use engine::{Command, Decision, Event, Submit, Verdict};
-pub use error::{CatalogueError, EngineError};
+pub use engine::{Command, Decision, Event, Rules, Submit, Verdict};
+pub use error::{CalendarError, CatalogueError, EngineError};
 pub use machine::{ApplicationState, BranchState};

@@ -121,6 +121,9 @@ pub enum BranchState {
     Consented,
     /// Joint-review branch objected. Final.
     Objected,
+    /// Joint-review branch whose department stayed silent past its deadline: consent recorded by
+    /// the system under the bundle's rule (缺席默认). Never shown as approved. Final.
+    DeemedConsent,
     /// Cancelled by a failed predecessor or a withdrawal. Final.
     Cancelled,
 }
@@ -144,6 +147,10 @@ pub enum BranchTrigger {
     Object,
     /// A predecessor failed or the application was withdrawn.
     Cancel,
+    /// The deadline passed on a joint review that is deemed to consent.
+    DeemConsent,
+    /// The deadline passed on a branch that is escalated: it stays open.
+    Escalate,
 }
 
 /// Every branch transition: (from, trigger, to).
@@ -162,18 +169,22 @@ pub const BRANCH_TRANSITIONS: &[(BranchState, BranchTrigger, BranchState)] = {
         (Open, Consent, Consented),
         (Open, Object, Objected),
         (Open, Cancel, Cancelled),
+        (Open, DeemConsent, DeemedConsent),
+        (Open, Escalate, Open),
         (Claimed, Claim, Claimed),
         (Claimed, Approve, Approved),
         (Claimed, Reject, Rejected),
         (Claimed, Consent, Consented),
         (Claimed, Object, Objected),
         (Claimed, Cancel, Cancelled),
+        (Claimed, DeemConsent, DeemedConsent),
+        (Claimed, Escalate, Claimed),
     ]
 };
 
 impl BranchState {
     /// Every state, for tests and documentation.
-    pub const ALL: [BranchState; 9] = [
+    pub const ALL: [BranchState; 10] = [
         BranchState::Pending,
         BranchState::Waiting,
         BranchState::Open,
@@ -182,6 +193,7 @@ impl BranchState {
         BranchState::Rejected,
         BranchState::Consented,
         BranchState::Objected,
+        BranchState::DeemedConsent,
         BranchState::Cancelled,
     ];
 
@@ -203,9 +215,12 @@ impl BranchState {
         matches!(self, BranchState::Open | BranchState::Claimed)
     }
 
-    /// Whether dependants may start: approved or consented.
+    /// Whether dependants may start: approved, consented or deemed to consent.
     pub fn lets_dependants_start(self) -> bool {
-        matches!(self, BranchState::Approved | BranchState::Consented)
+        matches!(
+            self,
+            BranchState::Approved | BranchState::Consented | BranchState::DeemedConsent
+        )
     }
 
     /// The name used in errors, the store and the CLI.
@@ -219,6 +234,7 @@ impl BranchState {
             BranchState::Rejected => "rejected",
             BranchState::Consented => "consented",
             BranchState::Objected => "objected",
+            BranchState::DeemedConsent => "deemed_consent",
             BranchState::Cancelled => "cancelled",
         }
     }
@@ -231,7 +247,7 @@ impl BranchState {
 
 impl BranchTrigger {
     /// Every trigger, for tests.
-    pub const ALL: [BranchTrigger; 8] = [
+    pub const ALL: [BranchTrigger; 10] = [
         BranchTrigger::Start,
         BranchTrigger::Defer,
         BranchTrigger::Claim,
@@ -240,6 +256,8 @@ impl BranchTrigger {
         BranchTrigger::Consent,
         BranchTrigger::Object,
         BranchTrigger::Cancel,
+        BranchTrigger::DeemConsent,
+        BranchTrigger::Escalate,
     ];
 
     /// The name used in errors.
@@ -253,6 +271,8 @@ impl BranchTrigger {
             BranchTrigger::Consent => "consent",
             BranchTrigger::Object => "object",
             BranchTrigger::Cancel => "cancel",
+            BranchTrigger::DeemConsent => "deem consent",
+            BranchTrigger::Escalate => "escalate",
         }
     }
 }
@@ -285,7 +305,14 @@ mod tests {
         use BranchState::*;
         assert_eq!(
             finals,
-            vec![Approved, Rejected, Consented, Objected, Cancelled]
+            vec![
+                Approved,
+                Rejected,
+                Consented,
+                Objected,
+                DeemedConsent,
+                Cancelled
+            ]
         );
     }
 

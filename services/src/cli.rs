@@ -716,6 +716,7 @@ fn branch_state_name(state: i32) -> &'static str {
         Ok(pb::BranchState::Rejected) => "rejected",
         Ok(pb::BranchState::Consented) => "consented",
         Ok(pb::BranchState::Objected) => "objected",
+        Ok(pb::BranchState::DeemedConsent) => "deemed consent",
         Ok(pb::BranchState::Cancelled) => "cancelled",
         _ => "unknown",
     }
@@ -751,6 +752,29 @@ fn mask_id(id: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
 }
 
+/// A deadline as `2026-02-24 17:30 (2 WD, yellow)`, with `provisional` when it may still move.
+fn deadline_text(deadline: Option<&pb::DeadlineView>) -> String {
+    let Some(deadline) = deadline else {
+        return "-".to_owned();
+    };
+    let colour = match pb::WarningColour::try_from(deadline.colour) {
+        Ok(pb::WarningColour::Green) => ", green",
+        Ok(pb::WarningColour::Yellow) => ", yellow",
+        Ok(pb::WarningColour::Red) => ", RED",
+        _ => "",
+    };
+    let provisional = if deadline.provisional {
+        ", provisional"
+    } else {
+        ""
+    };
+    format!(
+        "{} ({} WD{colour}{provisional})",
+        local_time(deadline.at.as_ref()),
+        deadline.remaining_working_days
+    )
+}
+
 fn outcome_text(branch: &pb::Branch) -> String {
     let Some(outcome) = &branch.outcome else {
         return String::new();
@@ -760,6 +784,11 @@ fn outcome_text(branch: &pb::Branch) -> String {
         .as_ref()
         .map(|d| format!(" — {}/{}", d.department_code, d.clerk_id))
         .unwrap_or_default();
+    let who = if outcome.rule.is_empty() {
+        who
+    } else {
+        format!(" — system, rule: {}", outcome.rule)
+    };
     let text = if outcome.result_reference.is_empty() {
         &outcome.reason
     } else {
@@ -844,13 +873,14 @@ pub fn render_application(application: &pb::Application) -> String {
                 role_name(b.role).to_owned(),
                 branch_state_name(b.state).to_owned(),
                 local_time(b.started_at.as_ref()),
+                deadline_text(b.deadline.as_ref()),
                 outcome_text(b),
             ]
         })
         .collect();
     out.push_str(&table(
         &[
-            "BRANCH", "MATTER", "DEPT", "ROLE", "STATE", "STARTED", "OUTCOME",
+            "BRANCH", "MATTER", "DEPT", "ROLE", "STATE", "STARTED", "DEADLINE", "OUTCOME",
         ],
         rows,
     ));

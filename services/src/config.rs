@@ -4,14 +4,16 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, NaiveTime, Utc};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use lianban_orchestrator::warning::WarningPolicy;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
 /// Everything the server reads at start-up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Address the gRPC server listens on.
@@ -22,6 +24,71 @@ pub struct Config {
     pub catalogue_dir: Option<PathBuf>,
     /// Log filter in `RUST_LOG` syntax.
     pub log_filter: String,
+    /// `system`, or `manual` for tests and training (refused unless listening on loopback).
+    pub clock: ClockKind,
+    /// Where a manual clock starts; unset means the system time at start-up.
+    pub manual_clock_start: Option<DateTime<Utc>>,
+    /// The service centre's working calendar.
+    pub calendar: CalendarConfig,
+    /// When open branches turn yellow.
+    pub warnings: WarningPolicy,
+    /// Cron schedule (with seconds) of the safety sweep for passed deadlines.
+    pub deadline_sweep: String,
+}
+
+/// Which clock the server reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// The operating system's clock.
+    System,
+    /// A clock that only moves through the admin RPC.
+    Manual,
+}
+
+/// The working calendar: zone, closing time and holiday data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// IANA time zone of the centre.
+    pub time_zone: String,
+    /// Closing time, `HH:MM`: a day's deadlines fall at this time.
+    pub closing_time: String,
+    /// A folder of extra `*.csv` calendar files (next year's notice, local closures), loaded on
+    /// top of the built-in national data.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig {
+            time_zone: "Asia/Shanghai".to_owned(),
+            closing_time: "17:30".to_owned(),
+            dir: None,
+        }
+    }
+}
+
+impl CalendarConfig {
+    /// The time zone, checked.
+    pub fn zone(&self) -> Result<chrono_tz::Tz, Error> {
+        self.time_zone.parse().map_err(|_| {
+            Error::Config(format!(
+                "calendar.time_zone {:?} is not an IANA time zone",
+                self.time_zone
+            ))
+        })
+    }
+
+    /// The closing time, checked.
+    pub fn closing(&self) -> Result<NaiveTime, Error> {
+        NaiveTime::parse_from_str(&self.closing_time, "%H:%M").map_err(|_| {
+            Error::Config(format!(
+                "calendar.closing_time {:?} is not HH:MM",
+                self.closing_time
+            ))
+        })
+    }
 }
 
 impl Default for Config {
@@ -31,6 +98,11 @@ impl Default for Config {
             database_url: "sqlite://data/lianban.db?mode=rwc".to_owned(),
             catalogue_dir: None,
             log_filter: "info,sqlx=warn,h2=warn,hyper=warn,tower=warn".to_owned(),
+            clock: ClockKind::System,
+            manual_clock_start: None,
+            calendar: CalendarConfig::default(),
+            warnings: WarningPolicy::default(),
+            deadline_sweep: "0 * * * * *".to_owned(),
         }
     }
 }
@@ -68,6 +140,27 @@ impl Config {
                 "database_url must start with sqlite:, postgres:// or postgresql://".to_owned(),
             ));
         }
+        self.calendar.zone()?;
+        self.calendar.closing()?;
+        self.sweep_schedule()?;
+        if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {
+            return Err(Error::Config(format!(
+                "clock = \"manual\" is only allowed on a loopback listen address, not {}",
+                self.listen
+            )));
+        }
+        let share = self.warnings.yellow_share_of_limit;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(Error::Config(format!(
+                "warnings.yellow_share_of_limit {share} is not between 0 and 1"
+            )));
+        }
+        if let Some(dir) = self.calendar.dir.as_ref().filter(|dir| !dir.is_dir()) {
+            return Err(Error::Config(format!(
+                "calendar.dir {} is not a folder",
+                dir.display()
+            )));
+        }
         if let Some(dir) = self.catalogue_dir.as_ref().filter(|dir| !dir.is_dir()) {
             return Err(Error::Config(format!(
                 "catalogue_dir {} is not a folder",
@@ -75,6 +168,18 @@ impl Config {
             )));
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// The safety sweep's schedule, checked.
+    pub fn sweep_schedule(&self) -> Result<cron::Schedule, Error> {
+        self.deadline_sweep.parse().map_err(|error| {
+            Error::Config(format!(
+                "deadline_sweep {:?} is not a cron schedule with seconds (e.g. \"0 * * * * *\"): {error}",
+                self.deadline_sweep
+            ))
+        })
     }
 }
 
@@ -114,6 +219,51 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/lianban.example.toml");
         let config = Config::load(Some(&path)).unwrap();
         assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn a_manual_clock_is_refused_off_loopback() {
+        let config = Config {
+            clock: ClockKind::Manual,
+            listen: "0.0.0.0:50051".parse().unwrap(),
+            ..Config::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("loopback")
+        );
+        let config = Config {
+            clock: ClockKind::Manual,
+            ..Config::default()
+        };
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn bad_calendar_and_schedule_settings_are_named() {
+        let mut config = Config::default();
+        config.calendar.time_zone = "Mars/Olympus".into();
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("calendar.time_zone")
+        );
+        let config = Config {
+            deadline_sweep: "*/5 * * * *".into(),
+            ..Config::default()
+        };
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("deadline_sweep")
+        );
     }
 
     #[test]

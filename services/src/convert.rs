@@ -8,12 +8,48 @@ use lianban_orchestrator::application::{
     Applicant, ApplicantKind, Application, Branch, Channel, HandOverMethod, MaterialSubmission,
     OneTimeNotice, Outcome, ReceivedMaterial,
 };
-use lianban_orchestrator::catalogue::{Bundle, Department, Material, Matter, Role};
-use lianban_orchestrator::{ApplicationState, BranchState, Catalogue};
+use lianban_orchestrator::catalogue::{Bundle, DeadlineAction, Department, Material, Matter, Role};
+use lianban_orchestrator::warning::{self, Colour, WarningPolicy};
+use lianban_orchestrator::{ApplicationState, BranchState, Calendar, Catalogue, Deadline};
 use lianban_proto::v1 as pb;
 use uuid::Uuid;
 
 use crate::error::Error;
+
+/// What a wire view of an application needs besides the application: names from the catalogue,
+/// the calendar and policy for warnings, and the time the view is taken.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    /// The catalogue.
+    pub catalogue: &'a Catalogue,
+    /// The working calendar.
+    pub calendar: &'a Calendar,
+    /// When branches turn yellow.
+    pub policy: &'a WarningPolicy,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+impl View<'_> {
+    /// A deadline with its remaining working days, and its colour while `open`.
+    fn deadline(&self, deadline: &Deadline, limit_days: u32, open: bool) -> pb::DeadlineView {
+        let assessment =
+            warning::assess(self.calendar, self.policy, deadline, limit_days, self.now);
+        let colour = match assessment.colour {
+            _ if !open => pb::WarningColour::Unspecified,
+            Colour::Green => pb::WarningColour::Green,
+            Colour::Yellow => pb::WarningColour::Yellow,
+            Colour::Red => pb::WarningColour::Red,
+        };
+        pb::DeadlineView {
+            at: Some(timestamp(deadline.at)),
+            provisional: deadline.provisional,
+            remaining_working_days: assessment.remaining_days,
+            colour: colour as i32,
+            limit_days,
+        }
+    }
+}
 
 /// Default page size when a request leaves it at 0.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -243,6 +279,7 @@ fn branch_state_to_wire(state: BranchState) -> i32 {
         BranchState::Rejected => pb::BranchState::Rejected,
         BranchState::Consented => pb::BranchState::Consented,
         BranchState::Objected => pb::BranchState::Objected,
+        BranchState::DeemedConsent => pb::BranchState::DeemedConsent,
         BranchState::Cancelled => pb::BranchState::Cancelled,
     };
     wire as i32
@@ -274,16 +311,18 @@ fn outcome_to_wire(outcome: &Outcome) -> pb::Outcome {
             clerk_id: d.clerk_id.clone(),
         }),
         decided_at: Some(timestamp(outcome.decided_at)),
+        decided_by_system: outcome.decided_by.is_none(),
+        rule: outcome.rule.clone(),
     }
 }
 
 /// A branch on the wire, with its matter's name and the materials it uses.
-pub fn branch_to_wire(
-    application: &Application,
-    branch: &Branch,
-    catalogue: &Catalogue,
-) -> pb::Branch {
-    let matter = catalogue.matter(&branch.matter_code);
+pub fn branch_to_wire(application: &Application, branch: &Branch, view: &View<'_>) -> pb::Branch {
+    let matter = view.catalogue.matter(&branch.matter_code);
+    let on_deadline = match branch.on_deadline {
+        DeadlineAction::DeemedConsent => pb::DeadlineAction::DeemedConsent,
+        DeadlineAction::Escalate => pb::DeadlineAction::Escalate,
+    };
     pb::Branch {
         id: branch.id.to_string(),
         application_id: application.id.to_string(),
@@ -307,7 +346,13 @@ pub fn branch_to_wire(
         claimed_by: branch.claimed_by.clone().unwrap_or_default(),
         outcome: branch.outcome.as_ref().map(outcome_to_wire),
         version: branch.version,
-        promised_limit_days: matter.map_or(0, |m| m.promised_limit_days),
+        promised_limit_days: branch.limit_days,
+        deadline: branch
+            .deadline
+            .as_ref()
+            .map(|d| view.deadline(d, branch.limit_days, branch.state.is_actionable())),
+        on_deadline: on_deadline as i32,
+        escalated_at: optional_timestamp(branch.escalated_at),
     }
 }
 
@@ -334,12 +379,13 @@ pub fn notice_to_wire(notice: &OneTimeNotice, catalogue: &Catalogue) -> pb::OneT
 }
 
 /// An application on the wire, with every branch.
-pub fn application_to_wire(application: &Application, catalogue: &Catalogue) -> pb::Application {
+pub fn application_to_wire(application: &Application, view: &View<'_>) -> pb::Application {
     pb::Application {
         id: application.id.to_string(),
         receipt_number: application.receipt_number.clone().unwrap_or_default(),
         bundle_code: application.bundle_code.clone(),
-        bundle_name: catalogue
+        bundle_name: view
+            .catalogue
             .bundle(&application.bundle_code)
             .map(|b| b.name.clone())
             .unwrap_or_default(),
@@ -357,12 +403,12 @@ pub fn application_to_wire(application: &Application, catalogue: &Catalogue) -> 
         notices: application
             .notices
             .iter()
-            .map(|n| notice_to_wire(n, catalogue))
+            .map(|n| notice_to_wire(n, view.catalogue))
             .collect(),
         branches: application
             .branches
             .iter()
-            .map(|b| branch_to_wire(application, b, catalogue))
+            .map(|b| branch_to_wire(application, b, view))
             .collect(),
         submitted_at: Some(timestamp(application.submitted_at)),
         accepted_at: optional_timestamp(application.accepted_at),
@@ -386,13 +432,20 @@ pub fn application_to_wire(application: &Application, catalogue: &Catalogue) -> 
         withdrawn_at: optional_timestamp(application.withdrawn_at),
         withdrawal_reason: application.withdrawal_reason.clone().unwrap_or_default(),
         version: application.version,
+        due: application.due.as_ref().map(|d| {
+            let limit = view
+                .catalogue
+                .bundle(&application.bundle_code)
+                .map_or(0, |b| b.promised_limit_days);
+            view.deadline(d, limit, application.state == ApplicationState::InProgress)
+        }),
     }
 }
 
 /// A branch as its department sees it.
-pub fn task_to_wire(application: &Application, branch: &Branch, catalogue: &Catalogue) -> pb::Task {
+pub fn task_to_wire(application: &Application, branch: &Branch, view: &View<'_>) -> pb::Task {
     pb::Task {
-        branch: Some(branch_to_wire(application, branch, catalogue)),
+        branch: Some(branch_to_wire(application, branch, view)),
         receipt_number: application.receipt_number.clone().unwrap_or_default(),
         bundle_code: application.bundle_code.clone(),
         form: application.form.clone(),

@@ -1,6 +1,6 @@
 //! The services' one error type, and the one place where errors become gRPC status codes.
 
-use lianban_orchestrator::{CatalogueError, EngineError};
+use lianban_orchestrator::{CalendarError, CatalogueError, EngineError};
 use thiserror::Error;
 use tonic::{Code, Status};
 
@@ -15,6 +15,9 @@ pub enum Error {
     /// The catalogue could not be loaded.
     #[error(transparent)]
     Catalogue(#[from] CatalogueError),
+    /// The calendar could not be loaded.
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -72,9 +75,11 @@ impl From<Error> for Status {
             Error::KeyReused { .. } => Code::AlreadyExists,
             Error::Store(StoreError::Conflict(_) | StoreError::KeyTaken { .. }) => Code::Aborted,
             Error::Store(StoreError::Database(_)) => Code::Unavailable,
-            Error::Store(_) | Error::Catalogue(_) | Error::Config(_) | Error::Server(_) => {
-                Code::Internal
-            }
+            Error::Store(_)
+            | Error::Catalogue(_)
+            | Error::Calendar(_)
+            | Error::Config(_)
+            | Error::Server(_) => Code::Internal,
         };
         if code == Code::Internal || code == Code::Unavailable {
             tracing::error!(error = %error, "request failed");

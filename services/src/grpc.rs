@@ -42,12 +42,12 @@ impl IntakeApi {
     }
 
     fn submission_response(&self, application: &Application) -> pb::SubmitApplicationResponse {
-        let catalogue = self.runtime.catalogue();
+        let view = self.runtime.view();
         pb::SubmitApplicationResponse {
-            application: Some(convert::application_to_wire(application, catalogue)),
+            application: Some(convert::application_to_wire(application, &view)),
             notice: application
                 .open_notice()
-                .map(|n| convert::notice_to_wire(n, catalogue)),
+                .map(|n| convert::notice_to_wire(n, view.catalogue)),
         }
     }
 
@@ -133,11 +133,11 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         let command = Command::Withdraw {
             reason: request.reason.trim().to_owned(),
         };
-        let catalogue = self.runtime.catalogue();
+        let view = self.runtime.view();
         let response = self
             .runtime
             .execute(id, command, "applicant", idempotency, |a| {
-                convert::application_to_wire(a, catalogue)
+                convert::application_to_wire(a, &view)
             })
             .await?;
         ok(response)
@@ -150,7 +150,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         let application = self.find(&request.into_inner().application_id).await?;
         ok(convert::application_to_wire(
             &application,
-            self.runtime.catalogue(),
+            &self.runtime.view(),
         ))
     }
 
@@ -171,12 +171,12 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             .applications(&filter, &page)
             .await
             .map_err(Error::from)?;
-        let catalogue = self.runtime.catalogue();
+        let view = self.runtime.view();
         ok(pb::ListApplicationsResponse {
             applications: found
                 .items
                 .iter()
-                .map(|a| convert::application_to_wire(a, catalogue))
+                .map(|a| convert::application_to_wire(a, &view))
                 .collect(),
             next_page_token: convert::page_token(found.next_after),
         })
@@ -210,7 +210,7 @@ impl TaskApi {
         Some(convert::task_to_wire(
             application,
             branch,
-            self.runtime.catalogue(),
+            &self.runtime.view(),
         ))
     }
 
@@ -351,12 +351,12 @@ impl pb::task_service_server::TaskService for TaskApi {
             department_code: department,
             clerk_id: request.clerk_id.trim().to_owned(),
         };
-        let catalogue = self.runtime.catalogue();
+        let view = self.runtime.view();
         let branch = self
             .runtime
             .execute(application_id, command, &actor, None, |a| {
                 a.branch(branch_id)
-                    .map(|b| convert::branch_to_wire(a, b, catalogue))
+                    .map(|b| convert::branch_to_wire(a, b, &view))
                     .unwrap_or_default()
             })
             .await?;
@@ -404,15 +404,15 @@ impl pb::task_service_server::TaskService for TaskApi {
             clerk_id: clerk,
             verdict,
         };
-        let catalogue = self.runtime.catalogue();
+        let view = self.runtime.view();
         let response = self
             .runtime
             .execute(application_id, command, &actor, Some(idempotency), |a| {
                 pb::DecideTaskResponse {
                     branch: a
                         .branch(branch_id)
-                        .map(|b| convert::branch_to_wire(a, b, catalogue)),
-                    application: Some(convert::application_to_wire(a, catalogue)),
+                        .map(|b| convert::branch_to_wire(a, b, &view)),
+                    application: Some(convert::application_to_wire(a, &view)),
                 }
             })
             .await?;
@@ -463,12 +463,12 @@ impl pb::dispatch_service_server::DispatchService for DispatchApi {
             .applications(&filter, &page)
             .await
             .map_err(Error::from)?;
-        let catalogue = self.runtime.catalogue();
+        let view = self.runtime.view();
         ok(pb::ListReadyForDispatchResponse {
             applications: found
                 .items
                 .iter()
-                .map(|a| convert::application_to_wire(a, catalogue))
+                .map(|a| convert::application_to_wire(a, &view))
                 .collect(),
             next_page_token: convert::page_token(found.next_after),
         })
@@ -492,11 +492,11 @@ impl pb::dispatch_service_server::DispatchService for DispatchApi {
             tracking_reference: request.tracking_reference.trim().to_owned(),
         };
         let actor = format!("dispatch:{}", request.handed_by.trim());
-        let catalogue = self.runtime.catalogue();
+        let view = self.runtime.view();
         let response = self
             .runtime
             .execute(id, command, &actor, idempotency, |a| {
-                convert::application_to_wire(a, catalogue)
+                convert::application_to_wire(a, &view)
             })
             .await?;
         ok(response)
@@ -521,23 +521,24 @@ impl pb::catalog_service_server::CatalogService for CatalogApi {
         &self,
         _: Request<pb::ListBundlesRequest>,
     ) -> Reply<pb::ListBundlesResponse> {
-        let catalogue = self.runtime.catalogue();
+        let view = self.runtime.view();
         ok(pb::ListBundlesResponse {
-            bundles: catalogue
+            bundles: view
+                .catalogue
                 .bundles()
-                .map(|b| convert::bundle_to_wire(b, catalogue))
+                .map(|b| convert::bundle_to_wire(b, view.catalogue))
                 .collect(),
         })
     }
 
     async fn get_bundle(&self, request: Request<pb::GetBundleRequest>) -> Reply<pb::Bundle> {
         let code = required_text("code", &request.into_inner().code)?;
-        let catalogue = self.runtime.catalogue();
-        let bundle = catalogue.bundle(&code).ok_or(Error::NotFound {
+        let view = self.runtime.view();
+        let bundle = view.catalogue.bundle(&code).ok_or(Error::NotFound {
             entity: "bundle",
             id: code,
         })?;
-        ok(convert::bundle_to_wire(bundle, catalogue))
+        ok(convert::bundle_to_wire(bundle, view.catalogue))
     }
 
     async fn list_matters(
@@ -579,5 +580,66 @@ impl pb::catalog_service_server::CatalogService for CatalogApi {
             .map(convert::department_to_wire)
             .collect();
         ok(pb::ListDepartmentsResponse { departments })
+    }
+}
+
+/// The clock, for tests and training servers.
+pub struct AdminApi {
+    runtime: Runtime,
+}
+
+impl AdminApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        AdminApi { runtime }
+    }
+
+    async fn move_clock(
+        &self,
+        to: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, Error>,
+    ) -> Reply<pb::TimeResponse> {
+        let clock = self.runtime.manual_clock().ok_or_else(|| {
+            Status::failed_precondition("the server runs on the system clock; start it with clock = \"manual\" to move time")
+        })?;
+        clock.set(to(self.runtime.now())?)?;
+        let acted = crate::deadlines::sweep(&self.runtime).await?;
+        ok(pb::TimeResponse {
+            now: Some(convert::timestamp(self.runtime.now())),
+            manual: true,
+            deadlines_acted_on: acted,
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl pb::admin_service_server::AdminService for AdminApi {
+    async fn get_time(&self, _: Request<pb::GetTimeRequest>) -> Reply<pb::TimeResponse> {
+        ok(pb::TimeResponse {
+            now: Some(convert::timestamp(self.runtime.now())),
+            manual: self.runtime.manual_clock().is_some(),
+            deadlines_acted_on: 0,
+        })
+    }
+
+    async fn set_time(&self, request: Request<pb::SetTimeRequest>) -> Reply<pb::TimeResponse> {
+        let time = request
+            .into_inner()
+            .time
+            .ok_or_else(|| Error::invalid("time", "required"))?;
+        let to = chrono::DateTime::from_timestamp(time.seconds, time.nanos.max(0) as u32)
+            .ok_or_else(|| Error::invalid("time", "out of range"))?;
+        self.move_clock(|_| Ok(to)).await
+    }
+
+    async fn advance_time(
+        &self,
+        request: Request<pb::AdvanceTimeRequest>,
+    ) -> Reply<pb::TimeResponse> {
+        let seconds = request.into_inner().seconds;
+        if seconds == 0 || seconds > 10 * 366 * 86_400 {
+            return Err(Error::invalid("seconds", "between 1 and ten years").into());
+        }
+        self.move_clock(|now| Ok(now + chrono::Duration::seconds(seconds as i64)))
+            .await
     }
 }

@@ -3,10 +3,12 @@
 //! The engine (`lianban-orchestrator`) decides; this crate reads and writes the store, keeps the
 //! time, serves gRPC, and turns engine errors into status codes in one place (`error`).
 
+pub mod calendar;
 pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod convert;
+pub mod deadlines;
 pub mod error;
 pub mod grpc;
 pub mod runtime;

@@ -5,13 +5,15 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use lianban_orchestrator::engine::{self, Command, Submit};
-use lianban_orchestrator::{Application, Catalogue, Decision};
+use lianban_orchestrator::engine::{self, Command, Rules, Submit};
+use lianban_orchestrator::warning::WarningPolicy;
+use lianban_orchestrator::{Application, Calendar, Catalogue, Decision, Event};
 use prost::Message;
 use sha2::{Digest, Sha256};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
+use crate::convert::View;
 use crate::error::Error;
 use crate::store::{Change, IdempotencyRecord, Store, StoreError};
 
@@ -31,6 +33,41 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+}
+
+/// A clock that moves only when told to: tests and training walk an application through weeks
+/// in seconds. It never goes backwards.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: std::sync::Mutex<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    /// A clock standing at `start`.
+    pub fn new(start: DateTime<Utc>) -> Self {
+        ManualClock {
+            now: std::sync::Mutex::new(start),
+        }
+    }
+
+    /// Moves the clock to `to`; refused when that is in its past.
+    pub fn set(&self, to: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+        let mut now = self.now.lock().expect("clock lock");
+        if to < *now {
+            return Err(Error::invalid(
+                "time",
+                format!("{to} is before the clock's time {}", *now),
+            ));
+        }
+        *now = to;
+        Ok(to)
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().expect("clock lock")
     }
 }
 
@@ -75,24 +112,50 @@ impl Idempotency {
     }
 }
 
-/// The engine, the store, the catalogue and the clock, shared by every RPC.
+/// The engine, the store, the catalogue, the calendar and the clock, shared by every RPC.
 #[derive(Clone)]
 pub struct Runtime {
     store: Store,
     catalogue: Arc<Catalogue>,
+    calendar: Arc<Calendar>,
+    policy: WarningPolicy,
     clock: Arc<dyn Clock>,
+    manual_clock: Option<Arc<ManualClock>>,
     changes: broadcast::Sender<BranchChange>,
+    deadlines_changed: Arc<Notify>,
+}
+
+/// Which clock a runtime reads.
+pub enum RuntimeClock {
+    /// The system clock.
+    System,
+    /// A manual clock, which the admin RPC moves.
+    Manual(Arc<ManualClock>),
 }
 
 impl Runtime {
     /// A runtime over a connected store.
-    pub fn new(store: Store, catalogue: Arc<Catalogue>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        store: Store,
+        catalogue: Arc<Catalogue>,
+        calendar: Arc<Calendar>,
+        policy: WarningPolicy,
+        clock: RuntimeClock,
+    ) -> Self {
         let (changes, _) = broadcast::channel(4096);
+        let (clock, manual_clock): (Arc<dyn Clock>, _) = match clock {
+            RuntimeClock::System => (Arc::new(SystemClock), None),
+            RuntimeClock::Manual(manual) => (manual.clone(), Some(manual)),
+        };
         Runtime {
             store,
             catalogue,
+            calendar,
+            policy,
             clock,
+            manual_clock,
             changes,
+            deadlines_changed: Arc::new(Notify::new()),
         }
     }
 
@@ -101,14 +164,51 @@ impl Runtime {
         &self.catalogue
     }
 
+    /// The working calendar.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
+    /// The time now, on the server's one clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The manual clock, when the server runs on one.
+    pub fn manual_clock(&self) -> Option<&ManualClock> {
+        self.manual_clock.as_deref()
+    }
+
+    /// What a wire view needs: names, calendar, warning policy and the time now.
+    pub fn view(&self) -> View<'_> {
+        View {
+            catalogue: &self.catalogue,
+            calendar: &self.calendar,
+            policy: &self.policy,
+            now: self.clock.now(),
+        }
+    }
+
     /// Subscribes to branch changes.
     pub fn subscribe(&self) -> broadcast::Receiver<BranchChange> {
         self.changes.subscribe()
+    }
+
+    /// Resolves when a commit may have brought an earlier deadline.
+    pub async fn deadlines_changed(&self) {
+        self.deadlines_changed.notified().await;
+    }
+
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            catalogue: &self.catalogue,
+            calendar: &self.calendar,
+        }
     }
 
     /// Submits a new application; `respond` builds the response that a retry with the same key gets.
@@ -123,7 +223,7 @@ impl Runtime {
             return Ok(response);
         }
         let now = self.clock.now();
-        let decision = engine::submit(&self.catalogue, command, &mut Uuid::now_v7, now)?;
+        let decision = engine::submit(self.rules(), command, &mut Uuid::now_v7, now)?;
         self.commit(decision, None, actor, now, idempotency, &respond)
             .await
     }
@@ -152,7 +252,7 @@ impl Runtime {
                     id: application_id.to_string(),
                 })?;
             let now = self.clock.now();
-            let decision = match engine::execute(&self.catalogue, &current, command.clone(), now) {
+            let decision = match engine::execute(self.rules(), &current, command.clone(), now) {
                 Ok(decision) => decision,
                 // A concurrent retry of this request may have committed between the key check and
                 // the read: then its answer stands, not the refusal of a second attempt.
@@ -176,6 +276,37 @@ impl Runtime {
             {
                 Err(Error::Store(StoreError::Conflict(_))) => continue,
                 other => return other,
+            }
+        }
+        Err(Error::Store(StoreError::Conflict(application_id)))
+    }
+
+    /// Carries out a command of the system itself (no key, no response); true when it changed
+    /// anything. A command that finds nothing to do is not an error.
+    pub async fn execute_system(
+        &self,
+        application_id: Uuid,
+        command: Command,
+    ) -> Result<bool, Error> {
+        for _ in 0..CONFLICT_RETRIES {
+            let current = self
+                .store
+                .application(application_id)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    entity: "application",
+                    id: application_id.to_string(),
+                })?;
+            let now = self.clock.now();
+            let decision = engine::execute(self.rules(), &current, command.clone(), now)?;
+            let changed = !decision.events.is_empty();
+            match self
+                .commit(decision, Some(&current), "system", now, None, &|_| ())
+                .await
+            {
+                Err(Error::Store(StoreError::Conflict(_))) => continue,
+                Err(error) => return Err(error),
+                Ok(()) => return Ok(changed),
             }
         }
         Err(Error::Store(StoreError::Conflict(application_id)))
@@ -259,6 +390,13 @@ impl Runtime {
     }
 
     fn announce(&self, decision: Decision) {
+        if decision
+            .events
+            .iter()
+            .any(|event| matches!(event, Event::BranchStarted { .. }))
+        {
+            self.deadlines_changed.notify_one();
+        }
         let application = Arc::new(decision.application);
         let mut announced = Vec::new();
         for branch_id in decision.events.iter().filter_map(|event| event.branch_id()) {

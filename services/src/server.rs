@@ -11,26 +11,23 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
-use crate::config::{Config, redact_url};
+use crate::config::{ClockKind, Config, redact_url};
 use crate::error::Error;
-use crate::grpc::{CatalogApi, DispatchApi, IntakeApi, TaskApi};
-use crate::runtime::{Clock, Runtime, SystemClock};
+use crate::grpc::{AdminApi, CatalogApi, DispatchApi, IntakeApi, TaskApi};
+use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
 
 /// Everything a running server needs, built from the configuration.
 pub struct Prepared {
     runtime: Runtime,
+    sweep_schedule: cron::Schedule,
 }
 
 impl Prepared {
-    /// Loads the catalogue, connects the store and runs migrations. Fails before listening, so that
-    /// a bad catalogue or database stops start-up with its reason.
+    /// Loads the catalogue and the calendar, connects the store and runs migrations. Fails before
+    /// listening, so that a bad catalogue, calendar or database stops start-up with its reason.
     pub async fn from_config(config: &Config) -> Result<Self, Error> {
-        Self::with_clock(config, Arc::new(SystemClock)).await
-    }
-
-    /// The same with a given clock.
-    pub async fn with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, Error> {
+        config.validate()?;
         let catalogue = crate::catalogue::load(config.catalogue_dir.as_deref())?;
         tracing::info!(
             bundles = catalogue.bundles().count(),
@@ -38,10 +35,29 @@ impl Prepared {
             source = %config.catalogue_dir.as_ref().map_or("built-in sample".to_owned(), |d| d.display().to_string()),
             "catalogue loaded"
         );
+        let calendar = crate::calendar::load(&config.calendar)?;
+        let years: Vec<i32> = calendar.covered_years().collect();
+        tracing::info!(zone = %calendar.zone(), closing = %calendar.closing(), ?years, "calendar loaded");
+        let clock = match config.clock {
+            ClockKind::System => RuntimeClock::System,
+            ClockKind::Manual => {
+                let start = config.manual_clock_start.unwrap_or_else(chrono::Utc::now);
+                tracing::warn!(%start, "manual clock: time moves only through the admin RPC");
+                RuntimeClock::Manual(Arc::new(ManualClock::new(start)))
+            }
+        };
         let store = Store::connect(&config.database_url).await?;
         tracing::info!(database = %redact_url(&config.database_url), "store ready");
+        let runtime = Runtime::new(
+            store,
+            Arc::new(catalogue),
+            Arc::new(calendar),
+            config.warnings,
+            clock,
+        );
         Ok(Prepared {
-            runtime: Runtime::new(store, Arc::new(catalogue), clock),
+            runtime,
+            sweep_schedule: config.sweep_schedule()?,
         })
     }
 
@@ -72,12 +88,26 @@ impl Prepared {
         health_reporter
             .set_serving::<pb::catalog_service_server::CatalogServiceServer<CatalogApi>>()
             .await;
+        health_reporter
+            .set_serving::<pb::admin_service_server::AdminServiceServer<AdminApi>>()
+            .await;
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(lianban_proto::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1()
             .map_err(|e| Error::Server(e.to_string()))?;
         let runtime = self.runtime;
+        // Catch up with every deadline that passed while the server was down, before serving.
+        let caught_up = crate::deadlines::sweep(&runtime).await?;
+        tracing::info!(caught_up, "passed deadlines acted on at start-up");
+        let (stop_timer, timer_stopped) = tokio::sync::oneshot::channel::<()>();
+        let timer = tokio::spawn(crate::deadlines::run_timer(
+            runtime.clone(),
+            self.sweep_schedule,
+            async {
+                let _ = timer_stopped.await;
+            },
+        ));
         tracing::info!(%address, "lianban listening");
         Server::builder()
             .add_service(health_service)
@@ -94,9 +124,14 @@ impl Prepared {
             .add_service(pb::catalog_service_server::CatalogServiceServer::new(
                 CatalogApi::new(runtime.clone()),
             ))
+            .add_service(pb::admin_service_server::AdminServiceServer::new(
+                AdminApi::new(runtime.clone()),
+            ))
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
             .await
             .map_err(|e| Error::Server(e.to_string()))?;
+        let _ = stop_timer.send(());
+        let _ = timer.await;
         tracing::info!("drained; closing the store");
         runtime.store().clone().close().await?;
         Ok(())

@@ -6,12 +6,15 @@ use std::collections::BTreeMap;
 use chrono::{TimeZone, Utc};
 use lianban_orchestrator::application::{Applicant, ApplicantKind, Channel, MaterialSubmission};
 use lianban_orchestrator::engine::{self, Command, Submit, Verdict};
-use lianban_orchestrator::{Application, ApplicationState, BranchState, Catalogue, Decision};
+use lianban_orchestrator::{
+    Application, ApplicationState, BranchState, Calendar, Catalogue, Decision, Rules,
+};
 use lianban_services::catalogue;
 use lianban_services::store::{
     ApplicationFilter, BranchFilter, Change, IdempotencyRecord, PageRequest, Store, StoreError,
 };
 use lianban_tests::{Backend, TestDatabase};
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 use crate::on_every_backend;
@@ -57,19 +60,30 @@ fn submission(materials: &[&str]) -> Submit {
     }
 }
 
-async fn open(backend: Backend) -> (Store, Catalogue, TestDatabase) {
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| catalogue::sample().unwrap());
+static CALENDAR: LazyLock<Calendar> =
+    LazyLock::new(|| lianban_services::calendar::load(&Default::default()).unwrap());
+
+fn rules() -> Rules<'static> {
+    Rules {
+        catalogue: &CATALOGUE,
+        calendar: &CALENDAR,
+    }
+}
+
+async fn open(backend: Backend) -> (Store, TestDatabase) {
     let database = TestDatabase::create(backend).await;
     let store = Store::connect(&database.url).await.expect("connect");
-    (store, catalogue::sample().unwrap(), database)
+    (store, database)
 }
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 2, 0, 0).unwrap()
 }
 
-async fn insert(store: &Store, catalogue: &Catalogue, materials: &[&str]) -> Application {
+async fn insert(store: &Store, materials: &[&str]) -> Application {
     let decision =
-        engine::submit(catalogue, submission(materials), &mut Uuid::now_v7, now()).unwrap();
+        engine::submit(rules(), submission(materials), &mut Uuid::now_v7, now()).unwrap();
     commit(store, &decision, None, None).await.unwrap();
     decision.application
 }
@@ -91,7 +105,7 @@ async fn commit(
     store.commit(change).await
 }
 
-fn approve_registration(catalogue: &Catalogue, application: &Application) -> Decision {
+fn approve_registration(application: &Application) -> Decision {
     let branch = application
         .branches
         .iter()
@@ -105,12 +119,12 @@ fn approve_registration(catalogue: &Catalogue, application: &Application) -> Dec
             result_reference: "R".into(),
         },
     };
-    engine::execute(catalogue, application, command, now()).unwrap()
+    engine::execute(rules(), application, command, now()).unwrap()
 }
 
 async fn an_application_reads_back_exactly_as_written(backend: Backend) {
-    let (store, catalogue, _database) = open(backend).await;
-    let application = insert(&store, &catalogue, &COMPANY_MATERIALS).await;
+    let (store, _database) = open(backend).await;
+    let application = insert(&store, &COMPANY_MATERIALS).await;
     assert_eq!(
         store.application(application.id).await.unwrap().as_ref(),
         Some(&application)
@@ -136,14 +150,14 @@ async fn an_application_reads_back_exactly_as_written(backend: Backend) {
 }
 
 async fn a_stale_write_is_a_conflict_and_changes_nothing(backend: Backend) {
-    let (store, catalogue, _database) = open(backend).await;
-    let application = insert(&store, &catalogue, &COMPANY_MATERIALS).await;
-    let first = approve_registration(&catalogue, &application);
+    let (store, _database) = open(backend).await;
+    let application = insert(&store, &COMPANY_MATERIALS).await;
+    let first = approve_registration(&application);
     commit(&store, &first, Some(&application), None)
         .await
         .unwrap();
     // A second writer that read the same version loses, and leaves no trace.
-    let second = approve_registration(&catalogue, &application);
+    let second = approve_registration(&application);
     let events_before = store.event_kinds(application.id).await.unwrap().len();
     assert!(
         matches!(commit(&store, &second, Some(&application), None).await, Err(StoreError::Conflict(id)) if id == application.id)
@@ -159,18 +173,18 @@ async fn a_stale_write_is_a_conflict_and_changes_nothing(backend: Backend) {
 }
 
 async fn an_idempotency_key_is_recorded_once(backend: Backend) {
-    let (store, catalogue, _database) = open(backend).await;
+    let (store, _database) = open(backend).await;
     let record = |response: &[u8]| IdempotencyRecord {
         scope: "SubmitApplication".into(),
         key: "k-1".into(),
         request_hash: "h".into(),
         response: response.to_vec(),
     };
-    let first = engine::submit(&catalogue, submission(&[]), &mut Uuid::now_v7, now()).unwrap();
+    let first = engine::submit(rules(), submission(&[]), &mut Uuid::now_v7, now()).unwrap();
     commit(&store, &first, None, Some(record(b"first")))
         .await
         .unwrap();
-    let second = engine::submit(&catalogue, submission(&[]), &mut Uuid::now_v7, now()).unwrap();
+    let second = engine::submit(rules(), submission(&[]), &mut Uuid::now_v7, now()).unwrap();
     let result = commit(&store, &second, None, Some(record(b"second"))).await;
     assert!(
         matches!(result, Err(StoreError::KeyTaken { .. })),
@@ -194,12 +208,12 @@ async fn an_idempotency_key_is_recorded_once(backend: Backend) {
 }
 
 async fn listing_filters_and_pages_in_submission_order(backend: Backend) {
-    let (store, catalogue, _database) = open(backend).await;
+    let (store, _database) = open(backend).await;
     let mut accepted = Vec::new();
     for _ in 0..5 {
-        accepted.push(insert(&store, &catalogue, &COMPANY_MATERIALS).await.id);
+        accepted.push(insert(&store, &COMPANY_MATERIALS).await.id);
     }
-    let waiting = insert(&store, &catalogue, &[]).await.id;
+    let waiting = insert(&store, &[]).await.id;
     let filter = ApplicationFilter {
         states: vec![ApplicationState::InProgress],
         ..Default::default()

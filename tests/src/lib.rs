@@ -74,6 +74,20 @@ impl TestServer {
         Self::start_with(config).await.expect("server starts")
     }
 
+    /// Starts a server on a manual clock standing at `start`.
+    pub async fn start_manual(
+        database_url: &str,
+        start: chrono::DateTime<chrono::Utc>,
+    ) -> TestServer {
+        let config = Config {
+            database_url: database_url.to_owned(),
+            clock: lianban_services::config::ClockKind::Manual,
+            manual_clock_start: Some(start),
+            ..Config::default()
+        };
+        Self::start_with(config).await.expect("server starts")
+    }
+
     /// Starts a server with this configuration (its listen address is ignored: port 0 is used).
     pub async fn start_with(config: Config) -> Result<TestServer, lianban_services::Error> {
         let prepared = Prepared::from_config(&config).await?;
@@ -114,6 +128,11 @@ impl TestServer {
     /// The dispatch-window client.
     pub async fn dispatch(&self) -> pb::dispatch_service_client::DispatchServiceClient<Channel> {
         pb::dispatch_service_client::DispatchServiceClient::new(self.channel().await)
+    }
+
+    /// The admin client (the manual clock).
+    pub async fn admin(&self) -> pb::admin_service_client::AdminServiceClient<Channel> {
+        pb::admin_service_client::AdminServiceClient::new(self.channel().await)
     }
 
     /// The catalogue client.

@@ -63,6 +63,10 @@ pub mod branch {
         pub state: String,
         /// When last changed.
         pub updated_at: DateTimeUtc,
+        /// The branch's deadline once started.
+        pub deadline_at: Option<DateTimeUtc>,
+        /// True while the deadline still has to be acted on: the index the timer sleeps on.
+        pub deadline_pending: bool,
     }
 
     /// No relations are navigated through the ORM.

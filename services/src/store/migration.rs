@@ -52,9 +52,18 @@ impl MigrationTrait for CreateCoreTables {
                     .col(string("bundle_code"))
                     .col(string("state"))
                     .col(timestamp_with_time_zone("updated_at"))
+                    .col(timestamp_with_time_zone_null("deadline_at"))
+                    .col(boolean("deadline_pending"))
                     .to_owned(),
             )
             .await?;
+        create_index(
+            manager,
+            "branches_by_deadline",
+            "branches",
+            &["deadline_pending", "deadline_at"],
+        )
+        .await?;
         create_index(
             manager,
             "branches_by_application",

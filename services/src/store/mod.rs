@@ -218,6 +218,36 @@ impl Store {
         Ok(())
     }
 
+    /// The earliest deadline still to be acted on.
+    pub async fn next_pending_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = branch::Entity::find()
+            .filter(branch::Column::DeadlinePending.eq(true))
+            .order_by_asc(branch::Column::DeadlineAt)
+            .one(&self.db)
+            .await?;
+        Ok(row.and_then(|row| row.deadline_at))
+    }
+
+    /// Up to `limit` branches whose deadline has passed at `now` and is still to be acted on, as
+    /// (application, branch), earliest deadline first.
+    pub async fn due_branches(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        let rows = branch::Entity::find()
+            .filter(branch::Column::DeadlinePending.eq(true))
+            .filter(branch::Column::DeadlineAt.lte(now))
+            .order_by_asc(branch::Column::DeadlineAt)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((row.application_id.parse().ok()?, row.id.parse().ok()?)))
+            .collect())
+    }
+
     /// The kinds of an application's events, oldest first.
     pub async fn event_kinds(&self, application_id: Uuid) -> Result<Vec<String>, StoreError> {
         let rows = event::Entity::find()
@@ -374,7 +404,7 @@ async fn write_branches(txn: &impl ConnectionTrait, change: &Change<'_>) -> Resu
         let before = change
             .previous
             .and_then(|previous| previous.branch(branch.id));
-        before.is_none_or(|before| before.state != branch.state)
+        before.is_none_or(|before| before.version != branch.version)
     });
     let models: Vec<branch::ActiveModel> = changed
         .map(|b| branch::ActiveModel {
@@ -385,19 +415,35 @@ async fn write_branches(txn: &impl ConnectionTrait, change: &Change<'_>) -> Resu
             bundle_code: Set(app.bundle_code.clone()),
             state: Set(b.state.name().to_owned()),
             updated_at: Set(change.at),
+            deadline_at: Set(b.deadline.map(|d| d.at)),
+            deadline_pending: Set(deadline_pending(b)),
         })
         .collect();
     if models.is_empty() {
         return Ok(());
     }
     let upsert = OnConflict::column(branch::Column::Id)
-        .update_columns([branch::Column::State, branch::Column::UpdatedAt])
+        .update_columns([
+            branch::Column::State,
+            branch::Column::UpdatedAt,
+            branch::Column::DeadlineAt,
+            branch::Column::DeadlinePending,
+        ])
         .to_owned();
     branch::Entity::insert_many(models)
         .on_conflict(upsert)
         .exec_without_returning(txn)
         .await?;
     Ok(())
+}
+
+/// Whether the timer still has to act on the branch's deadline: it is open, and it is either
+/// deemed to consent at the deadline or not yet escalated.
+fn deadline_pending(branch: &lianban_orchestrator::application::Branch) -> bool {
+    use lianban_orchestrator::catalogue::DeadlineAction;
+    branch.deadline.is_some()
+        && branch.state.is_actionable()
+        && (branch.on_deadline == DeadlineAction::DeemedConsent || branch.escalated_at.is_none())
 }
 
 async fn write_events(txn: &impl ConnectionTrait, change: &Change<'_>) -> Result<(), StoreError> {
