@@ -3,6 +3,7 @@
 //! on SQLite and on PostgreSQL alike.
 
 mod catalog;
+mod deadlines;
 mod decisions;
 mod idempotency;
 mod intake;
