@@ -136,12 +136,24 @@ pub struct Branch {
     pub material_codes: Vec<String>,
     /// Its limit in working days (the matter's promised limit).
     pub limit_days: u32,
+    /// The matter's statutory limit: no extension may take the limit beyond it.
+    pub legal_limit_days: u32,
+    /// Working days spent paused (supplements, special procedures): they move the deadline.
+    pub paused_days: u32,
+    /// Working days added by approved extensions.
+    pub extension_days: u32,
     /// What happens at the deadline.
     pub on_deadline: DeadlineAction,
     /// When it became actionable.
     pub started_at: Option<DateTime<Utc>>,
-    /// Its deadline, set when it starts.
+    /// Its deadline, set when it starts: `limit + paused + extension` working days from the start.
     pub deadline: Option<Deadline>,
+    /// Every move of the deadline after the start, oldest first.
+    pub deadline_moves: Vec<DeadlineMove>,
+    /// Every pause, oldest first; the last one is open while the branch is paused.
+    pub pauses: Vec<Pause>,
+    /// Every extension request, oldest first.
+    pub extensions: Vec<Extension>,
     /// When it was escalated for passing its deadline.
     pub escalated_at: Option<DateTime<Utc>>,
     /// Clerk who claimed it.
@@ -150,6 +162,102 @@ pub struct Branch {
     pub outcome: Option<Outcome>,
     /// Incremented on every change.
     pub version: u64,
+}
+
+/// Why a branch's clock stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseKind {
+    /// The department asked the applicant for materials (补正).
+    Supplement,
+    /// Special procedure: a hearing (听证).
+    Hearing,
+    /// Special procedure: expert review (专家评审).
+    ExpertReview,
+    /// Special procedure: on-site inspection (现场踏勘).
+    OnSiteInspection,
+    /// Special procedure: inspection or testing (检验检测).
+    Testing,
+    /// Special procedure: public notice (公示).
+    PublicNotice,
+}
+
+impl PauseKind {
+    /// The name used in errors and notices.
+    pub fn name(self) -> &'static str {
+        match self {
+            PauseKind::Supplement => "supplement request",
+            PauseKind::Hearing => "hearing",
+            PauseKind::ExpertReview => "expert review",
+            PauseKind::OnSiteInspection => "on-site inspection",
+            PauseKind::Testing => "testing",
+            PauseKind::PublicNotice => "public notice",
+        }
+    }
+}
+
+/// One pause of a branch's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    /// Supplement request or special procedure.
+    pub kind: PauseKind,
+    /// Why, as told to the applicant.
+    pub reason: String,
+    /// For a special procedure: its expected duration in working days, as told to the applicant.
+    pub expected_days: u32,
+    /// For a supplement request: the materials the applicant must hand in.
+    pub material_codes: Vec<String>,
+    /// Who paused it.
+    pub requested_by: Decider,
+    /// When the clock stopped.
+    pub started_at: DateTime<Utc>,
+    /// When it ran again.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Working days whose closing time fell inside the pause (set when it ends).
+    pub counted_days: u32,
+}
+
+/// A supervisor's answer to an extension request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionDecision {
+    /// Approved or refused.
+    pub approved: bool,
+    /// The supervisor: never the clerk who asked.
+    pub supervisor_id: String,
+    /// The supervisor's note.
+    pub note: String,
+    /// When.
+    pub decided_at: DateTime<Utc>,
+}
+
+/// A department's request for more working days (延期).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    /// 1, 2, 3… within the branch.
+    pub number: u32,
+    /// Who asked.
+    pub requested_by: Decider,
+    /// Why, as told to the applicant.
+    pub reason: String,
+    /// How many working days.
+    pub days: u32,
+    /// When.
+    pub requested_at: DateTime<Utc>,
+    /// The supervisor's answer, once given.
+    pub decision: Option<ExtensionDecision>,
+}
+
+/// A move of a deadline after the branch started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineMove {
+    /// When it moved.
+    pub at: DateTime<Utc>,
+    /// The deadline before.
+    pub from: Deadline,
+    /// The deadline after.
+    pub to: Deadline,
+    /// Why: a pause, an extension, or a calendar update.
+    pub reason: String,
 }
 
 /// How results were handed over.

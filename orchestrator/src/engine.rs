@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::application::{
+    DeadlineMove, Extension, ExtensionDecision, Pause, PauseKind,
     Applicant, ApplicantKind, Application, Branch, Channel, Decider, HandOver, HandOverMethod,
     HandedResult, MaterialSubmission, MissingMaterial, OneTimeNotice, Outcome, ReceivedMaterial,
 };
@@ -95,6 +96,45 @@ pub enum Event {
         /// The deadline that passed.
         deadline: DateTime<Utc>,
     },
+    /// A department stopped a branch's clock.
+    BranchPaused {
+        /// The branch.
+        branch_id: Uuid,
+        /// Supplement request or special procedure.
+        pause: PauseKind,
+    },
+    /// A branch's clock runs again.
+    BranchResumed {
+        /// The branch.
+        branch_id: Uuid,
+        /// Working days the pause took, added to the deadline.
+        counted_days: u32,
+    },
+    /// A department asked for more working days.
+    ExtensionRequested {
+        /// The branch.
+        branch_id: Uuid,
+        /// The request's number.
+        number: u32,
+        /// Working days asked for.
+        days: u32,
+    },
+    /// A supervisor approved or refused an extension.
+    ExtensionDecided {
+        /// The branch.
+        branch_id: Uuid,
+        /// The request's number.
+        number: u32,
+        /// Approved or refused.
+        approved: bool,
+    },
+    /// A branch's deadline moved.
+    DeadlineMoved {
+        /// The branch.
+        branch_id: Uuid,
+        /// Why.
+        reason: String,
+    },
     /// A branch was cancelled.
     BranchCancelled {
         /// The branch.
@@ -123,6 +163,11 @@ impl Event {
             | Event::BranchDecided { branch_id, .. }
             | Event::BranchDeemedConsent { branch_id, .. }
             | Event::BranchEscalated { branch_id, .. }
+            | Event::BranchPaused { branch_id, .. }
+            | Event::BranchResumed { branch_id, .. }
+            | Event::ExtensionRequested { branch_id, .. }
+            | Event::ExtensionDecided { branch_id, .. }
+            | Event::DeadlineMoved { branch_id, .. }
             | Event::BranchCancelled { branch_id, .. } => Some(*branch_id),
             _ => None,
         }
@@ -141,6 +186,11 @@ impl Event {
             Event::BranchDecided { .. } => "branch_decided",
             Event::BranchDeemedConsent { .. } => "branch_deemed_consent",
             Event::BranchEscalated { .. } => "branch_escalated",
+            Event::BranchPaused { .. } => "branch_paused",
+            Event::BranchResumed { .. } => "branch_resumed",
+            Event::ExtensionRequested { .. } => "extension_requested",
+            Event::ExtensionDecided { .. } => "extension_decided",
+            Event::DeadlineMoved { .. } => "deadline_moved",
             Event::BranchCancelled { .. } => "branch_cancelled",
             Event::ReadyForDispatch => "ready_for_dispatch",
             Event::Dispatched => "dispatched",
@@ -245,6 +295,63 @@ pub enum Command {
         /// The branch.
         branch_id: Uuid,
     },
+    /// A department stops a branch's clock: a supplement request or a special procedure.
+    Pause {
+        /// The branch.
+        branch_id: Uuid,
+        /// Department of the caller.
+        department_code: String,
+        /// The clerk.
+        clerk_id: String,
+        /// Supplement request or special procedure.
+        kind: PauseKind,
+        /// Why, as told to the applicant.
+        reason: String,
+        /// A special procedure's expected duration in working days.
+        expected_days: u32,
+        /// A supplement request's materials.
+        material_codes: Vec<String>,
+    },
+    /// A department restarts a paused branch's clock.
+    Resume {
+        /// The branch.
+        branch_id: Uuid,
+        /// Department of the caller.
+        department_code: String,
+        /// The clerk.
+        clerk_id: String,
+    },
+    /// A department asks for more working days.
+    RequestExtension {
+        /// The branch.
+        branch_id: Uuid,
+        /// Department of the caller.
+        department_code: String,
+        /// The clerk.
+        clerk_id: String,
+        /// Working days asked for.
+        days: u32,
+        /// Why, as told to the applicant.
+        reason: String,
+    },
+    /// A supervisor approves or refuses an extension request.
+    DecideExtension {
+        /// The branch.
+        branch_id: Uuid,
+        /// The request's number.
+        number: u32,
+        /// The supervisor; must not be the clerk who asked.
+        supervisor_id: String,
+        /// Approve or refuse.
+        approve: bool,
+        /// The supervisor's note.
+        note: String,
+    },
+    /// The system recounts a provisional deadline after the calendar changed.
+    RecountDeadline {
+        /// The branch.
+        branch_id: Uuid,
+    },
     /// The dispatch window hands every result over.
     Dispatch {
         /// How.
@@ -295,9 +402,15 @@ pub fn submit(
                 depends_on: entry.depends_on.clone(),
                 material_codes: matter.materials.clone(),
                 limit_days: matter.promised_limit_days,
+                legal_limit_days: matter.legal_limit_days,
+                paused_days: 0,
+                extension_days: 0,
                 on_deadline: catalogue.deadline_action(entry),
                 started_at: None,
                 deadline: None,
+                deadline_moves: Vec::new(),
+                pauses: Vec::new(),
+                extensions: Vec::new(),
                 escalated_at: None,
                 claimed_by: None,
                 outcome: None,
@@ -353,6 +466,40 @@ pub fn execute(
     match command {
         Command::DeadlinePassed { branch_id } => {
             deadline_passed(rules, &mut application, branch_id, now, &mut events)?
+        }
+        Command::Pause { branch_id, department_code, clerk_id, kind, reason, expected_days, material_codes } => {
+            let decider = Decider { department_code, clerk_id };
+            let pause = Pause {
+                kind,
+                reason,
+                expected_days,
+                material_codes,
+                requested_by: decider,
+                started_at: now,
+                ended_at: None,
+                counted_days: 0,
+            };
+            pause_branch(rules, &mut application, branch_id, pause, &mut events)?
+        }
+        Command::Resume { branch_id, department_code, clerk_id } => {
+            require_text("clerk_id", &clerk_id)?;
+            let index = owned_branch(&application, branch_id, &department_code)?;
+            resume_branch(rules.calendar, &mut application.branches[index], now, &mut events)?
+        }
+        Command::RequestExtension { branch_id, department_code, clerk_id, days, reason } => {
+            let decider = Decider { department_code, clerk_id };
+            request_extension(&mut application, branch_id, decider, days, reason, now, &mut events)?
+        }
+        Command::DecideExtension { branch_id, number, supervisor_id, approve, note } => {
+            let decision = ExtensionDecision { approved: approve, supervisor_id, note, decided_at: now };
+            decide_extension(rules.calendar, &mut application, branch_id, number, decision, &mut events)?
+        }
+        Command::RecountDeadline { branch_id } => {
+            let index = branch_index(&application, branch_id)?;
+            let branch = &mut application.branches[index];
+            if branch.state.is_running() && branch.deadline.is_some_and(|d| d.provisional) {
+                move_deadline(rules.calendar, branch, now, "the calendar was updated", &mut events);
+            }
         }
         Command::Supplement { materials, channel } => supplement(
             rules,
@@ -441,6 +588,9 @@ fn supplement(
             "materials",
             "at least one material is required",
         ));
+    }
+    if application.state == ApplicationState::InProgress {
+        return supplement_requested(rules, application, materials, channel, now, events);
     }
     check_materials(catalogue, bundle, &materials, "materials")?;
     let codes = materials.iter().map(|m| m.material_code.clone()).collect();
@@ -628,6 +778,234 @@ fn deadline_passed(
         }
         DeadlineAction::Escalate => Ok(()),
     }
+}
+
+fn branch_index(application: &Application, branch_id: Uuid) -> Result<usize, EngineError> {
+    application
+        .branches
+        .iter()
+        .position(|branch| branch.id == branch_id)
+        .ok_or_else(|| EngineError::NotFound { entity: "branch", id: branch_id.to_string() })
+}
+
+/// The deadline a running branch has now: its limit plus paused and extension days, from its start.
+fn current_deadline(calendar: &Calendar, branch: &Branch) -> Option<crate::calendar::Deadline> {
+    let start = branch.started_at?;
+    Some(calendar.deadline(start, branch.limit_days + branch.paused_days + branch.extension_days))
+}
+
+/// Recomputes the deadline and records the move when it changed.
+fn move_deadline(calendar: &Calendar, branch: &mut Branch, now: DateTime<Utc>, reason: &str, events: &mut Vec<Event>) {
+    let (Some(from), Some(to)) = (branch.deadline, current_deadline(calendar, branch)) else { return };
+    if from == to {
+        return;
+    }
+    branch.deadline = Some(to);
+    branch.deadline_moves.push(DeadlineMove { at: now, from, to, reason: reason.to_owned() });
+    // A deadline that moved into the future may pass again: escalate again then.
+    if branch.escalated_at.is_some() && to.at > now {
+        branch.escalated_at = None;
+    }
+    branch.version += 1;
+    events.push(Event::DeadlineMoved { branch_id: branch.id, reason: reason.to_owned() });
+}
+
+fn pause_branch(
+    rules: Rules<'_>,
+    application: &mut Application,
+    branch_id: Uuid,
+    pause: Pause,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    require_text("clerk_id", &pause.requested_by.clerk_id)?;
+    require_text("reason", &pause.reason)?;
+    let index = owned_branch(application, branch_id, &pause.requested_by.department_code)?;
+    match pause.kind {
+        PauseKind::Supplement => {
+            if pause.material_codes.is_empty() {
+                return Err(EngineError::invalid("material_codes", "a supplement request names at least one material"));
+            }
+            for (i, code) in pause.material_codes.iter().enumerate() {
+                if rules.catalogue.material(code).is_none() {
+                    return Err(EngineError::invalid(format!("material_codes[{i}]"), format!("no material with code {code:?}")));
+                }
+            }
+        }
+        _ if pause.expected_days == 0 => {
+            return Err(EngineError::invalid("expected_days", "a special procedure states its expected duration in working days"));
+        }
+        _ => {}
+    }
+    let branch = &mut application.branches[index];
+    branch.state = move_branch(branch, BranchTrigger::Pause)?;
+    branch.version += 1;
+    events.push(Event::BranchPaused { branch_id, pause: pause.kind });
+    branch.pauses.push(pause);
+    Ok(())
+}
+
+/// Ends the open pause: the working days whose closing fell inside it move the deadline.
+fn resume_branch(calendar: &Calendar, branch: &mut Branch, now: DateTime<Utc>, events: &mut Vec<Event>) -> Result<(), EngineError> {
+    let trigger = if branch.claimed_by.is_some() { BranchTrigger::ResumeClaimed } else { BranchTrigger::Resume };
+    let next = move_branch(branch, trigger)?;
+    let Some(pause) = branch.pauses.last_mut().filter(|pause| pause.ended_at.is_none()) else {
+        return Err(EngineError::invalid("branch_id", "the branch has no open pause"));
+    };
+    pause.ended_at = Some(now);
+    pause.counted_days = calendar.closings_between(pause.started_at, now);
+    let counted_days = pause.counted_days;
+    let reason = format!("{} took {counted_days} working days", pause.kind.name());
+    branch.state = next;
+    branch.paused_days += counted_days;
+    branch.version += 1;
+    events.push(Event::BranchResumed { branch_id: branch.id, counted_days });
+    move_deadline(calendar, branch, now, &reason, events);
+    Ok(())
+}
+
+fn supplement_requested(
+    rules: Rules<'_>,
+    application: &mut Application,
+    materials: Vec<MaterialSubmission>,
+    channel: Channel,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    let requested: BTreeSet<String> = application
+        .branches
+        .iter()
+        .filter(|branch| branch.state == BranchState::Paused)
+        .filter_map(|branch| branch.pauses.last())
+        .filter(|pause| pause.kind == PauseKind::Supplement && pause.ended_at.is_none())
+        .flat_map(|pause| pause.material_codes.iter().cloned())
+        .collect();
+    if requested.is_empty() {
+        return Err(EngineError::InvalidTransition {
+            entity: "application",
+            id: application.id.to_string(),
+            state: application.state.name(),
+            command: "supplement materials (no department asked for any)",
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for (index, material) in materials.iter().enumerate() {
+        let code_path = format!("materials[{index}].material_code");
+        if !requested.contains(&material.material_code) {
+            return Err(EngineError::invalid(code_path, format!("material {} was not requested by any branch", material.material_code)));
+        }
+        if !seen.insert(material.material_code.clone()) {
+            return Err(EngineError::invalid(code_path, format!("material {} is handed in twice", material.material_code)));
+        }
+        require_text(&format!("materials[{index}].document_ref"), &material.document_ref)?;
+    }
+    move_application(application, ApplicationTrigger::SupplementRequested)?;
+    let codes: Vec<String> = materials.iter().map(|m| m.material_code.clone()).collect();
+    receive_materials(application, materials, channel, now);
+    events.push(Event::MaterialsSupplemented { material_codes: codes });
+    for branch in &mut application.branches {
+        let complete = branch.state == BranchState::Paused
+            && branch.pauses.last().is_some_and(|pause| {
+                pause.kind == PauseKind::Supplement
+                    && pause.ended_at.is_none()
+                    && pause.material_codes.iter().all(|code| {
+                        application.materials.get(code).is_some_and(|m| m.received_at >= pause.started_at)
+                    })
+            });
+        if complete {
+            resume_branch(rules.calendar, branch, now, events)?;
+        }
+    }
+    Ok(())
+}
+
+fn request_extension(
+    application: &mut Application,
+    branch_id: Uuid,
+    decider: Decider,
+    days: u32,
+    reason: String,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    require_text("clerk_id", &decider.clerk_id)?;
+    require_text("reason", &reason)?;
+    if days == 0 {
+        return Err(EngineError::invalid("days", "at least one working day"));
+    }
+    let index = owned_branch(application, branch_id, &decider.department_code)?;
+    let branch = &mut application.branches[index];
+    let next = move_branch(branch, BranchTrigger::RequestExtension)?;
+    if branch.extensions.iter().any(|e| e.decision.is_none()) {
+        return Err(EngineError::InvalidTransition {
+            entity: "branch",
+            id: branch_id.to_string(),
+            state: "awaiting a supervisor's decision on its extension request",
+            command: "request another extension",
+        });
+    }
+    let total = branch.limit_days + branch.extension_days + days;
+    if total > branch.legal_limit_days {
+        return Err(EngineError::invalid(
+            "days",
+            format!(
+                "{days} more working days would make the limit {total}, beyond the legal limit of {} working days",
+                branch.legal_limit_days
+            ),
+        ));
+    }
+    let number = branch.extensions.len() as u32 + 1;
+    branch.state = next;
+    branch.extensions.push(Extension { number, requested_by: decider, reason, days, requested_at: now, decision: None });
+    branch.version += 1;
+    events.push(Event::ExtensionRequested { branch_id, number, days });
+    Ok(())
+}
+
+fn decide_extension(
+    calendar: &Calendar,
+    application: &mut Application,
+    branch_id: Uuid,
+    number: u32,
+    decision: ExtensionDecision,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    require_text("supervisor_id", &decision.supervisor_id)?;
+    let index = branch_index(application, branch_id)?;
+    let branch = &mut application.branches[index];
+    let Some(position) = branch.extensions.iter().position(|e| e.number == number) else {
+        return Err(EngineError::NotFound { entity: "extension request", id: format!("{branch_id}/{number}") });
+    };
+    if branch.extensions[position].decision.is_some() {
+        return Err(EngineError::InvalidTransition {
+            entity: "extension request",
+            id: format!("{branch_id}/{number}"),
+            state: "decided",
+            command: "decide it again",
+        });
+    }
+    if !branch.state.is_running() {
+        return Err(EngineError::InvalidTransition {
+            entity: "branch",
+            id: branch_id.to_string(),
+            state: branch.state.name(),
+            command: "extend its deadline",
+        });
+    }
+    if branch.extensions[position].requested_by.clerk_id == decision.supervisor_id {
+        return Err(EngineError::SamePerson { who: decision.supervisor_id.clone() });
+    }
+    let approved = decision.approved;
+    let now = decision.decided_at;
+    let days = branch.extensions[position].days;
+    branch.extensions[position].decision = Some(decision);
+    branch.version += 1;
+    events.push(Event::ExtensionDecided { branch_id, number, approved });
+    if approved {
+        branch.extension_days += days;
+        let reason = format!("extension {number} of {days} working days approved");
+        move_deadline(calendar, branch, now, &reason, events);
+    }
+    Ok(())
 }
 
 fn dispatch(
@@ -868,6 +1246,10 @@ fn cancel_branch(
 ) {
     let branch = &mut application.branches[index];
     apply_branch_trigger(branch, BranchTrigger::Cancel);
+    // A cancelled branch's clock stops for good: close an open pause.
+    if let Some(pause) = branch.pauses.last_mut().filter(|pause| pause.ended_at.is_none()) {
+        pause.ended_at = Some(now);
+    }
     branch.outcome = Some(Outcome {
         state: BranchState::Cancelled,
         result_reference: String::new(),

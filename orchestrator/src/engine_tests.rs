@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::Application;
-use crate::application::{Applicant, ApplicantKind, Channel, HandOverMethod, MaterialSubmission};
+use crate::application::{Applicant, ApplicantKind, Channel, HandOverMethod, MaterialSubmission, PauseKind};
 use crate::calendar::Calendar;
 use crate::catalogue::{Catalogue, CatalogueSource};
 use crate::engine::Rules;
@@ -545,6 +545,98 @@ fn an_overdue_approval_is_escalated_once_and_stays_open() {
     );
 }
 
+fn at_hour(day: u32, hour: u32) -> DateTime<Utc> {
+    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap().with_timezone(&Utc)
+}
+
+fn run(application: &Application, command: Command, now: DateTime<Utc>) -> Result<Application, EngineError> {
+    engine::execute(rules(), application, command, now).map(|d| d.application)
+}
+
+#[test]
+fn a_special_procedure_moves_the_deadline_by_the_working_days_it_took() {
+    // Fire opinion: started Monday 2 March 10:00, 3 working days: Thursday 5 March 17:30.
+    let application = submit(&["id", "lease"]).unwrap();
+    let fire = branch_of(&application, "fire-opinion");
+    let pause = Command::Pause {
+        branch_id: fire,
+        department_code: "fire".into(),
+        clerk_id: "f1".into(),
+        kind: PauseKind::OnSiteInspection,
+        reason: "现场踏勘".into(),
+        expected_days: 2,
+        material_codes: vec![],
+    };
+    // Paused Tuesday 3 March 11:00, resumed Friday 6 March 09:00: the closings of 3, 4 and 5 March.
+    let paused = run(&application, pause, at_hour(3, 11)).unwrap();
+    assert_eq!(state_of(&paused, "fire-opinion"), BranchState::Paused);
+    let decide_while_paused = decide(&paused, "fire-opinion", Verdict::Consent { comment: String::new() });
+    assert!(decide_while_paused.unwrap_err().to_string().contains("is paused"));
+    let resume = Command::Resume { branch_id: fire, department_code: "fire".into(), clerk_id: "f1".into() };
+    let resumed = run(&paused, resume, at_hour(6, 9)).unwrap();
+    let branch = resumed.branch(fire).unwrap();
+    assert_eq!(branch.state, BranchState::Open);
+    assert_eq!(branch.pauses[0].counted_days, 3);
+    assert_eq!(CALENDAR.local_date(branch.deadline.unwrap().at).to_string(), "2026-03-10");
+    assert_eq!(branch.deadline_moves.len(), 1);
+}
+
+#[test]
+fn a_supplement_request_waits_for_the_applicant() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let register = branch_of(&application, "register");
+    let pause = Command::Pause {
+        branch_id: register,
+        department_code: "reg".into(),
+        clerk_id: "r1".into(),
+        kind: PauseKind::Supplement,
+        reason: "租赁合同缺少出租方签章".into(),
+        expected_days: 0,
+        material_codes: vec!["lease".into()],
+    };
+    let paused = run(&application, pause, at_hour(2, 11)).unwrap();
+    let wrong = Command::Supplement { materials: vec![material("id")], channel: Channel::OnSite };
+    let error = run(&paused, wrong, at_hour(3, 9)).unwrap_err();
+    assert!(matches!(&error, EngineError::InvalidArgument { field, .. } if field == "materials[0].material_code"), "{error}");
+    let right = Command::Supplement { materials: vec![material("lease")], channel: Channel::OnSite };
+    let resumed = run(&paused, right, at_hour(4, 9)).unwrap();
+    let branch = resumed.branch(register).unwrap();
+    assert_eq!(branch.state, BranchState::Open);
+    // Closings of 2 and 3 March fell inside the pause: 1 + 2 working days from 2 March.
+    assert_eq!(branch.paused_days, 2);
+    assert_eq!(CALENDAR.local_date(branch.deadline.unwrap().at).to_string(), "2026-03-05");
+}
+
+#[test]
+fn an_extension_needs_a_second_person_and_stays_within_the_legal_limit() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let register = branch_of(&application, "register");
+    let ask = |days| Command::RequestExtension {
+        branch_id: register,
+        department_code: "reg".into(),
+        clerk_id: "r1".into(),
+        days,
+        reason: "需要核查股东信息".into(),
+    };
+    // Register: promised 1, legal 20.
+    let error = run(&application, ask(20), at_hour(2, 11)).unwrap_err();
+    assert!(error.to_string().contains("legal limit of 20"), "{error}");
+    let asked = run(&application, ask(5), at_hour(2, 11)).unwrap();
+    assert!(run(&asked, ask(1), at_hour(2, 12)).unwrap_err().to_string().contains("awaiting"));
+    let by = |who: &str| Command::DecideExtension {
+        branch_id: register,
+        number: 1,
+        supervisor_id: who.into(),
+        approve: true,
+        note: String::new(),
+    };
+    assert!(matches!(run(&asked, by("r1"), at_hour(2, 13)), Err(EngineError::SamePerson { .. })));
+    let approved = run(&asked, by("supervisor-1"), at_hour(2, 13)).unwrap();
+    let branch = approved.branch(register).unwrap();
+    assert_eq!(CALENDAR.local_date(branch.deadline.unwrap().at).to_string(), "2026-03-10");
+    assert!(run(&approved, by("supervisor-2"), at_hour(2, 14)).is_err(), "decided once");
+}
+
 /// One step of a random walk over an application.
 #[derive(Debug, Clone)]
 enum Step {
@@ -554,6 +646,8 @@ enum Step {
     Withdraw,
     Dispatch,
     Deadline { matter: usize },
+    Pause { matter: usize },
+    Resume { matter: usize },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -564,6 +658,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Withdraw),
         1 => Just(Step::Dispatch),
         2 => (0..4usize).prop_map(|matter| Step::Deadline { matter }),
+        1 => (0..4usize).prop_map(|matter| Step::Pause { matter }),
+        1 => (0..4usize).prop_map(|matter| Step::Resume { matter }),
     ]
 }
 
@@ -611,6 +707,26 @@ fn command_for(application: &Application, step: &Step) -> Command {
             materials: vec![material_of(*material)],
             channel: Channel::OnSite,
         },
+        Step::Pause { matter } => {
+            let branch = application.branches.iter().find(|b| b.matter_code == MATTERS[*matter]).unwrap();
+            Command::Pause {
+                branch_id: branch.id,
+                department_code: branch.department_code.clone(),
+                clerk_id: "clerk-0".into(),
+                kind: PauseKind::ExpertReview,
+                reason: "专家评审".into(),
+                expected_days: 3,
+                material_codes: vec![],
+            }
+        }
+        Step::Resume { matter } => {
+            let branch = application.branches.iter().find(|b| b.matter_code == MATTERS[*matter]).unwrap();
+            Command::Resume {
+                branch_id: branch.id,
+                department_code: branch.department_code.clone(),
+                clerk_id: "clerk-0".into(),
+            }
+        }
         Step::Deadline { matter } => Command::DeadlinePassed {
             branch_id: branch_of(application, MATTERS[*matter]),
         },
@@ -686,6 +802,8 @@ fn check_invariants(application: &Application) {
                     .is_some_and(|d| d.at <= branch.outcome.as_ref().unwrap().decided_at)
             );
         }
+        let open_pause = branch.pauses.last().is_some_and(|p| p.ended_at.is_none());
+        assert_eq!(branch.state == BranchState::Paused, open_pause, "{}", branch.matter_code);
         if branch.state.is_actionable() {
             assert!(branch.deadline.is_some() && branch.started_at.is_some());
         }

@@ -140,6 +140,12 @@ pub enum EngineError {
         /// The clerk holding it.
         holder: String,
     },
+    /// The same person may not both ask and approve (extensions need a second person).
+    #[error("{who} asked for this extension and cannot also decide it: a different supervisor must")]
+    SamePerson {
+        /// The person.
+        who: String,
+    },
     /// A referenced entity does not exist.
     #[error("{entity} {id} not found")]
     NotFound {

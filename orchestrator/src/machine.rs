@@ -29,6 +29,8 @@ pub enum ApplicationTrigger {
     SupplementIncomplete,
     /// Materials handed in, nothing missing any more: accepted.
     SupplementComplete,
+    /// Materials handed in after acceptance, answering a department's supplement request.
+    SupplementRequested,
     /// The last open branch ended.
     AllBranchesEnded,
     /// The dispatch window handed every result over.
@@ -45,6 +47,7 @@ pub const APPLICATION_TRANSITIONS: &[(ApplicationState, ApplicationTrigger, Appl
         (AwaitingMaterials, SupplementIncomplete, AwaitingMaterials),
         (AwaitingMaterials, SupplementComplete, InProgress),
         (AwaitingMaterials, Withdraw, Withdrawn),
+        (InProgress, SupplementRequested, InProgress),
         (InProgress, AllBranchesEnded, ReadyForDispatch),
         (InProgress, Withdraw, Withdrawn),
         (ReadyForDispatch, Dispatch, Dispatched),
@@ -91,7 +94,9 @@ impl ApplicationTrigger {
     /// The name used in errors.
     pub fn name(self) -> &'static str {
         match self {
-            ApplicationTrigger::SupplementIncomplete | ApplicationTrigger::SupplementComplete => {
+            ApplicationTrigger::SupplementIncomplete
+            | ApplicationTrigger::SupplementComplete
+            | ApplicationTrigger::SupplementRequested => {
                 "supplement materials"
             }
             ApplicationTrigger::AllBranchesEnded => "become ready for dispatch",
@@ -113,6 +118,8 @@ pub enum BranchState {
     Open,
     /// Actionable, claimed by one clerk.
     Claimed,
+    /// Its clock is stopped: waiting for the applicant's supplement or a special procedure.
+    Paused,
     /// Approval branch approved. Final.
     Approved,
     /// Approval branch rejected. Final.
@@ -151,6 +158,14 @@ pub enum BranchTrigger {
     DeemConsent,
     /// The deadline passed on a branch that is escalated: it stays open.
     Escalate,
+    /// The department stops the clock (supplement request or special procedure).
+    Pause,
+    /// The clock runs again; the branch was not claimed.
+    Resume,
+    /// The clock runs again; the branch was claimed and stays so.
+    ResumeClaimed,
+    /// The department asks for more working days.
+    RequestExtension,
 }
 
 /// Every branch transition: (from, trigger, to).
@@ -171,6 +186,8 @@ pub const BRANCH_TRANSITIONS: &[(BranchState, BranchTrigger, BranchState)] = {
         (Open, Cancel, Cancelled),
         (Open, DeemConsent, DeemedConsent),
         (Open, Escalate, Open),
+        (Open, Pause, Paused),
+        (Open, RequestExtension, Open),
         (Claimed, Claim, Claimed),
         (Claimed, Approve, Approved),
         (Claimed, Reject, Rejected),
@@ -179,16 +196,23 @@ pub const BRANCH_TRANSITIONS: &[(BranchState, BranchTrigger, BranchState)] = {
         (Claimed, Cancel, Cancelled),
         (Claimed, DeemConsent, DeemedConsent),
         (Claimed, Escalate, Claimed),
+        (Claimed, Pause, Paused),
+        (Claimed, RequestExtension, Claimed),
+        (Paused, Resume, Open),
+        (Paused, ResumeClaimed, Claimed),
+        (Paused, RequestExtension, Paused),
+        (Paused, Cancel, Cancelled),
     ]
 };
 
 impl BranchState {
     /// Every state, for tests and documentation.
-    pub const ALL: [BranchState; 10] = [
+    pub const ALL: [BranchState; 11] = [
         BranchState::Pending,
         BranchState::Waiting,
         BranchState::Open,
         BranchState::Claimed,
+        BranchState::Paused,
         BranchState::Approved,
         BranchState::Rejected,
         BranchState::Consented,
@@ -208,6 +232,11 @@ impl BranchState {
     /// Whether the branch has ended (no transition leaves it).
     pub fn is_final(self) -> bool {
         !BRANCH_TRANSITIONS.iter().any(|(from, _, _)| *from == self)
+    }
+
+    /// Whether it has started and not ended: open, claimed or paused.
+    pub fn is_running(self) -> bool {
+        matches!(self, BranchState::Open | BranchState::Claimed | BranchState::Paused)
     }
 
     /// Whether its department can act on it now.
@@ -230,6 +259,7 @@ impl BranchState {
             BranchState::Waiting => "waiting",
             BranchState::Open => "open",
             BranchState::Claimed => "claimed",
+            BranchState::Paused => "paused",
             BranchState::Approved => "approved",
             BranchState::Rejected => "rejected",
             BranchState::Consented => "consented",
@@ -247,7 +277,7 @@ impl BranchState {
 
 impl BranchTrigger {
     /// Every trigger, for tests.
-    pub const ALL: [BranchTrigger; 10] = [
+    pub const ALL: [BranchTrigger; 14] = [
         BranchTrigger::Start,
         BranchTrigger::Defer,
         BranchTrigger::Claim,
@@ -258,6 +288,10 @@ impl BranchTrigger {
         BranchTrigger::Cancel,
         BranchTrigger::DeemConsent,
         BranchTrigger::Escalate,
+        BranchTrigger::Pause,
+        BranchTrigger::Resume,
+        BranchTrigger::ResumeClaimed,
+        BranchTrigger::RequestExtension,
     ];
 
     /// The name used in errors.
@@ -273,6 +307,9 @@ impl BranchTrigger {
             BranchTrigger::Cancel => "cancel",
             BranchTrigger::DeemConsent => "deem consent",
             BranchTrigger::Escalate => "escalate",
+            BranchTrigger::Pause => "pause",
+            BranchTrigger::Resume | BranchTrigger::ResumeClaimed => "resume",
+            BranchTrigger::RequestExtension => "request an extension",
         }
     }
 }
