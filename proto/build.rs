@@ -11,6 +11,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/tasks.proto",
     "proto/lianban/v1/dispatch.proto",
     "proto/lianban/v1/admin.proto",
+    "proto/lianban/v1/supervision.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

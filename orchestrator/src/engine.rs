@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::application::{
-    DeadlineMove, Extension, ExtensionDecision, Pause, PauseKind,
-    Applicant, ApplicantKind, Application, Branch, Channel, Decider, HandOver, HandOverMethod,
-    HandedResult, MaterialSubmission, MissingMaterial, OneTimeNotice, Outcome, ReceivedMaterial,
+    Applicant, ApplicantKind, Application, Branch, Channel, DeadlineMove, Decider, Extension,
+    ExtensionDecision, HandOver, HandOverMethod, HandedResult, MaterialSubmission, MissingMaterial,
+    OneTimeNotice, Outcome, Pause, PauseKind, ReceivedMaterial,
 };
 use crate::calendar::Calendar;
 use crate::catalogue::{Bundle, Catalogue, DeadlineAction, Role};
@@ -467,8 +467,19 @@ pub fn execute(
         Command::DeadlinePassed { branch_id } => {
             deadline_passed(rules, &mut application, branch_id, now, &mut events)?
         }
-        Command::Pause { branch_id, department_code, clerk_id, kind, reason, expected_days, material_codes } => {
-            let decider = Decider { department_code, clerk_id };
+        Command::Pause {
+            branch_id,
+            department_code,
+            clerk_id,
+            kind,
+            reason,
+            expected_days,
+            material_codes,
+        } => {
+            let decider = Decider {
+                department_code,
+                clerk_id,
+            };
             let pause = Pause {
                 kind,
                 reason,
@@ -481,24 +492,74 @@ pub fn execute(
             };
             pause_branch(rules, &mut application, branch_id, pause, &mut events)?
         }
-        Command::Resume { branch_id, department_code, clerk_id } => {
+        Command::Resume {
+            branch_id,
+            department_code,
+            clerk_id,
+        } => {
             require_text("clerk_id", &clerk_id)?;
             let index = owned_branch(&application, branch_id, &department_code)?;
-            resume_branch(rules.calendar, &mut application.branches[index], now, &mut events)?
+            resume_branch(
+                rules.calendar,
+                &mut application.branches[index],
+                now,
+                &mut events,
+            )?
         }
-        Command::RequestExtension { branch_id, department_code, clerk_id, days, reason } => {
-            let decider = Decider { department_code, clerk_id };
-            request_extension(&mut application, branch_id, decider, days, reason, now, &mut events)?
+        Command::RequestExtension {
+            branch_id,
+            department_code,
+            clerk_id,
+            days,
+            reason,
+        } => {
+            let decider = Decider {
+                department_code,
+                clerk_id,
+            };
+            request_extension(
+                &mut application,
+                branch_id,
+                decider,
+                days,
+                reason,
+                now,
+                &mut events,
+            )?
         }
-        Command::DecideExtension { branch_id, number, supervisor_id, approve, note } => {
-            let decision = ExtensionDecision { approved: approve, supervisor_id, note, decided_at: now };
-            decide_extension(rules.calendar, &mut application, branch_id, number, decision, &mut events)?
+        Command::DecideExtension {
+            branch_id,
+            number,
+            supervisor_id,
+            approve,
+            note,
+        } => {
+            let decision = ExtensionDecision {
+                approved: approve,
+                supervisor_id,
+                note,
+                decided_at: now,
+            };
+            decide_extension(
+                rules.calendar,
+                &mut application,
+                branch_id,
+                number,
+                decision,
+                &mut events,
+            )?
         }
         Command::RecountDeadline { branch_id } => {
             let index = branch_index(&application, branch_id)?;
             let branch = &mut application.branches[index];
             if branch.state.is_running() && branch.deadline.is_some_and(|d| d.provisional) {
-                move_deadline(rules.calendar, branch, now, "the calendar was updated", &mut events);
+                move_deadline(
+                    rules.calendar,
+                    branch,
+                    now,
+                    "the calendar was updated",
+                    &mut events,
+                );
             }
         }
         Command::Supplement { materials, channel } => supplement(
@@ -785,29 +846,51 @@ fn branch_index(application: &Application, branch_id: Uuid) -> Result<usize, Eng
         .branches
         .iter()
         .position(|branch| branch.id == branch_id)
-        .ok_or_else(|| EngineError::NotFound { entity: "branch", id: branch_id.to_string() })
+        .ok_or_else(|| EngineError::NotFound {
+            entity: "branch",
+            id: branch_id.to_string(),
+        })
 }
 
 /// The deadline a running branch has now: its limit plus paused and extension days, from its start.
 fn current_deadline(calendar: &Calendar, branch: &Branch) -> Option<crate::calendar::Deadline> {
     let start = branch.started_at?;
-    Some(calendar.deadline(start, branch.limit_days + branch.paused_days + branch.extension_days))
+    Some(calendar.deadline(
+        start,
+        branch.limit_days + branch.paused_days + branch.extension_days,
+    ))
 }
 
 /// Recomputes the deadline and records the move when it changed.
-fn move_deadline(calendar: &Calendar, branch: &mut Branch, now: DateTime<Utc>, reason: &str, events: &mut Vec<Event>) {
-    let (Some(from), Some(to)) = (branch.deadline, current_deadline(calendar, branch)) else { return };
+fn move_deadline(
+    calendar: &Calendar,
+    branch: &mut Branch,
+    now: DateTime<Utc>,
+    reason: &str,
+    events: &mut Vec<Event>,
+) {
+    let (Some(from), Some(to)) = (branch.deadline, current_deadline(calendar, branch)) else {
+        return;
+    };
     if from == to {
         return;
     }
     branch.deadline = Some(to);
-    branch.deadline_moves.push(DeadlineMove { at: now, from, to, reason: reason.to_owned() });
+    branch.deadline_moves.push(DeadlineMove {
+        at: now,
+        from,
+        to,
+        reason: reason.to_owned(),
+    });
     // A deadline that moved into the future may pass again: escalate again then.
     if branch.escalated_at.is_some() && to.at > now {
         branch.escalated_at = None;
     }
     branch.version += 1;
-    events.push(Event::DeadlineMoved { branch_id: branch.id, reason: reason.to_owned() });
+    events.push(Event::DeadlineMoved {
+        branch_id: branch.id,
+        reason: reason.to_owned(),
+    });
 }
 
 fn pause_branch(
@@ -823,33 +906,61 @@ fn pause_branch(
     match pause.kind {
         PauseKind::Supplement => {
             if pause.material_codes.is_empty() {
-                return Err(EngineError::invalid("material_codes", "a supplement request names at least one material"));
+                return Err(EngineError::invalid(
+                    "material_codes",
+                    "a supplement request names at least one material",
+                ));
             }
             for (i, code) in pause.material_codes.iter().enumerate() {
                 if rules.catalogue.material(code).is_none() {
-                    return Err(EngineError::invalid(format!("material_codes[{i}]"), format!("no material with code {code:?}")));
+                    return Err(EngineError::invalid(
+                        format!("material_codes[{i}]"),
+                        format!("no material with code {code:?}"),
+                    ));
                 }
             }
         }
         _ if pause.expected_days == 0 => {
-            return Err(EngineError::invalid("expected_days", "a special procedure states its expected duration in working days"));
+            return Err(EngineError::invalid(
+                "expected_days",
+                "a special procedure states its expected duration in working days",
+            ));
         }
         _ => {}
     }
     let branch = &mut application.branches[index];
     branch.state = move_branch(branch, BranchTrigger::Pause)?;
     branch.version += 1;
-    events.push(Event::BranchPaused { branch_id, pause: pause.kind });
+    events.push(Event::BranchPaused {
+        branch_id,
+        pause: pause.kind,
+    });
     branch.pauses.push(pause);
     Ok(())
 }
 
 /// Ends the open pause: the working days whose closing fell inside it move the deadline.
-fn resume_branch(calendar: &Calendar, branch: &mut Branch, now: DateTime<Utc>, events: &mut Vec<Event>) -> Result<(), EngineError> {
-    let trigger = if branch.claimed_by.is_some() { BranchTrigger::ResumeClaimed } else { BranchTrigger::Resume };
+fn resume_branch(
+    calendar: &Calendar,
+    branch: &mut Branch,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    let trigger = if branch.claimed_by.is_some() {
+        BranchTrigger::ResumeClaimed
+    } else {
+        BranchTrigger::Resume
+    };
     let next = move_branch(branch, trigger)?;
-    let Some(pause) = branch.pauses.last_mut().filter(|pause| pause.ended_at.is_none()) else {
-        return Err(EngineError::invalid("branch_id", "the branch has no open pause"));
+    let Some(pause) = branch
+        .pauses
+        .last_mut()
+        .filter(|pause| pause.ended_at.is_none())
+    else {
+        return Err(EngineError::invalid(
+            "branch_id",
+            "the branch has no open pause",
+        ));
     };
     pause.ended_at = Some(now);
     pause.counted_days = calendar.closings_between(pause.started_at, now);
@@ -858,7 +969,10 @@ fn resume_branch(calendar: &Calendar, branch: &mut Branch, now: DateTime<Utc>, e
     branch.state = next;
     branch.paused_days += counted_days;
     branch.version += 1;
-    events.push(Event::BranchResumed { branch_id: branch.id, counted_days });
+    events.push(Event::BranchResumed {
+        branch_id: branch.id,
+        counted_days,
+    });
     move_deadline(calendar, branch, now, &reason, events);
     Ok(())
 }
@@ -891,24 +1005,41 @@ fn supplement_requested(
     for (index, material) in materials.iter().enumerate() {
         let code_path = format!("materials[{index}].material_code");
         if !requested.contains(&material.material_code) {
-            return Err(EngineError::invalid(code_path, format!("material {} was not requested by any branch", material.material_code)));
+            return Err(EngineError::invalid(
+                code_path,
+                format!(
+                    "material {} was not requested by any branch",
+                    material.material_code
+                ),
+            ));
         }
         if !seen.insert(material.material_code.clone()) {
-            return Err(EngineError::invalid(code_path, format!("material {} is handed in twice", material.material_code)));
+            return Err(EngineError::invalid(
+                code_path,
+                format!("material {} is handed in twice", material.material_code),
+            ));
         }
-        require_text(&format!("materials[{index}].document_ref"), &material.document_ref)?;
+        require_text(
+            &format!("materials[{index}].document_ref"),
+            &material.document_ref,
+        )?;
     }
     move_application(application, ApplicationTrigger::SupplementRequested)?;
     let codes: Vec<String> = materials.iter().map(|m| m.material_code.clone()).collect();
     receive_materials(application, materials, channel, now);
-    events.push(Event::MaterialsSupplemented { material_codes: codes });
+    events.push(Event::MaterialsSupplemented {
+        material_codes: codes,
+    });
     for branch in &mut application.branches {
         let complete = branch.state == BranchState::Paused
             && branch.pauses.last().is_some_and(|pause| {
                 pause.kind == PauseKind::Supplement
                     && pause.ended_at.is_none()
                     && pause.material_codes.iter().all(|code| {
-                        application.materials.get(code).is_some_and(|m| m.received_at >= pause.started_at)
+                        application
+                            .materials
+                            .get(code)
+                            .is_some_and(|m| m.received_at >= pause.started_at)
                     })
             });
         if complete {
@@ -955,9 +1086,20 @@ fn request_extension(
     }
     let number = branch.extensions.len() as u32 + 1;
     branch.state = next;
-    branch.extensions.push(Extension { number, requested_by: decider, reason, days, requested_at: now, decision: None });
+    branch.extensions.push(Extension {
+        number,
+        requested_by: decider,
+        reason,
+        days,
+        requested_at: now,
+        decision: None,
+    });
     branch.version += 1;
-    events.push(Event::ExtensionRequested { branch_id, number, days });
+    events.push(Event::ExtensionRequested {
+        branch_id,
+        number,
+        days,
+    });
     Ok(())
 }
 
@@ -973,7 +1115,10 @@ fn decide_extension(
     let index = branch_index(application, branch_id)?;
     let branch = &mut application.branches[index];
     let Some(position) = branch.extensions.iter().position(|e| e.number == number) else {
-        return Err(EngineError::NotFound { entity: "extension request", id: format!("{branch_id}/{number}") });
+        return Err(EngineError::NotFound {
+            entity: "extension request",
+            id: format!("{branch_id}/{number}"),
+        });
     };
     if branch.extensions[position].decision.is_some() {
         return Err(EngineError::InvalidTransition {
@@ -992,14 +1137,20 @@ fn decide_extension(
         });
     }
     if branch.extensions[position].requested_by.clerk_id == decision.supervisor_id {
-        return Err(EngineError::SamePerson { who: decision.supervisor_id.clone() });
+        return Err(EngineError::SamePerson {
+            who: decision.supervisor_id.clone(),
+        });
     }
     let approved = decision.approved;
     let now = decision.decided_at;
     let days = branch.extensions[position].days;
     branch.extensions[position].decision = Some(decision);
     branch.version += 1;
-    events.push(Event::ExtensionDecided { branch_id, number, approved });
+    events.push(Event::ExtensionDecided {
+        branch_id,
+        number,
+        approved,
+    });
     if approved {
         branch.extension_days += days;
         let reason = format!("extension {number} of {days} working days approved");
@@ -1247,7 +1398,11 @@ fn cancel_branch(
     let branch = &mut application.branches[index];
     apply_branch_trigger(branch, BranchTrigger::Cancel);
     // A cancelled branch's clock stops for good: close an open pause.
-    if let Some(pause) = branch.pauses.last_mut().filter(|pause| pause.ended_at.is_none()) {
+    if let Some(pause) = branch
+        .pauses
+        .last_mut()
+        .filter(|pause| pause.ended_at.is_none())
+    {
         pause.ended_at = Some(now);
     }
     branch.outcome = Some(Outcome {

@@ -9,7 +9,9 @@ use proptest::prelude::*;
 use uuid::Uuid;
 
 use crate::Application;
-use crate::application::{Applicant, ApplicantKind, Channel, HandOverMethod, MaterialSubmission, PauseKind};
+use crate::application::{
+    Applicant, ApplicantKind, Channel, HandOverMethod, MaterialSubmission, PauseKind,
+};
 use crate::calendar::Calendar;
 use crate::catalogue::{Catalogue, CatalogueSource};
 use crate::engine::Rules;
@@ -546,10 +548,17 @@ fn an_overdue_approval_is_escalated_once_and_stays_open() {
 }
 
 fn at_hour(day: u32, hour: u32) -> DateTime<Utc> {
-    chrono_tz::Asia::Shanghai.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap().with_timezone(&Utc)
+    chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(2026, 3, day, hour, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
-fn run(application: &Application, command: Command, now: DateTime<Utc>) -> Result<Application, EngineError> {
+fn run(
+    application: &Application,
+    command: Command,
+    now: DateTime<Utc>,
+) -> Result<Application, EngineError> {
     engine::execute(rules(), application, command, now).map(|d| d.application)
 }
 
@@ -570,14 +579,32 @@ fn a_special_procedure_moves_the_deadline_by_the_working_days_it_took() {
     // Paused Tuesday 3 March 11:00, resumed Friday 6 March 09:00: the closings of 3, 4 and 5 March.
     let paused = run(&application, pause, at_hour(3, 11)).unwrap();
     assert_eq!(state_of(&paused, "fire-opinion"), BranchState::Paused);
-    let decide_while_paused = decide(&paused, "fire-opinion", Verdict::Consent { comment: String::new() });
-    assert!(decide_while_paused.unwrap_err().to_string().contains("is paused"));
-    let resume = Command::Resume { branch_id: fire, department_code: "fire".into(), clerk_id: "f1".into() };
+    let decide_while_paused = decide(
+        &paused,
+        "fire-opinion",
+        Verdict::Consent {
+            comment: String::new(),
+        },
+    );
+    assert!(
+        decide_while_paused
+            .unwrap_err()
+            .to_string()
+            .contains("is paused")
+    );
+    let resume = Command::Resume {
+        branch_id: fire,
+        department_code: "fire".into(),
+        clerk_id: "f1".into(),
+    };
     let resumed = run(&paused, resume, at_hour(6, 9)).unwrap();
     let branch = resumed.branch(fire).unwrap();
     assert_eq!(branch.state, BranchState::Open);
     assert_eq!(branch.pauses[0].counted_days, 3);
-    assert_eq!(CALENDAR.local_date(branch.deadline.unwrap().at).to_string(), "2026-03-10");
+    assert_eq!(
+        CALENDAR.local_date(branch.deadline.unwrap().at).to_string(),
+        "2026-03-10"
+    );
     assert_eq!(branch.deadline_moves.len(), 1);
 }
 
@@ -595,16 +622,28 @@ fn a_supplement_request_waits_for_the_applicant() {
         material_codes: vec!["lease".into()],
     };
     let paused = run(&application, pause, at_hour(2, 11)).unwrap();
-    let wrong = Command::Supplement { materials: vec![material("id")], channel: Channel::OnSite };
+    let wrong = Command::Supplement {
+        materials: vec![material("id")],
+        channel: Channel::OnSite,
+    };
     let error = run(&paused, wrong, at_hour(3, 9)).unwrap_err();
-    assert!(matches!(&error, EngineError::InvalidArgument { field, .. } if field == "materials[0].material_code"), "{error}");
-    let right = Command::Supplement { materials: vec![material("lease")], channel: Channel::OnSite };
+    assert!(
+        matches!(&error, EngineError::InvalidArgument { field, .. } if field == "materials[0].material_code"),
+        "{error}"
+    );
+    let right = Command::Supplement {
+        materials: vec![material("lease")],
+        channel: Channel::OnSite,
+    };
     let resumed = run(&paused, right, at_hour(4, 9)).unwrap();
     let branch = resumed.branch(register).unwrap();
     assert_eq!(branch.state, BranchState::Open);
     // Closings of 2 and 3 March fell inside the pause: 1 + 2 working days from 2 March.
     assert_eq!(branch.paused_days, 2);
-    assert_eq!(CALENDAR.local_date(branch.deadline.unwrap().at).to_string(), "2026-03-05");
+    assert_eq!(
+        CALENDAR.local_date(branch.deadline.unwrap().at).to_string(),
+        "2026-03-05"
+    );
 }
 
 #[test]
@@ -622,7 +661,12 @@ fn an_extension_needs_a_second_person_and_stays_within_the_legal_limit() {
     let error = run(&application, ask(20), at_hour(2, 11)).unwrap_err();
     assert!(error.to_string().contains("legal limit of 20"), "{error}");
     let asked = run(&application, ask(5), at_hour(2, 11)).unwrap();
-    assert!(run(&asked, ask(1), at_hour(2, 12)).unwrap_err().to_string().contains("awaiting"));
+    assert!(
+        run(&asked, ask(1), at_hour(2, 12))
+            .unwrap_err()
+            .to_string()
+            .contains("awaiting")
+    );
     let by = |who: &str| Command::DecideExtension {
         branch_id: register,
         number: 1,
@@ -630,11 +674,20 @@ fn an_extension_needs_a_second_person_and_stays_within_the_legal_limit() {
         approve: true,
         note: String::new(),
     };
-    assert!(matches!(run(&asked, by("r1"), at_hour(2, 13)), Err(EngineError::SamePerson { .. })));
+    assert!(matches!(
+        run(&asked, by("r1"), at_hour(2, 13)),
+        Err(EngineError::SamePerson { .. })
+    ));
     let approved = run(&asked, by("supervisor-1"), at_hour(2, 13)).unwrap();
     let branch = approved.branch(register).unwrap();
-    assert_eq!(CALENDAR.local_date(branch.deadline.unwrap().at).to_string(), "2026-03-10");
-    assert!(run(&approved, by("supervisor-2"), at_hour(2, 14)).is_err(), "decided once");
+    assert_eq!(
+        CALENDAR.local_date(branch.deadline.unwrap().at).to_string(),
+        "2026-03-10"
+    );
+    assert!(
+        run(&approved, by("supervisor-2"), at_hour(2, 14)).is_err(),
+        "decided once"
+    );
 }
 
 /// One step of a random walk over an application.
@@ -708,7 +761,11 @@ fn command_for(application: &Application, step: &Step) -> Command {
             channel: Channel::OnSite,
         },
         Step::Pause { matter } => {
-            let branch = application.branches.iter().find(|b| b.matter_code == MATTERS[*matter]).unwrap();
+            let branch = application
+                .branches
+                .iter()
+                .find(|b| b.matter_code == MATTERS[*matter])
+                .unwrap();
             Command::Pause {
                 branch_id: branch.id,
                 department_code: branch.department_code.clone(),
@@ -720,7 +777,11 @@ fn command_for(application: &Application, step: &Step) -> Command {
             }
         }
         Step::Resume { matter } => {
-            let branch = application.branches.iter().find(|b| b.matter_code == MATTERS[*matter]).unwrap();
+            let branch = application
+                .branches
+                .iter()
+                .find(|b| b.matter_code == MATTERS[*matter])
+                .unwrap();
             Command::Resume {
                 branch_id: branch.id,
                 department_code: branch.department_code.clone(),
@@ -803,7 +864,12 @@ fn check_invariants(application: &Application) {
             );
         }
         let open_pause = branch.pauses.last().is_some_and(|p| p.ended_at.is_none());
-        assert_eq!(branch.state == BranchState::Paused, open_pause, "{}", branch.matter_code);
+        assert_eq!(
+            branch.state == BranchState::Paused,
+            open_pause,
+            "{}",
+            branch.matter_code
+        );
         if branch.state.is_actionable() {
             assert!(branch.deadline.is_some() && branch.started_at.is_some());
         }

@@ -141,7 +141,9 @@ pub enum EngineError {
         holder: String,
     },
     /// The same person may not both ask and approve (extensions need a second person).
-    #[error("{who} asked for this extension and cannot also decide it: a different supervisor must")]
+    #[error(
+        "{who} asked for this extension and cannot also decide it: a different supervisor must"
+    )]
     SamePerson {
         /// The person.
         who: String,

@@ -96,9 +96,7 @@ impl ApplicationTrigger {
         match self {
             ApplicationTrigger::SupplementIncomplete
             | ApplicationTrigger::SupplementComplete
-            | ApplicationTrigger::SupplementRequested => {
-                "supplement materials"
-            }
+            | ApplicationTrigger::SupplementRequested => "supplement materials",
             ApplicationTrigger::AllBranchesEnded => "become ready for dispatch",
             ApplicationTrigger::Dispatch => "record a hand-over",
             ApplicationTrigger::Withdraw => "withdraw",
@@ -236,7 +234,10 @@ impl BranchState {
 
     /// Whether it has started and not ended: open, claimed or paused.
     pub fn is_running(self) -> bool {
-        matches!(self, BranchState::Open | BranchState::Claimed | BranchState::Paused)
+        matches!(
+            self,
+            BranchState::Open | BranchState::Claimed | BranchState::Paused
+        )
     }
 
     /// Whether its department can act on it now.

@@ -34,6 +34,9 @@ pub struct Config {
     pub warnings: WarningPolicy,
     /// Cron schedule (with seconds) of the safety sweep for passed deadlines.
     pub deadline_sweep: String,
+    /// Cron schedule (with seconds, in the centre's time zone) of the daily overdue digest; it is
+    /// written on working days only.
+    pub digest_schedule: String,
 }
 
 /// Which clock the server reads.
@@ -103,6 +106,7 @@ impl Default for Config {
             calendar: CalendarConfig::default(),
             warnings: WarningPolicy::default(),
             deadline_sweep: "0 * * * * *".to_owned(),
+            digest_schedule: "0 30 8 * * *".to_owned(),
         }
     }
 }
@@ -143,6 +147,7 @@ impl Config {
         self.calendar.zone()?;
         self.calendar.closing()?;
         self.sweep_schedule()?;
+        self.digest_schedule()?;
         if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {
             return Err(Error::Config(format!(
                 "clock = \"manual\" is only allowed on a loopback listen address, not {}",
@@ -172,6 +177,16 @@ impl Config {
 }
 
 impl Config {
+    /// The digest's schedule, checked.
+    pub fn digest_schedule(&self) -> Result<cron::Schedule, Error> {
+        self.digest_schedule.parse().map_err(|error| {
+            Error::Config(format!(
+                "digest_schedule {:?} is not a cron schedule with seconds (e.g. \"0 30 8 * * *\"): {error}",
+                self.digest_schedule
+            ))
+        })
+    }
+
     /// The safety sweep's schedule, checked.
     pub fn sweep_schedule(&self) -> Result<cron::Schedule, Error> {
         self.deadline_sweep.parse().map_err(|error| {

@@ -18,12 +18,12 @@ use crate::error::Error;
 
 /// What a wire view of an application needs besides the application: names from the catalogue,
 /// the calendar and policy for warnings, and the time the view is taken.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct View<'a> {
     /// The catalogue.
     pub catalogue: &'a Catalogue,
     /// The working calendar.
-    pub calendar: &'a Calendar,
+    pub calendar: std::sync::Arc<Calendar>,
     /// When branches turn yellow.
     pub policy: &'a WarningPolicy,
     /// Now.
@@ -33,8 +33,18 @@ pub struct View<'a> {
 impl View<'_> {
     /// A deadline with its remaining working days, and its colour while `open`.
     fn deadline(&self, deadline: &Deadline, limit_days: u32, open: bool) -> pb::DeadlineView {
-        let assessment =
-            warning::assess(self.calendar, self.policy, deadline, limit_days, self.now);
+        self.deadline_as_of(deadline, limit_days, open, self.now)
+    }
+
+    /// The same, assessed at `as_of` (a paused branch's warning stays as it was when it paused).
+    fn deadline_as_of(
+        &self,
+        deadline: &Deadline,
+        limit_days: u32,
+        open: bool,
+        as_of: DateTime<Utc>,
+    ) -> pb::DeadlineView {
+        let assessment = warning::assess(&self.calendar, self.policy, deadline, limit_days, as_of);
         let colour = match assessment.colour {
             _ if !open => pb::WarningColour::Unspecified,
             Colour::Green => pb::WarningColour::Green,
@@ -53,6 +63,8 @@ impl View<'_> {
 
 /// Default page size when a request leaves it at 0.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
+/// Page size of internal scans (watch snapshots, warnings, digests).
+pub const PAGE_FOR_SCANS: u64 = 500;
 /// Largest page size a request may ask for.
 pub const MAX_PAGE_SIZE: u64 = 500;
 
@@ -275,6 +287,7 @@ fn branch_state_to_wire(state: BranchState) -> i32 {
         BranchState::Waiting => pb::BranchState::Waiting,
         BranchState::Open => pb::BranchState::Open,
         BranchState::Claimed => pb::BranchState::Claimed,
+        BranchState::Paused => pb::BranchState::Paused,
         BranchState::Approved => pb::BranchState::Approved,
         BranchState::Rejected => pb::BranchState::Rejected,
         BranchState::Consented => pb::BranchState::Consented,
@@ -347,12 +360,111 @@ pub fn branch_to_wire(application: &Application, branch: &Branch, view: &View<'_
         outcome: branch.outcome.as_ref().map(outcome_to_wire),
         version: branch.version,
         promised_limit_days: branch.limit_days,
-        deadline: branch
-            .deadline
-            .as_ref()
-            .map(|d| view.deadline(d, branch.limit_days, branch.state.is_actionable())),
+        deadline: branch.deadline.as_ref().map(|d| {
+            let paused_at = branch
+                .pauses
+                .last()
+                .filter(|p| p.ended_at.is_none())
+                .map(|p| p.started_at);
+            let limit = branch.limit_days + branch.extension_days;
+            view.deadline_as_of(
+                d,
+                limit,
+                branch.state.is_running(),
+                paused_at.unwrap_or(view.now),
+            )
+        }),
+        pauses: branch.pauses.iter().map(pause_to_wire).collect(),
+        extensions: branch.extensions.iter().map(extension_to_wire).collect(),
+        deadline_moves: branch
+            .deadline_moves
+            .iter()
+            .map(|m| pb::DeadlineMoveView {
+                at: Some(timestamp(m.at)),
+                from: Some(timestamp(m.from.at)),
+                to: Some(timestamp(m.to.at)),
+                provisional: m.to.provisional,
+                reason: m.reason.clone(),
+            })
+            .collect(),
         on_deadline: on_deadline as i32,
         escalated_at: optional_timestamp(branch.escalated_at),
+    }
+}
+
+fn decider_to_wire(decider: &lianban_orchestrator::application::Decider) -> pb::Decider {
+    pb::Decider {
+        department_code: decider.department_code.clone(),
+        clerk_id: decider.clerk_id.clone(),
+    }
+}
+
+fn pause_to_wire(pause: &lianban_orchestrator::application::Pause) -> pb::PauseView {
+    use lianban_orchestrator::application::PauseKind;
+    let kind = match pause.kind {
+        PauseKind::Supplement => pb::PauseKind::Supplement,
+        PauseKind::Hearing => pb::PauseKind::Hearing,
+        PauseKind::ExpertReview => pb::PauseKind::ExpertReview,
+        PauseKind::OnSiteInspection => pb::PauseKind::OnSiteInspection,
+        PauseKind::Testing => pb::PauseKind::Testing,
+        PauseKind::PublicNotice => pb::PauseKind::PublicNotice,
+    };
+    pb::PauseView {
+        kind: kind as i32,
+        reason: pause.reason.clone(),
+        expected_days: pause.expected_days,
+        material_codes: pause.material_codes.clone(),
+        requested_by: Some(decider_to_wire(&pause.requested_by)),
+        started_at: Some(timestamp(pause.started_at)),
+        ended_at: optional_timestamp(pause.ended_at),
+        counted_days: pause.counted_days,
+    }
+}
+
+fn extension_to_wire(
+    extension: &lianban_orchestrator::application::Extension,
+) -> pb::ExtensionView {
+    let decision = extension.decision.as_ref();
+    pb::ExtensionView {
+        number: extension.number,
+        requested_by: Some(decider_to_wire(&extension.requested_by)),
+        reason: extension.reason.clone(),
+        days: extension.days,
+        requested_at: Some(timestamp(extension.requested_at)),
+        decided: decision.is_some(),
+        approved: decision.is_some_and(|d| d.approved),
+        supervisor_id: decision
+            .map(|d| d.supervisor_id.clone())
+            .unwrap_or_default(),
+        note: decision.map(|d| d.note.clone()).unwrap_or_default(),
+        decided_at: decision.map(|d| timestamp(d.decided_at)),
+    }
+}
+
+/// A special procedure's kind from the wire; unspecified and supplement are refused.
+pub fn special_procedure(
+    value: i32,
+) -> Result<lianban_orchestrator::application::PauseKind, Error> {
+    use lianban_orchestrator::application::PauseKind;
+    match pb::PauseKind::try_from(value) {
+        Ok(pb::PauseKind::Hearing) => Ok(PauseKind::Hearing),
+        Ok(pb::PauseKind::ExpertReview) => Ok(PauseKind::ExpertReview),
+        Ok(pb::PauseKind::OnSiteInspection) => Ok(PauseKind::OnSiteInspection),
+        Ok(pb::PauseKind::Testing) => Ok(PauseKind::Testing),
+        Ok(pb::PauseKind::PublicNotice) => Ok(PauseKind::PublicNotice),
+        _ => Err(Error::invalid(
+            "kind",
+            "required: hearing, expert review, on-site inspection, testing or public notice",
+        )),
+    }
+}
+
+/// A warning colour on the wire.
+pub fn colour_to_wire(colour: Colour) -> pb::WarningColour {
+    match colour {
+        Colour::Green => pb::WarningColour::Green,
+        Colour::Yellow => pb::WarningColour::Yellow,
+        Colour::Red => pb::WarningColour::Red,
     }
 }
 

@@ -51,10 +51,20 @@ pub async fn sweep(runtime: &Runtime) -> Result<u32, Error> {
     }
 }
 
-/// Runs the timer until `shutdown` resolves: sleep until the next deadline or safety sweep, sweep.
+/// The schedules the timer keeps besides the deadlines themselves.
+#[derive(Clone)]
+pub struct Schedules {
+    /// The safety sweep.
+    pub sweep: cron::Schedule,
+    /// The daily overdue digest, in the centre's time zone.
+    pub digest: cron::Schedule,
+}
+
+/// Runs the timer until `shutdown` resolves: sleep until the next deadline, safety sweep or
+/// digest, then act on what is due.
 pub async fn run_timer(
     runtime: Runtime,
-    schedule: cron::Schedule,
+    schedules: Schedules,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
@@ -62,7 +72,10 @@ pub async fn run_timer(
         if let Err(error) = sweep(&runtime).await {
             tracing::error!(%error, "deadline sweep failed");
         }
-        let wait = match next_wake(&runtime, &schedule).await {
+        if let Err(error) = digest_if_due(&runtime, &schedules.digest).await {
+            tracing::error!(%error, "overdue digest failed");
+        }
+        let wait = match next_wake(&runtime, &schedules).await {
             Ok(at) => (at - runtime.now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
@@ -80,13 +93,77 @@ pub async fn run_timer(
     }
 }
 
-/// The earlier of the next pending deadline and the next safety sweep.
-async fn next_wake(runtime: &Runtime, schedule: &cron::Schedule) -> Result<DateTime<Utc>, Error> {
+/// The earliest of the next pending deadline, the next safety sweep and the next digest.
+async fn next_wake(runtime: &Runtime, schedules: &Schedules) -> Result<DateTime<Utc>, Error> {
     let now = runtime.now();
-    let sweep = schedule
+    let sweep = schedules
+        .sweep
         .after(&now)
         .next()
         .unwrap_or(now + chrono::Duration::hours(1));
+    let digest = next_digest(runtime, &schedules.digest).unwrap_or(sweep);
     let deadline = runtime.store().next_pending_deadline().await?;
-    Ok(deadline.map_or(sweep, |deadline| deadline.min(sweep)))
+    Ok([Some(sweep), Some(digest), deadline]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(sweep))
+}
+
+/// Reloads the calendar from its configuration and moves every provisional deadline of a running
+/// branch to its value under the new calendar; returns how many moved.
+pub async fn reload_calendar(
+    runtime: &Runtime,
+    config: &crate::config::CalendarConfig,
+) -> Result<u32, Error> {
+    let calendar = crate::calendar::load(config)?;
+    let years: Vec<i32> = calendar.covered_years().collect();
+    runtime.replace_calendar(calendar);
+    tracing::info!(?years, "calendar reloaded");
+    let mut moved = 0;
+    for (application_id, branch_id) in runtime.store().provisional_branches().await? {
+        if runtime
+            .execute_system(application_id, Command::RecountDeadline { branch_id })
+            .await?
+        {
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+/// Writes today's overdue digest once today's scheduled time has come (on working days only).
+pub async fn digest_if_due(runtime: &Runtime, schedule: &cron::Schedule) -> Result<bool, Error> {
+    let calendar = runtime.calendar();
+    let now = runtime.now().with_timezone(&calendar.zone());
+    let today = now.date_naive();
+    let Some(midnight) = today
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(calendar.zone()).earliest())
+    else {
+        return Ok(false);
+    };
+    let due = schedule
+        .after(&(midnight - chrono::Duration::seconds(1)))
+        .next()
+        .is_some_and(|fire| fire.date_naive() == today && fire <= now);
+    if !due
+        || runtime
+            .store()
+            .digest(Some(&today.to_string()))
+            .await?
+            .is_some()
+    {
+        return Ok(false);
+    }
+    crate::supervision::write_digest(runtime).await
+}
+
+/// The next time the digest schedule fires, in UTC.
+fn next_digest(runtime: &Runtime, schedule: &cron::Schedule) -> Option<DateTime<Utc>> {
+    let zone = runtime.calendar().zone();
+    schedule
+        .after(&runtime.now().with_timezone(&zone))
+        .next()
+        .map(|at| at.with_timezone(&Utc))
 }

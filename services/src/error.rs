@@ -70,7 +70,9 @@ impl From<Error> for Status {
             Error::Engine(
                 EngineError::InvalidTransition { .. } | EngineError::ClaimedByOther { .. },
             ) => Code::FailedPrecondition,
-            Error::Engine(EngineError::WrongDepartment { .. }) => Code::PermissionDenied,
+            Error::Engine(EngineError::WrongDepartment { .. } | EngineError::SamePerson { .. }) => {
+                Code::PermissionDenied
+            }
             Error::NotFound { .. } | Error::Engine(EngineError::NotFound { .. }) => Code::NotFound,
             Error::KeyReused { .. } => Code::AlreadyExists,
             Error::Store(StoreError::Conflict(_) | StoreError::KeyTaken { .. }) => Code::Aborted,

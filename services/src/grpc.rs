@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::pin::Pin;
 
 use lianban_orchestrator::engine::{Command, Submit, Verdict};
+use lianban_orchestrator::warning::Colour;
 use lianban_orchestrator::{Application, BranchState};
 use lianban_proto::v1 as pb;
 use tokio::sync::broadcast::error::RecvError;
@@ -214,9 +215,42 @@ impl TaskApi {
         ))
     }
 
+    /// Runs a department's command on one of its branches and answers with the branch.
+    #[allow(clippy::too_many_arguments)]
+    async fn on_branch<M: prost::Message + Clone>(
+        &self,
+        rpc: &str,
+        request: &M,
+        key: &str,
+        strip: impl FnOnce(&mut M),
+        branch_id: &str,
+        department_code: &str,
+        clerk_id: &str,
+        build: impl FnOnce(Uuid, String, String) -> Command,
+    ) -> Reply<pb::Branch> {
+        let branch_id = uuid_field("branch_id", branch_id)?;
+        let department = self.known_department(department_code)?;
+        let idempotency = convert::idempotency_key(key, false)?
+            .map(|key| Idempotency::of(format!("{rpc}:{department}"), key, request, strip));
+        let application_id = self.runtime.application_of_branch(branch_id).await?;
+        let clerk = clerk_id.trim().to_owned();
+        let actor = format!("department:{department}/{clerk}");
+        let command = build(branch_id, department, clerk);
+        let view = self.runtime.view();
+        let branch = self
+            .runtime
+            .execute(application_id, command, &actor, idempotency, |a| {
+                a.branch(branch_id)
+                    .map(|b| convert::branch_to_wire(a, b, &view))
+                    .unwrap_or_default()
+            })
+            .await?;
+        ok(branch)
+    }
+
     async fn actionable(&self, department: &str) -> Result<Vec<pb::Task>, Error> {
         let filter = BranchFilter {
-            department_code: department.to_owned(),
+            department_code: Some(department.to_owned()),
             states: vec![BranchState::Open, BranchState::Claimed],
             bundle_code: None,
         };
@@ -253,7 +287,7 @@ impl pb::task_service_server::TaskService for TaskApi {
     ) -> Reply<pb::ListTasksResponse> {
         let request = request.into_inner();
         let filter = BranchFilter {
-            department_code: self.known_department(&request.department_code)?,
+            department_code: Some(self.known_department(&request.department_code)?),
             states: convert::branch_states(&request.states)?,
             bundle_code: optional_text(&request.bundle_code),
         };
@@ -417,6 +451,108 @@ impl pb::task_service_server::TaskService for TaskApi {
             })
             .await?;
         ok(response)
+    }
+
+    async fn request_supplement(
+        &self,
+        request: Request<pb::RequestSupplementRequest>,
+    ) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let (reason, material_codes) = (r.reason.trim().to_owned(), r.material_codes.clone());
+        self.on_branch(
+            "RequestSupplement",
+            &r,
+            &r.idempotency_key,
+            |r| r.idempotency_key.clear(),
+            &r.branch_id,
+            &r.department_code,
+            &r.clerk_id,
+            |branch_id, department_code, clerk_id| Command::Pause {
+                branch_id,
+                department_code,
+                clerk_id,
+                kind: lianban_orchestrator::application::PauseKind::Supplement,
+                reason,
+                expected_days: 0,
+                material_codes: material_codes
+                    .into_iter()
+                    .map(|c| c.trim().to_owned())
+                    .collect(),
+            },
+        )
+        .await
+    }
+
+    async fn start_special_procedure(
+        &self,
+        request: Request<pb::StartSpecialProcedureRequest>,
+    ) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let kind = convert::special_procedure(r.kind)?;
+        let (reason, expected_days) = (r.reason.trim().to_owned(), r.expected_days);
+        self.on_branch(
+            "StartSpecialProcedure",
+            &r,
+            &r.idempotency_key,
+            |r| r.idempotency_key.clear(),
+            &r.branch_id,
+            &r.department_code,
+            &r.clerk_id,
+            |branch_id, department_code, clerk_id| Command::Pause {
+                branch_id,
+                department_code,
+                clerk_id,
+                kind,
+                reason,
+                expected_days,
+                material_codes: Vec::new(),
+            },
+        )
+        .await
+    }
+
+    async fn resume_task(&self, request: Request<pb::ResumeTaskRequest>) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        self.on_branch(
+            "ResumeTask",
+            &r,
+            &r.idempotency_key,
+            |r| r.idempotency_key.clear(),
+            &r.branch_id,
+            &r.department_code,
+            &r.clerk_id,
+            |branch_id, department_code, clerk_id| Command::Resume {
+                branch_id,
+                department_code,
+                clerk_id,
+            },
+        )
+        .await
+    }
+
+    async fn request_extension(
+        &self,
+        request: Request<pb::RequestExtensionRequest>,
+    ) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let (reason, days) = (r.reason.trim().to_owned(), r.days);
+        self.on_branch(
+            "RequestExtension",
+            &r,
+            &r.idempotency_key,
+            |r| r.idempotency_key.clear(),
+            &r.branch_id,
+            &r.department_code,
+            &r.clerk_id,
+            |branch_id, department_code, clerk_id| Command::RequestExtension {
+                branch_id,
+                department_code,
+                clerk_id,
+                days,
+                reason,
+            },
+        )
+        .await
     }
 }
 
@@ -586,12 +722,23 @@ impl pb::catalog_service_server::CatalogService for CatalogApi {
 /// The clock, for tests and training servers.
 pub struct AdminApi {
     runtime: Runtime,
+    calendar_config: crate::config::CalendarConfig,
+    digest_schedule: cron::Schedule,
 }
 
 impl AdminApi {
-    /// Over a runtime.
-    pub fn new(runtime: Runtime) -> Self {
-        AdminApi { runtime }
+    /// Over a runtime, reloading the calendar from `calendar_config`; moving the manual clock also
+    /// writes a digest that falls due.
+    pub fn new(
+        runtime: Runtime,
+        calendar_config: crate::config::CalendarConfig,
+        digest_schedule: cron::Schedule,
+    ) -> Self {
+        AdminApi {
+            runtime,
+            calendar_config,
+            digest_schedule,
+        }
     }
 
     async fn move_clock(
@@ -603,6 +750,7 @@ impl AdminApi {
         })?;
         clock.set(to(self.runtime.now())?)?;
         let acted = crate::deadlines::sweep(&self.runtime).await?;
+        crate::deadlines::digest_if_due(&self.runtime, &self.digest_schedule).await?;
         ok(pb::TimeResponse {
             now: Some(convert::timestamp(self.runtime.now())),
             manual: true,
@@ -631,6 +779,17 @@ impl pb::admin_service_server::AdminService for AdminApi {
         self.move_clock(|_| Ok(to)).await
     }
 
+    async fn reload_calendar(
+        &self,
+        _: Request<pb::ReloadCalendarRequest>,
+    ) -> Reply<pb::ReloadCalendarResponse> {
+        let moved = crate::deadlines::reload_calendar(&self.runtime, &self.calendar_config).await?;
+        ok(pb::ReloadCalendarResponse {
+            covered_years: self.runtime.calendar().covered_years().collect(),
+            deadlines_moved: moved,
+        })
+    }
+
     async fn advance_time(
         &self,
         request: Request<pb::AdvanceTimeRequest>,
@@ -641,5 +800,212 @@ impl pb::admin_service_server::AdminService for AdminApi {
         }
         self.move_clock(|now| Ok(now + chrono::Duration::seconds(seconds as i64)))
             .await
+    }
+}
+
+/// Supervisors: warnings, extension requests, the daily digest.
+pub struct SupervisionApi {
+    runtime: Runtime,
+}
+
+impl SupervisionApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        SupervisionApi { runtime }
+    }
+
+    fn task(
+        &self,
+        application: &Application,
+        branch_id: Uuid,
+        view: &convert::View<'_>,
+    ) -> Option<pb::Task> {
+        let branch = application.branch(branch_id)?;
+        Some(convert::task_to_wire(application, branch, view))
+    }
+}
+
+fn colours(values: &[i32]) -> Result<Vec<Colour>, Error> {
+    if values.is_empty() {
+        return Ok(vec![Colour::Yellow, Colour::Red]);
+    }
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| match pb::WarningColour::try_from(*value) {
+            Ok(pb::WarningColour::Green) => Ok(Colour::Green),
+            Ok(pb::WarningColour::Yellow) => Ok(Colour::Yellow),
+            Ok(pb::WarningColour::Red) => Ok(Colour::Red),
+            _ => Err(Error::invalid(
+                format!("colours[{index}]"),
+                "green, yellow or red",
+            )),
+        })
+        .collect()
+}
+
+fn digest_item_to_wire(item: &crate::supervision::DigestItem) -> pb::DigestItem {
+    pb::DigestItem {
+        branch_id: item.branch_id.to_string(),
+        application_id: item.application_id.to_string(),
+        receipt_number: item.receipt_number.clone(),
+        matter_code: item.matter_code.clone(),
+        deadline: Some(convert::timestamp(item.deadline)),
+        remaining_working_days: item.remaining_days,
+        colour: convert::colour_to_wire(item.colour) as i32,
+        escalated_at: item.escalated_at.map(convert::timestamp),
+    }
+}
+
+#[tonic::async_trait]
+impl pb::supervision_service_server::SupervisionService for SupervisionApi {
+    async fn list_warnings(
+        &self,
+        request: Request<pb::ListWarningsRequest>,
+    ) -> Reply<pb::ListWarningsResponse> {
+        let request = request.into_inner();
+        let department = optional_text(&request.department_code);
+        if let Some(code) = department
+            .as_ref()
+            .filter(|c| self.runtime.catalogue().department(c).is_none())
+        {
+            return Err(Error::invalid(
+                "department_code",
+                format!("no department with code {code:?}"),
+            )
+            .into());
+        }
+        let wanted = colours(&request.colours)?;
+        let bundle = optional_text(&request.bundle_code);
+        let warned =
+            crate::supervision::warnings(&self.runtime, department, bundle, &wanted).await?;
+        let view = self.runtime.view();
+        ok(pb::ListWarningsResponse {
+            tasks: warned
+                .iter()
+                .filter_map(|w| self.task(&w.application, w.branch_id, &view))
+                .collect(),
+        })
+    }
+
+    async fn list_extension_requests(
+        &self,
+        request: Request<pb::ListExtensionRequestsRequest>,
+    ) -> Reply<pb::ListExtensionRequestsResponse> {
+        let department = optional_text(&request.into_inner().department_code);
+        let filter = BranchFilter {
+            department_code: department,
+            states: vec![BranchState::Open, BranchState::Claimed, BranchState::Paused],
+            bundle_code: None,
+        };
+        let view = self.runtime.view();
+        let mut pending = Vec::new();
+        let mut page = PageRequest {
+            size: convert::PAGE_FOR_SCANS,
+            after: None,
+        };
+        loop {
+            let found = self
+                .runtime
+                .store()
+                .branches(&filter, &page)
+                .await
+                .map_err(Error::from)?;
+            for (application, branch_id) in &found.items {
+                let Some(branch) = application.branch(*branch_id) else {
+                    continue;
+                };
+                for extension in branch.extensions.iter().filter(|e| e.decision.is_none()) {
+                    let task = self.task(application, *branch_id, &view);
+                    pending.push((
+                        extension.requested_at,
+                        pb::PendingExtension {
+                            task,
+                            number: extension.number,
+                        },
+                    ));
+                }
+            }
+            match found.next_after {
+                Some(after) => page.after = Some(after),
+                None => break,
+            }
+        }
+        pending.sort_by_key(|(at, _)| *at);
+        ok(pb::ListExtensionRequestsResponse {
+            requests: pending.into_iter().map(|(_, p)| p).collect(),
+        })
+    }
+
+    async fn decide_extension(
+        &self,
+        request: Request<pb::DecideExtensionRequest>,
+    ) -> Reply<pb::Branch> {
+        let request = request.into_inner();
+        let branch_id = uuid_field("branch_id", &request.branch_id)?;
+        if request.number == 0 {
+            return Err(Error::invalid("number", "required").into());
+        }
+        let idempotency = convert::idempotency_key(&request.idempotency_key, false)?.map(|key| {
+            Idempotency::of(format!("DecideExtension:{branch_id}"), key, &request, |r| {
+                r.idempotency_key.clear()
+            })
+        });
+        let application_id = self.runtime.application_of_branch(branch_id).await?;
+        let supervisor = request.supervisor_id.trim().to_owned();
+        let actor = format!("supervisor:{supervisor}");
+        let command = Command::DecideExtension {
+            branch_id,
+            number: request.number,
+            supervisor_id: supervisor,
+            approve: request.approve,
+            note: request.note.trim().to_owned(),
+        };
+        let view = self.runtime.view();
+        let branch = self
+            .runtime
+            .execute(application_id, command, &actor, idempotency, |a| {
+                a.branch(branch_id)
+                    .map(|b| convert::branch_to_wire(a, b, &view))
+                    .unwrap_or_default()
+            })
+            .await?;
+        ok(branch)
+    }
+
+    async fn get_digest(&self, request: Request<pb::GetDigestRequest>) -> Reply<pb::Digest> {
+        let day = optional_text(&request.into_inner().day);
+        if let Some(day) = &day {
+            chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .map_err(|_| Error::invalid("day", "YYYY-MM-DD"))?;
+        }
+        let found = self
+            .runtime
+            .store()
+            .digest(day.as_deref())
+            .await
+            .map_err(Error::from)?;
+        let (day, generated_at, content) = found.ok_or(Error::NotFound {
+            entity: "digest",
+            id: day.unwrap_or_else(|| "(latest)".to_owned()),
+        })?;
+        let stored: crate::supervision::StoredDigest = serde_json::from_str(&content)
+            .map_err(|e| Error::Server(format!("stored digest {day} is unreadable: {e}")))?;
+        let departments: Vec<pb::DepartmentDigest> = stored
+            .departments
+            .iter()
+            .map(|d| pb::DepartmentDigest {
+                department_code: d.department_code.clone(),
+                red: d.red.iter().map(digest_item_to_wire).collect(),
+                yellow: d.yellow.iter().map(digest_item_to_wire).collect(),
+            })
+            .collect();
+        ok(pb::Digest {
+            red_total: departments.iter().map(|d| d.red.len() as u32).sum(),
+            yellow_total: departments.iter().map(|d| d.yellow.len() as u32).sum(),
+            day,
+            generated_at: Some(convert::timestamp(generated_at)),
+            departments,
+        })
     }
 }

@@ -14,6 +14,7 @@ pub mod grpc;
 pub mod runtime;
 pub mod server;
 pub mod store;
+pub mod supervision;
 
 pub use config::Config;
 pub use error::Error;

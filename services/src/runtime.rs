@@ -117,7 +117,7 @@ impl Idempotency {
 pub struct Runtime {
     store: Store,
     catalogue: Arc<Catalogue>,
-    calendar: Arc<Calendar>,
+    calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
     policy: WarningPolicy,
     clock: Arc<dyn Clock>,
     manual_clock: Option<Arc<ManualClock>>,
@@ -150,7 +150,7 @@ impl Runtime {
         Runtime {
             store,
             catalogue,
-            calendar,
+            calendar: Arc::new(std::sync::RwLock::new(calendar)),
             policy,
             clock,
             manual_clock,
@@ -164,9 +164,19 @@ impl Runtime {
         &self.catalogue
     }
 
-    /// The working calendar.
-    pub fn calendar(&self) -> &Calendar {
-        &self.calendar
+    /// The working calendar as it stands now.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendar.read().expect("calendar lock").clone()
+    }
+
+    /// Replaces the working calendar (the caller recounts provisional deadlines).
+    pub fn replace_calendar(&self, calendar: Calendar) {
+        *self.calendar.write().expect("calendar lock") = Arc::new(calendar);
+    }
+
+    /// The warning policy.
+    pub fn policy(&self) -> &WarningPolicy {
+        &self.policy
     }
 
     /// The store.
@@ -188,7 +198,7 @@ impl Runtime {
     pub fn view(&self) -> View<'_> {
         View {
             catalogue: &self.catalogue,
-            calendar: &self.calendar,
+            calendar: self.calendar(),
             policy: &self.policy,
             now: self.clock.now(),
         }
@@ -204,13 +214,6 @@ impl Runtime {
         self.deadlines_changed.notified().await;
     }
 
-    fn rules(&self) -> Rules<'_> {
-        Rules {
-            catalogue: &self.catalogue,
-            calendar: &self.calendar,
-        }
-    }
-
     /// Submits a new application; `respond` builds the response that a retry with the same key gets.
     pub async fn submit<R: Message + Default>(
         &self,
@@ -223,7 +226,12 @@ impl Runtime {
             return Ok(response);
         }
         let now = self.clock.now();
-        let decision = engine::submit(self.rules(), command, &mut Uuid::now_v7, now)?;
+        let calendar = self.calendar();
+        let rules = Rules {
+            catalogue: &self.catalogue,
+            calendar: &calendar,
+        };
+        let decision = engine::submit(rules, command, &mut Uuid::now_v7, now)?;
         self.commit(decision, None, actor, now, idempotency, &respond)
             .await
     }
@@ -252,7 +260,12 @@ impl Runtime {
                     id: application_id.to_string(),
                 })?;
             let now = self.clock.now();
-            let decision = match engine::execute(self.rules(), &current, command.clone(), now) {
+            let calendar = self.calendar();
+            let rules = Rules {
+                catalogue: &self.catalogue,
+                calendar: &calendar,
+            };
+            let decision = match engine::execute(rules, &current, command.clone(), now) {
                 Ok(decision) => decision,
                 // A concurrent retry of this request may have committed between the key check and
                 // the read: then its answer stands, not the refusal of a second attempt.
@@ -298,7 +311,12 @@ impl Runtime {
                     id: application_id.to_string(),
                 })?;
             let now = self.clock.now();
-            let decision = engine::execute(self.rules(), &current, command.clone(), now)?;
+            let calendar = self.calendar();
+            let rules = Rules {
+                catalogue: &self.catalogue,
+                calendar: &calendar,
+            };
+            let decision = engine::execute(rules, &current, command.clone(), now)?;
             let changed = !decision.events.is_empty();
             match self
                 .commit(decision, Some(&current), "system", now, None, &|_| ())

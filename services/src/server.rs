@@ -11,16 +11,18 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
-use crate::config::{ClockKind, Config, redact_url};
+use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
+use crate::deadlines::Schedules;
 use crate::error::Error;
-use crate::grpc::{AdminApi, CatalogApi, DispatchApi, IntakeApi, TaskApi};
+use crate::grpc::{AdminApi, CatalogApi, DispatchApi, IntakeApi, SupervisionApi, TaskApi};
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
 
 /// Everything a running server needs, built from the configuration.
 pub struct Prepared {
     runtime: Runtime,
-    sweep_schedule: cron::Schedule,
+    schedules: Schedules,
+    calendar_config: CalendarConfig,
 }
 
 impl Prepared {
@@ -55,9 +57,14 @@ impl Prepared {
             config.warnings,
             clock,
         );
+        let schedules = Schedules {
+            sweep: config.sweep_schedule()?,
+            digest: config.digest_schedule()?,
+        };
         Ok(Prepared {
             runtime,
-            sweep_schedule: config.sweep_schedule()?,
+            schedules,
+            calendar_config: config.calendar.clone(),
         })
     }
 
@@ -91,6 +98,9 @@ impl Prepared {
         health_reporter
             .set_serving::<pb::admin_service_server::AdminServiceServer<AdminApi>>()
             .await;
+        health_reporter
+            .set_serving::<pb::supervision_service_server::SupervisionServiceServer<SupervisionApi>>()
+            .await;
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(lianban_proto::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -103,7 +113,7 @@ impl Prepared {
         let (stop_timer, timer_stopped) = tokio::sync::oneshot::channel::<()>();
         let timer = tokio::spawn(crate::deadlines::run_timer(
             runtime.clone(),
-            self.sweep_schedule,
+            self.schedules.clone(),
             async {
                 let _ = timer_stopped.await;
             },
@@ -124,8 +134,13 @@ impl Prepared {
             .add_service(pb::catalog_service_server::CatalogServiceServer::new(
                 CatalogApi::new(runtime.clone()),
             ))
+            .add_service(
+                pb::supervision_service_server::SupervisionServiceServer::new(SupervisionApi::new(
+                    runtime.clone(),
+                )),
+            )
             .add_service(pb::admin_service_server::AdminServiceServer::new(
-                AdminApi::new(runtime.clone()),
+                AdminApi::new(runtime.clone(), self.calendar_config, self.schedules.digest),
             ))
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
             .await

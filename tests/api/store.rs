@@ -244,7 +244,7 @@ async fn listing_filters_and_pages_in_submission_order(backend: Backend) {
         .unwrap();
     assert_eq!(all.items.last().map(|a| a.id), Some(waiting));
     let open = BranchFilter {
-        department_code: "scjg".into(),
+        department_code: Some("scjg".into()),
         states: vec![BranchState::Open],
         bundle_code: None,
     };
@@ -263,7 +263,7 @@ async fn listing_filters_and_pages_in_submission_order(backend: Backend) {
         accepted
     );
     let pending = BranchFilter {
-        department_code: "scjg".into(),
+        department_code: Some("scjg".into()),
         states: vec![BranchState::Pending],
         bundle_code: None,
     };

@@ -67,6 +67,8 @@ pub mod branch {
         pub deadline_at: Option<DateTimeUtc>,
         /// True while the deadline still has to be acted on: the index the timer sleeps on.
         pub deadline_pending: bool,
+        /// True while the branch runs with a provisional deadline (recounted on calendar reload).
+        pub deadline_provisional: bool,
     }
 
     /// No relations are navigated through the ORM.
@@ -129,6 +131,31 @@ pub mod event {
         /// The event as JSON.
         #[sea_orm(column_type = "Text")]
         pub detail: String,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The daily overdue digests for supervisors.
+pub mod digest {
+    use sea_orm::entity::prelude::*;
+
+    /// One day's digest.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "digests")]
+    pub struct Model {
+        /// The day, YYYY-MM-DD in the centre's time zone.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: String,
+        /// When it was written.
+        pub generated_at: DateTimeUtc,
+        /// The digest as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub content: String,
     }
 
     /// No relations are navigated through the ORM.

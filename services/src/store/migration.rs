@@ -54,6 +54,7 @@ impl MigrationTrait for CreateCoreTables {
                     .col(timestamp_with_time_zone("updated_at"))
                     .col(timestamp_with_time_zone_null("deadline_at"))
                     .col(boolean("deadline_pending"))
+                    .col(boolean("deadline_provisional"))
                     .to_owned(),
             )
             .await?;
@@ -111,11 +112,27 @@ impl MigrationTrait for CreateCoreTables {
             "events",
             &["application_id", "id"],
         )
-        .await
+        .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("digests")
+                    .col(string("day").primary_key())
+                    .col(timestamp_with_time_zone("generated_at"))
+                    .col(text("content"))
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["events", "idempotency_keys", "branches", "applications"] {
+        for table in [
+            "digests",
+            "events",
+            "idempotency_keys",
+            "branches",
+            "applications",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

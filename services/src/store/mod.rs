@@ -19,7 +19,7 @@ use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 use uuid::Uuid;
 
-use entities::{application, branch, event, idempotency};
+use entities::{application, branch, digest, event, idempotency};
 
 /// Why the store could not do what was asked.
 #[derive(Debug, Error)]
@@ -101,8 +101,8 @@ pub struct ApplicationFilter {
 /// Filters for listing branches.
 #[derive(Debug, Clone, Default)]
 pub struct BranchFilter {
-    /// Only this department.
-    pub department_code: String,
+    /// Only this department (all when unset).
+    pub department_code: Option<String>,
     /// Only these states (empty: all).
     pub states: Vec<BranchState>,
     /// Only this bundle.
@@ -248,6 +248,56 @@ impl Store {
             .collect())
     }
 
+    /// Every running branch whose deadline is provisional, as (application, branch).
+    pub async fn provisional_branches(&self) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        let rows = branch::Entity::find()
+            .filter(branch::Column::DeadlineProvisional.eq(true))
+            .order_by_asc(branch::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| Some((row.application_id.parse().ok()?, row.id.parse().ok()?)))
+            .collect())
+    }
+
+    /// Writes the digest of `day` unless one exists; true when written.
+    pub async fn write_digest(
+        &self,
+        day: &str,
+        at: DateTime<Utc>,
+        content: &str,
+    ) -> Result<bool, StoreError> {
+        let model = digest::ActiveModel {
+            day: Set(day.to_owned()),
+            generated_at: Set(at),
+            content: Set(content.to_owned()),
+        };
+        match digest::Entity::insert(model)
+            .exec_without_returning(&self.db)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                Ok(false)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The digest of `day`, or the latest when `day` is `None`, as (day, written at, content).
+    pub async fn digest(
+        &self,
+        day: Option<&str>,
+    ) -> Result<Option<(String, DateTime<Utc>, String)>, StoreError> {
+        let query = match day {
+            Some(day) => digest::Entity::find_by_id(day.to_owned()),
+            None => digest::Entity::find().order_by_desc(digest::Column::Day),
+        };
+        let row = query.one(&self.db).await?;
+        Ok(row.map(|row| (row.day, row.generated_at, row.content)))
+    }
+
     /// The kinds of an application's events, oldest first.
     pub async fn event_kinds(&self, application_id: Uuid) -> Result<Vec<String>, StoreError> {
         let rows = event::Entity::find()
@@ -294,8 +344,10 @@ impl Store {
         filter: &BranchFilter,
         page: &PageRequest,
     ) -> Result<Page<(Application, Uuid)>, StoreError> {
-        let mut query = branch::Entity::find()
-            .filter(branch::Column::DepartmentCode.eq(filter.department_code.as_str()));
+        let mut query = branch::Entity::find();
+        if let Some(department) = &filter.department_code {
+            query = query.filter(branch::Column::DepartmentCode.eq(department.as_str()));
+        }
         if !filter.states.is_empty() {
             query =
                 query.filter(branch::Column::State.is_in(filter.states.iter().map(|s| s.name())));
@@ -417,6 +469,9 @@ async fn write_branches(txn: &impl ConnectionTrait, change: &Change<'_>) -> Resu
             updated_at: Set(change.at),
             deadline_at: Set(b.deadline.map(|d| d.at)),
             deadline_pending: Set(deadline_pending(b)),
+            deadline_provisional: Set(
+                b.state.is_running() && b.deadline.is_some_and(|d| d.provisional)
+            ),
         })
         .collect();
     if models.is_empty() {
@@ -428,6 +483,7 @@ async fn write_branches(txn: &impl ConnectionTrait, change: &Change<'_>) -> Resu
             branch::Column::UpdatedAt,
             branch::Column::DeadlineAt,
             branch::Column::DeadlinePending,
+            branch::Column::DeadlineProvisional,
         ])
         .to_owned();
     branch::Entity::insert_many(models)

@@ -1,0 +1,179 @@
+//! What supervisors see: open branches with a warning, and the daily overdue digest.
+//!
+//! Warnings are computed when asked, from each running branch's deadline and the time (a paused
+//! branch keeps the warning it had when it paused). The digest is the same picture taken once a
+//! working day at the configured time and kept, so that a supervisor reads what the day began with.
+
+use chrono::{DateTime, Utc};
+use lianban_orchestrator::warning::{self, Colour};
+use lianban_orchestrator::{Application, BranchState};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::convert::PAGE_FOR_SCANS;
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::store::{BranchFilter, PageRequest};
+
+/// One running branch with a warning.
+#[derive(Debug, Clone)]
+pub struct Warned {
+    /// Its application.
+    pub application: Application,
+    /// The branch.
+    pub branch_id: Uuid,
+    /// Yellow or red.
+    pub colour: Colour,
+    /// Working days left.
+    pub remaining_days: u32,
+}
+
+/// Running branches (open, claimed or paused) whose warning is one of `colours`, red first, then
+/// by deadline.
+pub async fn warnings(
+    runtime: &Runtime,
+    department_code: Option<String>,
+    bundle_code: Option<String>,
+    colours: &[Colour],
+) -> Result<Vec<Warned>, Error> {
+    let filter = BranchFilter {
+        department_code,
+        states: vec![BranchState::Open, BranchState::Claimed, BranchState::Paused],
+        bundle_code,
+    };
+    let calendar = runtime.calendar();
+    let now = runtime.now();
+    let mut warned = Vec::new();
+    let mut page = PageRequest {
+        size: PAGE_FOR_SCANS,
+        after: None,
+    };
+    loop {
+        let found = runtime.store().branches(&filter, &page).await?;
+        for (application, branch_id) in found.items {
+            let Some(branch) = application.branch(branch_id) else {
+                continue;
+            };
+            let Some(deadline) = branch.deadline else {
+                continue;
+            };
+            let as_of = branch
+                .pauses
+                .last()
+                .filter(|p| p.ended_at.is_none())
+                .map_or(now, |p| p.started_at);
+            let limit = branch.limit_days + branch.extension_days;
+            let assessment = warning::assess(&calendar, runtime.policy(), &deadline, limit, as_of);
+            if colours.contains(&assessment.colour) {
+                warned.push(Warned {
+                    application: application.clone(),
+                    branch_id,
+                    colour: assessment.colour,
+                    remaining_days: assessment.remaining_days,
+                });
+            }
+        }
+        match found.next_after {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    warned.sort_by_key(|w| {
+        let deadline = w
+            .application
+            .branch(w.branch_id)
+            .and_then(|b| b.deadline)
+            .map(|d| d.at);
+        (std::cmp::Reverse(w.colour), deadline)
+    });
+    Ok(warned)
+}
+
+/// One branch in a stored digest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DigestItem {
+    /// The branch.
+    pub branch_id: Uuid,
+    /// Its application.
+    pub application_id: Uuid,
+    /// The receipt number.
+    pub receipt_number: String,
+    /// The matter.
+    pub matter_code: String,
+    /// The deadline.
+    pub deadline: DateTime<Utc>,
+    /// Working days left.
+    pub remaining_days: u32,
+    /// Yellow or red.
+    pub colour: Colour,
+    /// When escalated.
+    pub escalated_at: Option<DateTime<Utc>>,
+}
+
+/// One department's part of a digest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DepartmentDigest {
+    /// The department.
+    pub department_code: String,
+    /// Overdue branches.
+    pub red: Vec<DigestItem>,
+    /// Branches close to their deadline.
+    pub yellow: Vec<DigestItem>,
+}
+
+/// A stored digest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredDigest {
+    /// Departments with a warning, by code.
+    pub departments: Vec<DepartmentDigest>,
+}
+
+/// Writes today's digest if today is a working day and none was written yet; true when written.
+pub async fn write_digest(runtime: &Runtime) -> Result<bool, Error> {
+    let calendar = runtime.calendar();
+    let now = runtime.now();
+    let today = calendar.local_date(now);
+    if !calendar.is_working_day(today) {
+        return Ok(false);
+    }
+    let warned = warnings(runtime, None, None, &[Colour::Yellow, Colour::Red]).await?;
+    let mut departments: std::collections::BTreeMap<String, DepartmentDigest> = Default::default();
+    for w in warned {
+        let Some(branch) = w.application.branch(w.branch_id) else {
+            continue;
+        };
+        let entry = departments
+            .entry(branch.department_code.clone())
+            .or_insert_with(|| DepartmentDigest {
+                department_code: branch.department_code.clone(),
+                red: Vec::new(),
+                yellow: Vec::new(),
+            });
+        let item = DigestItem {
+            branch_id: branch.id,
+            application_id: w.application.id,
+            receipt_number: w.application.receipt_number.clone().unwrap_or_default(),
+            matter_code: branch.matter_code.clone(),
+            deadline: branch.deadline.map(|d| d.at).unwrap_or(now),
+            remaining_days: w.remaining_days,
+            colour: w.colour,
+            escalated_at: branch.escalated_at,
+        };
+        match w.colour {
+            Colour::Red => entry.red.push(item),
+            _ => entry.yellow.push(item),
+        }
+    }
+    let digest = StoredDigest {
+        departments: departments.into_values().collect(),
+    };
+    let content = serde_json::to_string(&digest).expect("a digest always serialises");
+    let written = runtime
+        .store()
+        .write_digest(&today.to_string(), now, &content)
+        .await?;
+    if written {
+        tracing::info!(day = %today, "overdue digest written");
+    }
+    Ok(written)
+}
