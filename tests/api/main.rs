@@ -8,5 +8,6 @@ mod decisions;
 mod idempotency;
 mod intake;
 mod lifecycle;
+mod oversight;
 mod store;
 mod support;

@@ -135,6 +135,13 @@ impl TestServer {
         pb::admin_service_client::AdminServiceClient::new(self.channel().await)
     }
 
+    /// The supervision client.
+    pub async fn supervision(
+        &self,
+    ) -> pb::supervision_service_client::SupervisionServiceClient<Channel> {
+        pb::supervision_service_client::SupervisionServiceClient::new(self.channel().await)
+    }
+
     /// The catalogue client.
     pub async fn catalog(&self) -> pb::catalog_service_client::CatalogServiceClient<Channel> {
         pb::catalog_service_client::CatalogServiceClient::new(self.channel().await)
