@@ -16,6 +16,7 @@ on_every_backend!(
     a_silent_joint_review_is_deemed_to_consent_exactly_at_its_deadline,
     an_overdue_approval_turns_red_and_is_escalated_not_approved,
     a_deadline_passed_while_the_server_was_down_is_acted_on_once,
+    racing_sweeps_act_on_each_deadline_once,
 );
 
 /// A Beijing-time instant.
@@ -386,4 +387,56 @@ async fn a_deadline_beyond_the_published_calendar_is_provisional() {
     assert_eq!(shown(review.at.as_ref()), "2027-01-04 17:30");
     assert!(review.provisional);
     server.stop().await;
+}
+
+async fn racing_sweeps_act_on_each_deadline_once(backend: Backend) {
+    let database = lianban_tests::TestDatabase::create(backend).await;
+    let server = TestServer::start_manual(&database.url, beijing("2026-03-02 09:00")).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let response = server
+            .intake()
+            .await
+            .submit_application(joint_acceptance())
+            .await
+            .unwrap();
+        ids.push(response.into_inner().application.unwrap().id);
+    }
+    // Four sweeps at once (each SetTime sweeps) past the deadlines of 3 × 4 silent reviews.
+    let mut sweeps = Vec::new();
+    for _ in 0..4 {
+        let mut admin = server.admin().await;
+        let at = beijing("2026-03-10 09:00");
+        let request = pb::SetTimeRequest {
+            time: Some(prost_types::Timestamp {
+                seconds: at.timestamp(),
+                nanos: 0,
+            }),
+        };
+        sweeps.push(tokio::spawn(async move { admin.set_time(request).await }));
+    }
+    let mut acted = 0;
+    for sweep in sweeps {
+        acted += sweep
+            .await
+            .unwrap()
+            .expect("sweep")
+            .into_inner()
+            .deadlines_acted_on;
+    }
+    assert!(acted <= 12, "no deadline is counted twice: {acted}");
+    server.stop().await;
+    let store = Store::connect(&database.url).await.unwrap();
+    for id in ids {
+        let kinds = store.event_kinds(id.parse().unwrap()).await.unwrap();
+        assert_eq!(
+            kinds
+                .iter()
+                .filter(|k| *k == "branch_deemed_consent")
+                .count(),
+            4,
+            "{kinds:?}"
+        );
+    }
+    store.close().await.unwrap();
 }
