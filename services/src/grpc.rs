@@ -973,6 +973,43 @@ impl pb::supervision_service_server::SupervisionService for SupervisionApi {
         ok(branch)
     }
 
+    async fn get_audit_trail(
+        &self,
+        request: Request<pb::GetAuditTrailRequest>,
+    ) -> Reply<pb::AuditTrail> {
+        let id = uuid_field("application_id", &request.into_inner().application_id)?;
+        let (rows, head) = self
+            .runtime
+            .store()
+            .audit_trail(id)
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::NotFound {
+                entity: "application",
+                id: id.to_string(),
+            })?;
+        let verification = crate::audit::verify(&rows, &head);
+        ok(pb::AuditTrail {
+            application_id: id.to_string(),
+            verified: verification.is_intact(),
+            first_bad_seq: verification.first_bad_seq.unwrap_or(0),
+            problem: verification.problem,
+            events: rows
+                .into_iter()
+                .map(|row| pb::AuditEvent {
+                    seq: row.link.seq,
+                    at: Some(convert::timestamp(row.link.at)),
+                    actor: row.link.actor,
+                    kind: row.link.kind,
+                    detail_json: row.link.detail,
+                    version: row.link.version,
+                    prev_hash: row.link.prev_hash,
+                    hash: row.hash,
+                })
+                .collect(),
+        })
+    }
+
     async fn get_digest(&self, request: Request<pb::GetDigestRequest>) -> Reply<pb::Digest> {
         let day = optional_text(&request.into_inner().day);
         if let Some(day) = &day {

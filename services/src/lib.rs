@@ -3,6 +3,7 @@
 //! The engine (`lianban-orchestrator`) decides; this crate reads and writes the store, keeps the
 //! time, serves gRPC, and turns engine errors into status codes in one place (`error`).
 
+pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod cli;

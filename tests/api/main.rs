@@ -2,6 +2,7 @@
 //! drives it the way the front desk, department systems and the dispatch window do. Scenarios run
 //! on SQLite and on PostgreSQL alike.
 
+mod audit;
 mod catalog;
 mod deadlines;
 mod decisions;

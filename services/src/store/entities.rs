@@ -31,6 +31,8 @@ pub mod application {
         /// The engine's aggregate as JSON.
         #[sea_orm(column_type = "Text")]
         pub document: String,
+        /// Hash of the application's last audit event: deleting events at the end is detected.
+        pub audit_head: String,
     }
 
     /// No relations are navigated through the ORM.
@@ -120,6 +122,8 @@ pub mod event {
         pub id: i64,
         /// The application.
         pub application_id: String,
+        /// 1, 2, 3… within the application: a gap is a deleted event.
+        pub seq: i64,
         /// The application version the event produced.
         pub version: i64,
         /// When.
@@ -131,6 +135,10 @@ pub mod event {
         /// The event as JSON.
         #[sea_orm(column_type = "Text")]
         pub detail: String,
+        /// Hash of the application's previous event ("" for the first).
+        pub prev_hash: String,
+        /// SHA-256 over this event's fields and `prev_hash`.
+        pub hash: String,
     }
 
     /// No relations are navigated through the ORM.

@@ -31,6 +31,7 @@ impl MigrationTrait for CreateCoreTables {
                     .col(timestamp_with_time_zone("updated_at"))
                     .col(big_integer("version"))
                     .col(text("document"))
+                    .col(string("audit_head"))
                     .to_owned(),
             )
             .await?;
@@ -98,11 +99,14 @@ impl MigrationTrait for CreateCoreTables {
                     .table("events")
                     .col(big_pk_auto("id"))
                     .col(string("application_id"))
+                    .col(big_integer("seq"))
                     .col(big_integer("version"))
                     .col(timestamp_with_time_zone("at"))
                     .col(string("actor"))
                     .col(string("kind"))
                     .col(text("detail"))
+                    .col(string("prev_hash"))
+                    .col(string("hash"))
                     .to_owned(),
             )
             .await?;

@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 use lianban_orchestrator::{Application, ApplicationState, BranchState, Event};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
@@ -210,6 +211,8 @@ impl Store {
         let txn = self.db.begin().await?;
         write_application(&txn, &change).await?;
         write_branches(&txn, &change).await?;
+        // After the guarded write above this transaction holds the application: its chain head
+        // cannot move underneath it.
         write_events(&txn, &change).await?;
         if let Some(record) = &change.idempotency {
             write_idempotency(&txn, record, change.at).await?;
@@ -296,6 +299,42 @@ impl Store {
         };
         let row = query.one(&self.db).await?;
         Ok(row.map(|row| (row.day, row.generated_at, row.content)))
+    }
+
+    /// An application's audit trail in chain order, with the stored chain head.
+    pub async fn audit_trail(
+        &self,
+        application_id: Uuid,
+    ) -> Result<Option<(Vec<AuditRow>, String)>, StoreError> {
+        let Some(head) = application::Entity::find_by_id(application_id.to_string())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let rows = event::Entity::find()
+            .filter(event::Column::ApplicationId.eq(application_id.to_string()))
+            .order_by_asc(event::Column::Seq)
+            .all(&self.db)
+            .await?;
+        let rows = rows
+            .into_iter()
+            .map(|row| AuditRow {
+                id: row.id,
+                hash: row.hash,
+                link: AuditLink {
+                    application_id: row.application_id,
+                    seq: row.seq,
+                    version: row.version,
+                    at: row.at,
+                    actor: row.actor,
+                    kind: row.kind,
+                    detail: row.detail,
+                    prev_hash: row.prev_hash,
+                },
+            })
+            .collect();
+        Ok(Some((rows, head.audit_head)))
     }
 
     /// The kinds of an application's events, oldest first.
@@ -428,6 +467,11 @@ async fn write_application(
         updated_at: Set(change.at),
         version: Set(version(app.version)),
         document: Set(encode(app)),
+        audit_head: if change.previous.is_none() {
+            Set(String::new())
+        } else {
+            NotSet
+        },
     };
     match change.previous {
         None => {
@@ -506,23 +550,115 @@ async fn write_events(txn: &impl ConnectionTrait, change: &Change<'_>) -> Result
     if change.events.is_empty() {
         return Ok(());
     }
-    let models: Vec<event::ActiveModel> = change
-        .events
-        .iter()
-        .map(|e| event::ActiveModel {
-            application_id: Set(change.application.id.to_string()),
-            version: Set(version(change.application.version)),
-            at: Set(change.at),
-            actor: Set(change.actor.to_owned()),
-            kind: Set(e.kind().to_owned()),
-            detail: Set(serde_json::to_string(e).expect("an event always serialises")),
+    let application_id = change.application.id.to_string();
+    let last = event::Entity::find()
+        .filter(event::Column::ApplicationId.eq(application_id.as_str()))
+        .order_by_desc(event::Column::Seq)
+        .one(txn)
+        .await?;
+    let (mut seq, mut prev_hash) = last.map_or((0, String::new()), |row| (row.seq, row.hash));
+    let mut models = Vec::with_capacity(change.events.len());
+    for e in change.events {
+        seq += 1;
+        let mut link = AuditLink {
+            application_id: application_id.clone(),
+            seq,
+            version: version(change.application.version),
+            at: change.at,
+            actor: change.actor.to_owned(),
+            kind: e.kind().to_owned(),
+            detail: serde_json::to_string(e).expect("an event always serialises"),
+            prev_hash: prev_hash.clone(),
+        };
+        link.at = audit_time(link.at);
+        let hash = link.hash();
+        prev_hash = hash.clone();
+        models.push(event::ActiveModel {
+            application_id: Set(link.application_id),
+            seq: Set(link.seq),
+            version: Set(link.version),
+            at: Set(link.at),
+            actor: Set(link.actor),
+            kind: Set(link.kind),
+            detail: Set(link.detail),
+            prev_hash: Set(link.prev_hash),
+            hash: Set(hash),
             ..Default::default()
-        })
-        .collect();
+        });
+    }
     event::Entity::insert_many(models)
         .exec_without_returning(txn)
         .await?;
+    application::Entity::update_many()
+        .col_expr(
+            application::Column::AuditHead,
+            sea_orm::sea_query::Expr::value(prev_hash),
+        )
+        .filter(application::Column::Id.eq(application_id))
+        .exec(txn)
+        .await?;
     Ok(())
+}
+
+/// An instant as the audit trail keeps it: microseconds, which every database stores exactly.
+fn audit_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::DurationRound;
+    at.duration_trunc(chrono::Duration::microseconds(1))
+        .unwrap_or(at)
+}
+
+/// One audit event's fields, as hashed into the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLink {
+    /// The application.
+    pub application_id: String,
+    /// Position in the application's chain, from 1.
+    pub seq: i64,
+    /// The application version the event produced.
+    pub version: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub kind: String,
+    /// The event, with its reasons, as JSON.
+    pub detail: String,
+    /// The previous event's hash.
+    pub prev_hash: String,
+}
+
+impl AuditLink {
+    /// SHA-256 over every field, hex.
+    pub fn hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for part in [
+            self.application_id.as_str(),
+            &self.seq.to_string(),
+            &self.version.to_string(),
+            &self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            &self.actor,
+            &self.kind,
+            &self.detail,
+            &self.prev_hash,
+        ] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+        format!("{:x}", hasher.finalize())
+    }
+}
+
+/// One stored audit event: its fields and the hash stored with it.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    /// Row id.
+    pub id: i64,
+    /// The fields.
+    pub link: AuditLink,
+    /// The stored hash.
+    pub hash: String,
 }
 
 async fn write_idempotency(
