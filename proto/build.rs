@@ -12,6 +12,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/dispatch.proto",
     "proto/lianban/v1/admin.proto",
     "proto/lianban/v1/supervision.proto",
+    "proto/lianban/v1/notifications.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod identity;
 pub mod machine;
+pub mod notify;
 pub mod warning;
 
 #[cfg(test)]

@@ -43,6 +43,9 @@ pub enum Error {
         /// The key.
         key: String,
     },
+    /// The admin RPC was asked to move a system clock.
+    #[error("the server runs on the system clock; start it with clock = \"manual\" to move time")]
+    ClockNotManual,
     /// The configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),
@@ -75,6 +78,7 @@ impl From<Error> for Status {
             }
             Error::NotFound { .. } | Error::Engine(EngineError::NotFound { .. }) => Code::NotFound,
             Error::KeyReused { .. } => Code::AlreadyExists,
+            Error::ClockNotManual => Code::FailedPrecondition,
             Error::Store(StoreError::Conflict(_) | StoreError::KeyTaken { .. }) => Code::Aborted,
             Error::Store(StoreError::Database(_)) => Code::Unavailable,
             Error::Store(_)

@@ -745,9 +745,7 @@ impl AdminApi {
         &self,
         to: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, Error>,
     ) -> Reply<pb::TimeResponse> {
-        let clock = self.runtime.manual_clock().ok_or_else(|| {
-            Status::failed_precondition("the server runs on the system clock; start it with clock = \"manual\" to move time")
-        })?;
+        let clock = self.runtime.manual_clock().ok_or(Error::ClockNotManual)?;
         clock.set(to(self.runtime.now())?)?;
         let acted = crate::deadlines::sweep(&self.runtime).await?;
         crate::deadlines::digest_if_due(&self.runtime, &self.digest_schedule).await?;
@@ -1043,6 +1041,137 @@ impl pb::supervision_service_server::SupervisionService for SupervisionApi {
             day,
             generated_at: Some(convert::timestamp(generated_at)),
             departments,
+        })
+    }
+}
+
+/// Notifications from the outbox.
+pub struct NotificationApi {
+    runtime: Runtime,
+}
+
+impl NotificationApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        NotificationApi { runtime }
+    }
+}
+
+fn notification_to_wire(stored: crate::store::StoredNotification) -> pb::Notification {
+    let audience = match stored.audience.as_str() {
+        "applicant" => pb::Audience::Applicant,
+        "department" => pb::Audience::Department,
+        _ => pb::Audience::Supervision,
+    };
+    pb::Notification {
+        position: stored.position,
+        application_id: stored.application_id,
+        audience: audience as i32,
+        department_code: stored.department_code.unwrap_or_default(),
+        kind: stored.kind,
+        branch_id: stored.branch_id.unwrap_or_default(),
+        message: stored.message,
+        created_at: Some(convert::timestamp(stored.created_at)),
+    }
+}
+
+type NotificationStream = Pin<Box<dyn Stream<Item = Result<pb::Notification, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::notification_service_server::NotificationService for NotificationApi {
+    type SubscribeStream = NotificationStream;
+
+    async fn subscribe(
+        &self,
+        request: Request<pb::SubscribeRequest>,
+    ) -> Reply<Self::SubscribeStream> {
+        let request = request.into_inner();
+        if request.after_position < 0 {
+            return Err(Error::invalid("after_position", "0 or a position received before").into());
+        }
+        let audience = match pb::Audience::try_from(request.audience) {
+            Ok(pb::Audience::Unspecified) => None,
+            Ok(pb::Audience::Applicant) => Some("applicant"),
+            Ok(pb::Audience::Department) => Some("department"),
+            Ok(pb::Audience::Supervision) => Some("supervision"),
+            Err(_) => return Err(Error::invalid("audience", "not an audience").into()),
+        };
+        let department = optional_text(&request.department_code);
+        if let Some(code) = department
+            .as_ref()
+            .filter(|c| self.runtime.catalogue().department(c).is_none())
+        {
+            return Err(Error::invalid(
+                "department_code",
+                format!("no department with code {code:?}"),
+            )
+            .into());
+        }
+        let application = optional_text(&request.application_id);
+        if let Some(id) = &application {
+            uuid_field("application_id", id)?;
+        }
+        let filter = crate::store::NotificationFilter {
+            audience: audience.map(str::to_owned),
+            department_code: department,
+            application_id: application,
+        };
+        let runtime = self.runtime.clone();
+        // Watch before the first read, so that a commit between the read and the wait is not slept through.
+        let mut committed = runtime.notifications_committed();
+        let mut cursor = request.after_position;
+        let (sender, receiver) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                committed.borrow_and_update();
+                let batch = match runtime
+                    .store()
+                    .notifications_after(cursor, &filter, 256)
+                    .await
+                {
+                    Ok(batch) => batch,
+                    Err(error) => {
+                        let _ = sender.send(Err(Error::from(error).into())).await;
+                        return;
+                    }
+                };
+                let caught_up = batch.len() < 256;
+                for stored in batch {
+                    cursor = stored.position;
+                    if sender.send(Ok(notification_to_wire(stored))).await.is_err() {
+                        return;
+                    }
+                }
+                if caught_up {
+                    tokio::select! {
+                        changed = committed.changed() => if changed.is_err() { return },
+                        () = sender.closed() => return,
+                    }
+                }
+            }
+        });
+        ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(
+            receiver,
+        )))
+    }
+
+    async fn list_notifications(
+        &self,
+        request: Request<pb::ListNotificationsRequest>,
+    ) -> Reply<pb::ListNotificationsResponse> {
+        let id = uuid_field("application_id", &request.into_inner().application_id)?;
+        let filter = crate::store::NotificationFilter {
+            application_id: Some(id.to_string()),
+            ..Default::default()
+        };
+        let stored = self
+            .runtime
+            .store()
+            .notifications_after(0, &filter, 10_000)
+            .await
+            .map_err(Error::from)?;
+        ok(pb::ListNotificationsResponse {
+            notifications: stored.into_iter().map(notification_to_wire).collect(),
         })
     }
 }

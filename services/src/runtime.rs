@@ -123,6 +123,7 @@ pub struct Runtime {
     manual_clock: Option<Arc<ManualClock>>,
     changes: broadcast::Sender<BranchChange>,
     deadlines_changed: Arc<Notify>,
+    notifications: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Which clock a runtime reads.
@@ -156,6 +157,7 @@ impl Runtime {
             manual_clock,
             changes,
             deadlines_changed: Arc::new(Notify::new()),
+            notifications: Arc::new(tokio::sync::watch::channel(0).0),
         }
     }
 
@@ -207,6 +209,11 @@ impl Runtime {
     /// Subscribes to branch changes.
     pub fn subscribe(&self) -> broadcast::Receiver<BranchChange> {
         self.changes.subscribe()
+    }
+
+    /// A receiver that changes whenever notifications were committed.
+    pub fn notifications_committed(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.notifications.subscribe()
     }
 
     /// Resolves when a commit may have brought an earlier deadline.
@@ -360,6 +367,13 @@ impl Runtime {
             request_hash: i.request_hash.clone(),
             response: response.encode_to_vec(),
         });
+        let calendar = self.calendar();
+        let notices = lianban_orchestrator::notify::notices(
+            &decision.application,
+            &decision.events,
+            &self.catalogue,
+            &calendar,
+        );
         let change = Change {
             application: &decision.application,
             previous,
@@ -367,6 +381,7 @@ impl Runtime {
             actor,
             at: now,
             idempotency: record,
+            notices: &notices,
         };
         match self.store.commit(change).await {
             Ok(()) => {}
@@ -377,6 +392,9 @@ impl Runtime {
                 });
             }
             Err(error) => return Err(error.into()),
+        }
+        if !notices.is_empty() {
+            self.notifications.send_modify(|count| *count += 1);
         }
         self.announce(decision);
         Ok(response)

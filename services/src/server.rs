@@ -14,7 +14,9 @@ use tonic::transport::Server;
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
 use crate::error::Error;
-use crate::grpc::{AdminApi, CatalogApi, DispatchApi, IntakeApi, SupervisionApi, TaskApi};
+use crate::grpc::{
+    AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, SupervisionApi, TaskApi,
+};
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
 
@@ -99,6 +101,9 @@ impl Prepared {
             .set_serving::<pb::admin_service_server::AdminServiceServer<AdminApi>>()
             .await;
         health_reporter
+            .set_serving::<pb::notification_service_server::NotificationServiceServer<NotificationApi>>()
+            .await;
+        health_reporter
             .set_serving::<pb::supervision_service_server::SupervisionServiceServer<SupervisionApi>>()
             .await;
         let reflection = tonic_reflection::server::Builder::configure()
@@ -138,6 +143,11 @@ impl Prepared {
                 pb::supervision_service_server::SupervisionServiceServer::new(SupervisionApi::new(
                     runtime.clone(),
                 )),
+            )
+            .add_service(
+                pb::notification_service_server::NotificationServiceServer::new(
+                    NotificationApi::new(runtime.clone()),
+                ),
             )
             .add_service(pb::admin_service_server::AdminServiceServer::new(
                 AdminApi::new(runtime.clone(), self.calendar_config, self.schedules.digest),

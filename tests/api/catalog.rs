@@ -209,6 +209,9 @@ async fn health_and_reflection_answer() {
         "lianban.v1.TaskService",
         "lianban.v1.DispatchService",
         "lianban.v1.CatalogService",
+        "lianban.v1.SupervisionService",
+        "lianban.v1.NotificationService",
+        "lianban.v1.AdminService",
     ] {
         let request = tonic_health::pb::HealthCheckRequest {
             service: service.into(),

@@ -9,6 +9,7 @@ mod decisions;
 mod idempotency;
 mod intake;
 mod lifecycle;
+mod notifications;
 mod oversight;
 mod store;
 mod support;

@@ -101,6 +101,7 @@ async fn commit(
         actor: "test",
         at: now(),
         idempotency,
+        notices: &[],
     };
     store.commit(change).await
 }

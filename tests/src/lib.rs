@@ -142,6 +142,13 @@ impl TestServer {
         pb::supervision_service_client::SupervisionServiceClient::new(self.channel().await)
     }
 
+    /// The notification client.
+    pub async fn notifications(
+        &self,
+    ) -> pb::notification_service_client::NotificationServiceClient<Channel> {
+        pb::notification_service_client::NotificationServiceClient::new(self.channel().await)
+    }
+
     /// The catalogue client.
     pub async fn catalog(&self) -> pb::catalog_service_client::CatalogServiceClient<Channel> {
         pb::catalog_service_client::CatalogServiceClient::new(self.channel().await)

@@ -172,3 +172,60 @@ pub mod digest {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// The outbox: everything someone must be told, in the order it must be read.
+pub mod notification {
+    use sea_orm::entity::prelude::*;
+
+    /// One notification.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notifications")]
+    pub struct Model {
+        /// Position in the outbox: gapless and committed in order, the subscribers' cursor.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i64,
+        /// The application.
+        pub application_id: String,
+        /// applicant, department or supervision.
+        pub audience: String,
+        /// The department, for a department's notification.
+        pub department_code: Option<String>,
+        /// What kind.
+        pub kind: String,
+        /// The branch it is about.
+        pub branch_id: Option<String>,
+        /// The message.
+        #[sea_orm(column_type = "Text")]
+        pub message: String,
+        /// When.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Counters whose row lock orders commits (the outbox position).
+pub mod counter {
+    use sea_orm::entity::prelude::*;
+
+    /// One counter.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "counters")]
+    pub struct Model {
+        /// Its name.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        /// Its value.
+        pub value: i64,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

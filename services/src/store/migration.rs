@@ -120,6 +120,41 @@ impl MigrationTrait for CreateCoreTables {
         manager
             .create_table(
                 Table::create()
+                    .table("notifications")
+                    .col(big_integer("position").primary_key())
+                    .col(string("application_id"))
+                    .col(string("audience"))
+                    .col(string_null("department_code"))
+                    .col(string("kind"))
+                    .col(string_null("branch_id"))
+                    .col(text("message"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .to_owned(),
+            )
+            .await?;
+        create_index(
+            manager,
+            "notifications_by_application",
+            "notifications",
+            &["application_id", "position"],
+        )
+        .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("counters")
+                    .col(string("name").primary_key())
+                    .col(big_integer("value"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared("INSERT INTO counters (name, value) VALUES ('notifications', 0)")
+            .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table("digests")
                     .col(string("day").primary_key())
                     .col(timestamp_with_time_zone("generated_at"))

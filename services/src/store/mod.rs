@@ -20,7 +20,8 @@ use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 use uuid::Uuid;
 
-use entities::{application, branch, digest, event, idempotency};
+use entities::{application, branch, counter, digest, event, idempotency, notification};
+use lianban_orchestrator::notify::{Audience, Notice};
 
 /// Why the store could not do what was asked.
 #[derive(Debug, Error)]
@@ -86,6 +87,40 @@ pub struct Change<'a> {
     pub at: DateTime<Utc>,
     /// The response to remember, if the request carried a key.
     pub idempotency: Option<IdempotencyRecord>,
+    /// What someone must be told of this change.
+    pub notices: &'a [Notice],
+}
+
+/// A stored notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredNotification {
+    /// Outbox position (the cursor).
+    pub position: i64,
+    /// The application.
+    pub application_id: String,
+    /// applicant, department or supervision.
+    pub audience: String,
+    /// The department, for a department's notification.
+    pub department_code: Option<String>,
+    /// What kind.
+    pub kind: String,
+    /// The branch it is about.
+    pub branch_id: Option<String>,
+    /// The message.
+    pub message: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which notifications a reader wants.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationFilter {
+    /// Only this audience (applicant, department or supervision).
+    pub audience: Option<String>,
+    /// Only this department's.
+    pub department_code: Option<String>,
+    /// Only this application's.
+    pub application_id: Option<String>,
 }
 
 /// Filters for listing applications.
@@ -214,6 +249,7 @@ impl Store {
         // After the guarded write above this transaction holds the application: its chain head
         // cannot move underneath it.
         write_events(&txn, &change).await?;
+        write_notifications(&txn, &change).await?;
         if let Some(record) = &change.idempotency {
             write_idempotency(&txn, record, change.at).await?;
         }
@@ -299,6 +335,44 @@ impl Store {
         };
         let row = query.one(&self.db).await?;
         Ok(row.map(|row| (row.day, row.generated_at, row.content)))
+    }
+
+    /// Up to `limit` notifications after `after`, in outbox order.
+    pub async fn notifications_after(
+        &self,
+        after: i64,
+        filter: &NotificationFilter,
+        limit: u64,
+    ) -> Result<Vec<StoredNotification>, StoreError> {
+        let mut query =
+            notification::Entity::find().filter(notification::Column::Position.gt(after));
+        if let Some(audience) = &filter.audience {
+            query = query.filter(notification::Column::Audience.eq(audience.as_str()));
+        }
+        if let Some(department) = &filter.department_code {
+            query = query.filter(notification::Column::DepartmentCode.eq(department.as_str()));
+        }
+        if let Some(application) = &filter.application_id {
+            query = query.filter(notification::Column::ApplicationId.eq(application.as_str()));
+        }
+        let rows = query
+            .order_by_asc(notification::Column::Position)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StoredNotification {
+                position: row.position,
+                application_id: row.application_id,
+                audience: row.audience,
+                department_code: row.department_code,
+                kind: row.kind,
+                branch_id: row.branch_id,
+                message: row.message,
+                created_at: row.created_at,
+            })
+            .collect())
     }
 
     /// An application's audit trail in chain order, with the stored chain head.
@@ -596,6 +670,57 @@ async fn write_events(txn: &impl ConnectionTrait, change: &Change<'_>) -> Result
         )
         .filter(application::Column::Id.eq(application_id))
         .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Writes the change's notices at the next outbox positions. The counter row's lock, held to the
+/// end of the transaction, makes positions commit in order, so a reader that has seen position n
+/// will never see a smaller one appear later.
+async fn write_notifications(
+    txn: &impl ConnectionTrait,
+    change: &Change<'_>,
+) -> Result<(), StoreError> {
+    if change.notices.is_empty() {
+        return Ok(());
+    }
+    let count = change.notices.len() as i64;
+    counter::Entity::update_many()
+        .col_expr(counter::Column::Value, {
+            use sea_orm::sea_query::ExprTrait;
+            sea_orm::sea_query::Expr::col(counter::Column::Value).add(count)
+        })
+        .filter(counter::Column::Name.eq("notifications"))
+        .exec(txn)
+        .await?;
+    let last = counter::Entity::find_by_id("notifications".to_owned())
+        .one(txn)
+        .await?
+        .map_or(count, |row| row.value);
+    let models: Vec<notification::ActiveModel> = change
+        .notices
+        .iter()
+        .enumerate()
+        .map(|(index, notice)| {
+            let (audience, department) = match &notice.audience {
+                Audience::Applicant => ("applicant", None),
+                Audience::Department(code) => ("department", Some(code.clone())),
+                Audience::Supervision => ("supervision", None),
+            };
+            notification::ActiveModel {
+                position: Set(last - count + 1 + index as i64),
+                application_id: Set(change.application.id.to_string()),
+                audience: Set(audience.to_owned()),
+                department_code: Set(department),
+                kind: Set(notice.kind.to_owned()),
+                branch_id: Set(notice.branch_id.map(|id| id.to_string())),
+                message: Set(notice.message.clone()),
+                created_at: Set(change.at),
+            }
+        })
+        .collect();
+    notification::Entity::insert_many(models)
+        .exec_without_returning(txn)
         .await?;
     Ok(())
 }
