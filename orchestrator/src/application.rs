@@ -341,8 +341,35 @@ pub struct Application {
     pub withdrawn_at: Option<DateTime<Utc>>,
     /// Why withdrawn.
     pub withdrawal_reason: Option<String>,
+    /// Trips of the applicant to the hall (跑一次): every on-site intake, supplement and pick-up.
+    pub visits: u32,
+    /// The applicant's ratings (好差评), at most one per stage.
+    pub ratings: Vec<Rating>,
     /// Incremented on every change.
     pub version: u64,
+}
+
+/// When the applicant rated the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingStage {
+    /// At acceptance (受理).
+    Acceptance,
+    /// At dispatch (出件).
+    Dispatch,
+}
+
+/// One rating (好差评).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    /// At acceptance or at dispatch.
+    pub stage: RatingStage,
+    /// 1 (very poor) to 5 (very good).
+    pub score: u8,
+    /// Optional comment.
+    pub comment: String,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 impl Application {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::application::{
     Applicant, ApplicantKind, Application, Branch, Channel, DeadlineMove, Decider, Extension,
     ExtensionDecision, HandOver, HandOverMethod, HandedResult, MaterialSubmission, MissingMaterial,
-    OneTimeNotice, Outcome, Pause, PauseKind, ReceivedMaterial,
+    OneTimeNotice, Outcome, Pause, PauseKind, Rating, RatingStage, ReceivedMaterial,
 };
 use crate::calendar::Calendar;
 use crate::catalogue::{Bundle, Catalogue, DeadlineAction, Role};
@@ -135,6 +135,13 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// The applicant rated the service.
+    Rated {
+        /// At acceptance or at dispatch.
+        stage: RatingStage,
+        /// 1 to 5.
+        score: u8,
+    },
     /// A branch was cancelled.
     BranchCancelled {
         /// The branch.
@@ -191,6 +198,7 @@ impl Event {
             Event::ExtensionRequested { .. } => "extension_requested",
             Event::ExtensionDecided { .. } => "extension_decided",
             Event::DeadlineMoved { .. } => "deadline_moved",
+            Event::Rated { .. } => "rated",
             Event::BranchCancelled { .. } => "branch_cancelled",
             Event::ReadyForDispatch => "ready_for_dispatch",
             Event::Dispatched => "dispatched",
@@ -352,6 +360,15 @@ pub enum Command {
         /// The branch.
         branch_id: Uuid,
     },
+    /// The applicant rates the service (好差评).
+    Rate {
+        /// At acceptance or at dispatch.
+        stage: RatingStage,
+        /// 1 to 5.
+        score: u8,
+        /// Optional comment.
+        comment: String,
+    },
     /// The dispatch window hands every result over.
     Dispatch {
         /// How.
@@ -438,6 +455,8 @@ pub fn submit(
         hand_over: None,
         withdrawn_at: None,
         withdrawal_reason: None,
+        visits: u32::from(command.channel == Channel::OnSite),
+        ratings: Vec::new(),
         version: 1,
     };
     receive_materials(&mut application, command.materials, command.channel, now);
@@ -549,6 +568,20 @@ pub fn execute(
                 &mut events,
             )?
         }
+        Command::Rate {
+            stage,
+            score,
+            comment,
+        } => rate(
+            &mut application,
+            Rating {
+                stage,
+                score,
+                comment,
+                at: now,
+            },
+            &mut events,
+        )?,
         Command::RecountDeadline { branch_id } => {
             let index = branch_index(&application, branch_id)?;
             let branch = &mut application.branches[index];
@@ -656,6 +689,7 @@ fn supplement(
     check_materials(catalogue, bundle, &materials, "materials")?;
     let codes = materials.iter().map(|m| m.material_code.clone()).collect();
     receive_materials(application, materials, channel, now);
+    count_visit(application, channel);
     let missing = missing_materials(catalogue, bundle, application);
     let trigger = if missing.is_empty() {
         ApplicationTrigger::SupplementComplete
@@ -1027,6 +1061,7 @@ fn supplement_requested(
     move_application(application, ApplicationTrigger::SupplementRequested)?;
     let codes: Vec<String> = materials.iter().map(|m| m.material_code.clone()).collect();
     receive_materials(application, materials, channel, now);
+    count_visit(application, channel);
     events.push(Event::MaterialsSupplemented {
         material_codes: codes,
     });
@@ -1175,6 +1210,9 @@ fn dispatch(
         require_text("tracking_reference", &hand_over.tracking_reference)?;
     }
     move_application(application, ApplicationTrigger::Dispatch)?;
+    if hand_over.method == HandOverMethod::OnSite {
+        application.visits += 1;
+    }
     hand_over.results = application
         .branches
         .iter()
@@ -1188,6 +1226,49 @@ fn dispatch(
         .collect();
     application.hand_over = Some(hand_over);
     events.push(Event::Dispatched);
+    Ok(())
+}
+
+fn count_visit(application: &mut Application, channel: Channel) {
+    if channel == Channel::OnSite {
+        application.visits += 1;
+    }
+}
+
+fn rate(
+    application: &mut Application,
+    rating: Rating,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    if !(1..=5).contains(&rating.score) {
+        return Err(EngineError::invalid(
+            "score",
+            "1 (very poor) to 5 (very good)",
+        ));
+    }
+    limit_text("comment", &rating.comment)?;
+    move_application(application, ApplicationTrigger::Rate)?;
+    if rating.stage == RatingStage::Dispatch && application.state != ApplicationState::Dispatched {
+        return Err(EngineError::InvalidTransition {
+            entity: "application",
+            id: application.id.to_string(),
+            state: application.state.name(),
+            command: "rate the dispatch before it happened",
+        });
+    }
+    if application.ratings.iter().any(|r| r.stage == rating.stage) {
+        return Err(EngineError::InvalidTransition {
+            entity: "application",
+            id: application.id.to_string(),
+            state: "already rated at this stage",
+            command: "rate it again",
+        });
+    }
+    events.push(Event::Rated {
+        stage: rating.stage,
+        score: rating.score,
+    });
+    application.ratings.push(rating);
     Ok(())
 }
 

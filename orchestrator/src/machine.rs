@@ -37,6 +37,8 @@ pub enum ApplicationTrigger {
     Dispatch,
     /// The applicant withdrew.
     Withdraw,
+    /// The applicant rates the service.
+    Rate,
 }
 
 /// Every application transition: (from, trigger, to).
@@ -52,6 +54,9 @@ pub const APPLICATION_TRANSITIONS: &[(ApplicationState, ApplicationTrigger, Appl
         (InProgress, Withdraw, Withdrawn),
         (ReadyForDispatch, Dispatch, Dispatched),
         (ReadyForDispatch, Withdraw, Withdrawn),
+        (InProgress, Rate, InProgress),
+        (ReadyForDispatch, Rate, ReadyForDispatch),
+        (Dispatched, Rate, Dispatched),
     ]
 };
 
@@ -100,6 +105,7 @@ impl ApplicationTrigger {
             ApplicationTrigger::AllBranchesEnded => "become ready for dispatch",
             ApplicationTrigger::Dispatch => "record a hand-over",
             ApplicationTrigger::Withdraw => "withdraw",
+            ApplicationTrigger::Rate => "rate the service",
         }
     }
 }

@@ -544,6 +544,24 @@ pub fn application_to_wire(application: &Application, view: &View<'_>) -> pb::Ap
         withdrawn_at: optional_timestamp(application.withdrawn_at),
         withdrawal_reason: application.withdrawal_reason.clone().unwrap_or_default(),
         version: application.version,
+        visits: application.visits,
+        ratings: application
+            .ratings
+            .iter()
+            .map(|r| pb::RatingView {
+                stage: match r.stage {
+                    lianban_orchestrator::application::RatingStage::Acceptance => {
+                        pb::RatingStage::Acceptance
+                    }
+                    lianban_orchestrator::application::RatingStage::Dispatch => {
+                        pb::RatingStage::Dispatch
+                    }
+                } as i32,
+                score: u32::from(r.score),
+                comment: r.comment.clone(),
+                at: Some(timestamp(r.at)),
+            })
+            .collect(),
         due: application.due.as_ref().map(|d| {
             let limit = view
                 .catalogue

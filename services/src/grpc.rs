@@ -144,6 +144,40 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         ok(response)
     }
 
+    async fn rate_service(
+        &self,
+        request: Request<pb::RateServiceRequest>,
+    ) -> Reply<pb::Application> {
+        use lianban_orchestrator::application::RatingStage;
+        let request = request.into_inner();
+        let id = uuid_field("application_id", &request.application_id)?;
+        let stage = match pb::RatingStage::try_from(request.stage) {
+            Ok(pb::RatingStage::Acceptance) => RatingStage::Acceptance,
+            Ok(pb::RatingStage::Dispatch) => RatingStage::Dispatch,
+            _ => return Err(Error::invalid("stage", "required: acceptance or dispatch").into()),
+        };
+        let score = u8::try_from(request.score)
+            .map_err(|_| Error::invalid("score", "1 (very poor) to 5 (very good)"))?;
+        let idempotency = convert::idempotency_key(&request.idempotency_key, false)?.map(|key| {
+            Idempotency::of(format!("RateService:{id}"), key, &request, |r| {
+                r.idempotency_key.clear()
+            })
+        });
+        let command = Command::Rate {
+            stage,
+            score,
+            comment: request.comment.trim().to_owned(),
+        };
+        let view = self.runtime.view();
+        let response = self
+            .runtime
+            .execute(id, command, "applicant", idempotency, |a| {
+                convert::application_to_wire(a, &view)
+            })
+            .await?;
+        ok(response)
+    }
+
     async fn get_application(
         &self,
         request: Request<pb::GetApplicationRequest>,

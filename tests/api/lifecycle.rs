@@ -15,6 +15,7 @@ on_every_backend!(
     a_finished_application_is_handed_over_once_with_every_result,
     withdrawal_cancels_the_open_branches,
     everything_survives_a_restart,
+    visits_are_counted_and_the_applicant_rates_once_per_stage,
 );
 
 async fn open_tasks(server: &TestServer, department: &str) -> Vec<pb::Task> {
@@ -362,4 +363,104 @@ async fn everything_survives_a_restart(backend: Backend) {
         .into_inner();
     assert_eq!(dispatched.state, pb::ApplicationState::Dispatched as i32);
     server.stop().await;
+}
+
+async fn visits_are_counted_and_the_applicant_rates_once_per_stage(backend: Backend) {
+    let running = start(backend).await;
+    let mut intake = running.server.intake().await;
+    let missing_lease: Vec<&str> = COMPANY_MATERIALS
+        .iter()
+        .copied()
+        .filter(|c| *c != "zhusuo-shiyong-zhengming")
+        .collect();
+    let submitted = intake
+        .submit_application(company(&missing_lease))
+        .await
+        .unwrap()
+        .into_inner()
+        .application
+        .unwrap();
+    assert_eq!(submitted.visits, 1, "handed in at the window");
+    let rate = |stage: pb::RatingStage, score: u32| pb::RateServiceRequest {
+        idempotency_key: String::new(),
+        application_id: submitted.id.clone(),
+        stage: stage as i32,
+        score,
+        comment: "窗口服务热情".into(),
+    };
+    assert_status(
+        intake
+            .rate_service(rate(pb::RatingStage::Acceptance, 5))
+            .await,
+        Code::FailedPrecondition,
+        "awaiting_materials",
+    );
+    let online = pb::SupplementMaterialsRequest {
+        idempotency_key: String::new(),
+        application_id: submitted.id.clone(),
+        materials: vec![material("zhusuo-shiyong-zhengming")],
+        channel: pb::Channel::Online as i32,
+    };
+    let accepted = intake
+        .supplement_materials(online)
+        .await
+        .unwrap()
+        .into_inner()
+        .application
+        .unwrap();
+    assert_eq!(accepted.visits, 1, "an online supplement is not a visit");
+    assert_status(
+        intake
+            .rate_service(rate(pb::RatingStage::Acceptance, 6))
+            .await,
+        Code::InvalidArgument,
+        "score",
+    );
+    let rated = intake
+        .rate_service(rate(pb::RatingStage::Acceptance, 5))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rated.ratings.len(), 1);
+    assert_status(
+        intake
+            .rate_service(rate(pb::RatingStage::Acceptance, 4))
+            .await,
+        Code::FailedPrecondition,
+        "already rated",
+    );
+    assert_status(
+        intake
+            .rate_service(rate(pb::RatingStage::Dispatch, 4))
+            .await,
+        Code::FailedPrecondition,
+        "in_progress",
+    );
+    approve_company(&running.server, &accepted).await;
+    let pick_up = pb::RecordHandOverRequest {
+        application_id: submitted.id.clone(),
+        method: pb::HandOverMethod::OnSite as i32,
+        handed_by: "window-03".into(),
+        recipient: "王小明".into(),
+        ..Default::default()
+    };
+    let dispatched = running
+        .server
+        .dispatch()
+        .await
+        .record_hand_over(pick_up)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        dispatched.visits, 2,
+        "the pick-up at the window is the second visit"
+    );
+    let both = intake
+        .rate_service(rate(pb::RatingStage::Dispatch, 4))
+        .await
+        .unwrap()
+        .into_inner();
+    let scores: Vec<u32> = both.ratings.iter().map(|r| r.score).collect();
+    assert_eq!(scores, vec![5, 4]);
 }
