@@ -13,6 +13,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/admin.proto",
     "proto/lianban/v1/supervision.proto",
     "proto/lianban/v1/notifications.proto",
+    "proto/lianban/v1/projects.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

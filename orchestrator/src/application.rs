@@ -372,7 +372,58 @@ pub struct Rating {
     pub at: DateTime<Utc>,
 }
 
+/// What a branch waits for, as a facilitator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitingFor {
+    /// Nothing: it has ended.
+    Nothing,
+    /// The applicant: these materials.
+    Applicant(Vec<String>),
+    /// Its department.
+    Department(String),
+    /// These predecessor matters.
+    Predecessors(Vec<String>),
+    /// A special procedure.
+    SpecialProcedure(PauseKind),
+}
+
 impl Application {
+    /// What the branch waits for now.
+    pub fn waiting_for(&self, branch: &Branch) -> WaitingFor {
+        use crate::machine::BranchState;
+        match branch.state {
+            BranchState::Pending => WaitingFor::Applicant(
+                self.notices
+                    .last()
+                    .map(|n| n.missing.iter().map(|m| m.material_code.clone()).collect())
+                    .unwrap_or_default(),
+            ),
+            BranchState::Waiting => WaitingFor::Predecessors(
+                branch
+                    .depends_on
+                    .iter()
+                    .filter(|matter| {
+                        self.branches
+                            .iter()
+                            .any(|b| &b.matter_code == *matter && !b.state.lets_dependants_start())
+                    })
+                    .cloned()
+                    .collect(),
+            ),
+            BranchState::Open | BranchState::Claimed => {
+                WaitingFor::Department(branch.department_code.clone())
+            }
+            BranchState::Paused => match branch.pauses.last() {
+                Some(pause) if pause.kind == PauseKind::Supplement => {
+                    WaitingFor::Applicant(pause.material_codes.clone())
+                }
+                Some(pause) => WaitingFor::SpecialProcedure(pause.kind),
+                None => WaitingFor::Department(branch.department_code.clone()),
+            },
+            _ => WaitingFor::Nothing,
+        }
+    }
+
     /// The branch with this id.
     pub fn branch(&self, id: Uuid) -> Option<&Branch> {
         self.branches.iter().find(|branch| branch.id == id)

@@ -117,6 +117,17 @@ enum Action {
     },
     /// List applications ready for dispatch.
     Ready,
+    /// List key projects.
+    Projects {
+        /// Only this facilitator's.
+        #[arg(long)]
+        facilitator: Option<String>,
+    },
+    /// Show a key project: every application and branch, its deadline and what it waits for.
+    Project {
+        /// Project code.
+        code: String,
+    },
     /// Record the one hand-over of every result.
     Dispatch {
         /// Application id.
@@ -276,6 +287,7 @@ async fn run(cli: Cli) -> CliResult {
     let mut intake = pb::intake_service_client::IntakeServiceClient::new(channel.clone());
     let mut tasks = pb::task_service_client::TaskServiceClient::new(channel.clone());
     let mut dispatch = pb::dispatch_service_client::DispatchServiceClient::new(channel.clone());
+    let mut projects = pb::project_service_client::ProjectServiceClient::new(channel.clone());
     let mut catalog = pb::catalog_service_client::CatalogServiceClient::new(channel);
     match cli.command {
         Action::Bundles => {
@@ -521,6 +533,50 @@ async fn run(cli: Cli) -> CliResult {
                 .map_err(status_text)?
                 .into_inner();
             print!("{}", render_application(&withdrawn));
+        }
+        Action::Projects { facilitator } => {
+            let request = pb::ListProjectsRequest {
+                facilitator: facilitator.unwrap_or_default(),
+            };
+            let found = projects
+                .list_projects(request)
+                .await
+                .map_err(status_text)?
+                .into_inner()
+                .projects;
+            let rows = found
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.code.clone(),
+                        p.name.clone(),
+                        p.investor.clone(),
+                        p.investment_wan.to_string(),
+                        p.facilitator.clone(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(
+                    &[
+                        "PROJECT",
+                        "NAME",
+                        "INVESTOR",
+                        "INVESTMENT (万元)",
+                        "FACILITATOR"
+                    ],
+                    rows
+                )
+            );
+        }
+        Action::Project { code } => {
+            let board = projects
+                .get_project_board(pb::GetProjectBoardRequest { code })
+                .await
+                .map_err(status_text)?
+                .into_inner();
+            print!("{}", render_project(&board));
         }
         Action::Ready => {
             let request = pb::ListReadyForDispatchRequest {
@@ -997,6 +1053,67 @@ fn render_bundle(bundle: &pb::Bundle) -> String {
     out
 }
 
+fn waiting_text(progress: Option<&pb::BranchProgress>) -> String {
+    let Some(progress) = progress else {
+        return String::new();
+    };
+    let what = match pb::WaitingFor::try_from(progress.waiting_for) {
+        Ok(pb::WaitingFor::Applicant) => "applicant",
+        Ok(pb::WaitingFor::Department) => "department",
+        Ok(pb::WaitingFor::Predecessor) => "predecessor",
+        Ok(pb::WaitingFor::SpecialProcedure) => "special procedure",
+        _ => return "-".to_owned(),
+    };
+    format!("{what}: {}", progress.detail)
+}
+
+/// A key project as a readable table: one row per branch of every application.
+pub fn render_project(board: &pb::ProjectBoard) -> String {
+    let mut out = String::new();
+    if let Some(p) = &board.project {
+        out.push_str(&format!(
+            "{} {} — {}, {} 万元, facilitator {}\n\n",
+            p.code, p.name, p.investor, p.investment_wan, p.facilitator
+        ));
+    }
+    let mut rows = Vec::new();
+    for item in &board.applications {
+        let Some(application) = &item.application else {
+            continue;
+        };
+        let receipt = if application.receipt_number.is_empty() {
+            "(not accepted)"
+        } else {
+            &application.receipt_number
+        };
+        for branch in &application.branches {
+            let progress = item.progress.iter().find(|p| p.branch_id == branch.id);
+            rows.push(vec![
+                receipt.to_owned(),
+                application.bundle_name.clone(),
+                branch.matter_name.clone(),
+                branch.department_code.clone(),
+                branch_state_name(branch.state).to_owned(),
+                deadline_text(branch.deadline.as_ref()),
+                waiting_text(progress),
+            ]);
+        }
+    }
+    out.push_str(&table(
+        &[
+            "RECEIPT",
+            "BUNDLE",
+            "MATTER",
+            "DEPT",
+            "STATE",
+            "DEADLINE",
+            "WAITING FOR",
+        ],
+        rows,
+    ));
+    out
+}
+
 /// Lays rows out in columns, measuring display width so that Chinese text lines up.
 pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
@@ -1038,6 +1155,43 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[1].find('x').map(|i| lines[1][..i].width()), Some(10));
         assert_eq!(lines[2].find('y').map(|i| lines[2][..i].width()), Some(10));
+    }
+
+    #[test]
+    fn a_project_board_shows_what_each_branch_waits_for() {
+        let branch = pb::Branch {
+            id: "b1".into(),
+            matter_name: "企业设立登记".into(),
+            department_code: "scjg".into(),
+            state: pb::BranchState::Open as i32,
+            ..Default::default()
+        };
+        let board = pb::ProjectBoard {
+            project: Some(pb::Project {
+                code: "ZD-1".into(),
+                name: "产业园".into(),
+                ..Default::default()
+            }),
+            applications: vec![pb::ProjectApplication {
+                application: Some(pb::Application {
+                    receipt_number: "LB1".into(),
+                    branches: vec![branch],
+                    ..Default::default()
+                }),
+                progress: vec![pb::BranchProgress {
+                    branch_id: "b1".into(),
+                    waiting_for: pb::WaitingFor::Department as i32,
+                    detail: "scjg".into(),
+                }],
+            }],
+        };
+        let text = render_project(&board);
+        assert!(text.contains("ZD-1 产业园"), "{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.contains("LB1") && l.contains("open") && l.contains("department: scjg")),
+            "{text}"
+        );
     }
 
     #[test]

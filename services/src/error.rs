@@ -77,7 +77,9 @@ impl From<Error> for Status {
                 Code::PermissionDenied
             }
             Error::NotFound { .. } | Error::Engine(EngineError::NotFound { .. }) => Code::NotFound,
-            Error::KeyReused { .. } => Code::AlreadyExists,
+            Error::KeyReused { .. } | Error::Store(StoreError::Duplicate { .. }) => {
+                Code::AlreadyExists
+            }
             Error::ClockNotManual => Code::FailedPrecondition,
             Error::Store(StoreError::Conflict(_) | StoreError::KeyTaken { .. }) => Code::Aborted,
             Error::Store(StoreError::Database(_)) => Code::Unavailable,

@@ -52,6 +52,18 @@ impl IntakeApi {
         }
     }
 
+    /// Refuses a key-project code that is not registered.
+    async fn check_project(&self, code: Option<&str>) -> Result<(), Error> {
+        let Some(code) = code else { return Ok(()) };
+        match self.runtime.store().project(code).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::invalid(
+                "key_project_code",
+                format!("no key project with code {code:?}"),
+            )),
+        }
+    }
+
     async fn find(&self, id_or_receipt: &str) -> Result<Application, Error> {
         let wanted = required_text("application_id", id_or_receipt)?;
         let found = match Uuid::parse_str(&wanted) {
@@ -86,6 +98,8 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
             key_project_code: optional_text(&request.key_project_code),
             front_desk_clerk: request.front_desk_clerk.trim().to_owned(),
         };
+        self.check_project(command.key_project_code.as_deref())
+            .await?;
         let actor = format!("front-desk:{}", command.front_desk_clerk);
         let response = self
             .runtime
@@ -1207,5 +1221,214 @@ impl pb::notification_service_server::NotificationService for NotificationApi {
         ok(pb::ListNotificationsResponse {
             notifications: stored.into_iter().map(notification_to_wire).collect(),
         })
+    }
+}
+
+/// Facilitators: key projects and their applications.
+pub struct ProjectApi {
+    runtime: Runtime,
+}
+
+impl ProjectApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        ProjectApi { runtime }
+    }
+
+    async fn project(&self, code: &str) -> Result<crate::store::ProjectRecord, Error> {
+        let code = required_text("code", code)?;
+        self.runtime
+            .store()
+            .project(&code)
+            .await?
+            .ok_or(Error::NotFound {
+                entity: "project",
+                id: code,
+            })
+    }
+
+    async fn applications(&self, code: &str) -> Result<Vec<Application>, Error> {
+        let filter = ApplicationFilter {
+            key_project_code: Some(code.to_owned()),
+            ..Default::default()
+        };
+        let mut all = Vec::new();
+        let mut page = PageRequest {
+            size: convert::PAGE_FOR_SCANS,
+            after: None,
+        };
+        loop {
+            let found = self.runtime.store().applications(&filter, &page).await?;
+            all.extend(found.items);
+            match found.next_after {
+                Some(after) => page.after = Some(after),
+                None => return Ok(all),
+            }
+        }
+    }
+}
+
+fn project_to_wire(record: &crate::store::ProjectRecord) -> pb::Project {
+    pb::Project {
+        code: record.code.clone(),
+        name: record.name.clone(),
+        investor: record.investor.clone(),
+        investment_wan: record.investment_wan,
+        facilitator: record.facilitator.clone(),
+        registered_at: Some(convert::timestamp(record.registered_at)),
+    }
+}
+
+/// An application with what each of its branches waits for.
+fn project_application(
+    application: &Application,
+    view: &convert::View<'_>,
+) -> pb::ProjectApplication {
+    use lianban_orchestrator::application::WaitingFor;
+    let progress = application
+        .branches
+        .iter()
+        .map(|branch| {
+            let (waiting_for, detail) = match application.waiting_for(branch) {
+                WaitingFor::Nothing => (pb::WaitingFor::Unspecified, String::new()),
+                WaitingFor::Applicant(materials) => {
+                    (pb::WaitingFor::Applicant, materials.join(", "))
+                }
+                WaitingFor::Department(code) => (pb::WaitingFor::Department, code),
+                WaitingFor::Predecessors(matters) => {
+                    (pb::WaitingFor::Predecessor, matters.join(", "))
+                }
+                WaitingFor::SpecialProcedure(kind) => {
+                    (pb::WaitingFor::SpecialProcedure, kind.name().to_owned())
+                }
+            };
+            pb::BranchProgress {
+                branch_id: branch.id.to_string(),
+                waiting_for: waiting_for as i32,
+                detail,
+            }
+        })
+        .collect();
+    pb::ProjectApplication {
+        application: Some(convert::application_to_wire(application, view)),
+        progress,
+    }
+}
+
+type ProjectStream = Pin<Box<dyn Stream<Item = Result<pb::ProjectEvent, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::project_service_server::ProjectService for ProjectApi {
+    type WatchProjectStream = ProjectStream;
+
+    async fn register_project(
+        &self,
+        request: Request<pb::RegisterProjectRequest>,
+    ) -> Reply<pb::Project> {
+        let project = request
+            .into_inner()
+            .project
+            .ok_or_else(|| Error::invalid("project", "required"))?;
+        if project.investment_wan < 0 {
+            return Err(Error::invalid("project.investment_wan", "not negative").into());
+        }
+        let record = crate::store::ProjectRecord {
+            code: required_text("project.code", &project.code)?,
+            name: required_text("project.name", &project.name)?,
+            investor: required_text("project.investor", &project.investor)?,
+            investment_wan: project.investment_wan,
+            facilitator: required_text("project.facilitator", &project.facilitator)?,
+            registered_at: self.runtime.now(),
+        };
+        self.runtime
+            .store()
+            .insert_project(record.clone())
+            .await
+            .map_err(Error::from)?;
+        ok(project_to_wire(&record))
+    }
+
+    async fn list_projects(
+        &self,
+        request: Request<pb::ListProjectsRequest>,
+    ) -> Reply<pb::ListProjectsResponse> {
+        let facilitator = optional_text(&request.into_inner().facilitator);
+        let projects = self
+            .runtime
+            .store()
+            .projects(facilitator.as_deref())
+            .await
+            .map_err(Error::from)?;
+        ok(pb::ListProjectsResponse {
+            projects: projects.iter().map(project_to_wire).collect(),
+        })
+    }
+
+    async fn get_project_board(
+        &self,
+        request: Request<pb::GetProjectBoardRequest>,
+    ) -> Reply<pb::ProjectBoard> {
+        let project = self.project(&request.into_inner().code).await?;
+        let applications = self.applications(&project.code).await?;
+        let view = self.runtime.view();
+        ok(pb::ProjectBoard {
+            project: Some(project_to_wire(&project)),
+            applications: applications
+                .iter()
+                .map(|a| project_application(a, &view))
+                .collect(),
+        })
+    }
+
+    async fn watch_project(
+        &self,
+        request: Request<pb::WatchProjectRequest>,
+    ) -> Reply<Self::WatchProjectStream> {
+        let project = self.project(&request.into_inner().code).await?;
+        // Subscribe before reading the snapshot, so that nothing falls between the two.
+        let mut changes = self.runtime.subscribe();
+        let snapshot = self.applications(&project.code).await?;
+        let runtime = self.runtime.clone();
+        let (sender, receiver) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            let view = runtime.view();
+            for application in &snapshot {
+                let event = pb::ProjectEvent {
+                    snapshot: true,
+                    application: Some(project_application(application, &view)),
+                };
+                if sender.send(Ok(event)).await.is_err() {
+                    return;
+                }
+            }
+            let mut last_sent: Option<(Uuid, u64)> = None;
+            loop {
+                let change = match changes.recv().await {
+                    Ok(change) => change,
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return,
+                };
+                let application = &change.application;
+                if application.key_project_code.as_deref() != Some(project.code.as_str()) {
+                    continue;
+                }
+                // One message per application version, however many branches it changed.
+                if last_sent == Some((application.id, application.version)) {
+                    continue;
+                }
+                last_sent = Some((application.id, application.version));
+                let view = runtime.view();
+                let event = pb::ProjectEvent {
+                    snapshot: false,
+                    application: Some(project_application(application, &view)),
+                };
+                if sender.send(Ok(event)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(
+            receiver,
+        )))
     }
 }

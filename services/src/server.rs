@@ -15,7 +15,8 @@ use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
 use crate::error::Error;
 use crate::grpc::{
-    AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, SupervisionApi, TaskApi,
+    AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, ProjectApi, SupervisionApi,
+    TaskApi,
 };
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
@@ -101,6 +102,9 @@ impl Prepared {
             .set_serving::<pb::admin_service_server::AdminServiceServer<AdminApi>>()
             .await;
         health_reporter
+            .set_serving::<pb::project_service_server::ProjectServiceServer<ProjectApi>>()
+            .await;
+        health_reporter
             .set_serving::<pb::notification_service_server::NotificationServiceServer<NotificationApi>>()
             .await;
         health_reporter
@@ -149,6 +153,9 @@ impl Prepared {
                     NotificationApi::new(runtime.clone()),
                 ),
             )
+            .add_service(pb::project_service_server::ProjectServiceServer::new(
+                ProjectApi::new(runtime.clone()),
+            ))
             .add_service(pb::admin_service_server::AdminServiceServer::new(
                 AdminApi::new(runtime.clone(), self.calendar_config, self.schedules.digest),
             ))

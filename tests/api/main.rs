@@ -11,5 +11,6 @@ mod intake;
 mod lifecycle;
 mod notifications;
 mod oversight;
+mod projects;
 mod store;
 mod support;

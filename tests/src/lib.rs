@@ -149,6 +149,11 @@ impl TestServer {
         pb::notification_service_client::NotificationServiceClient::new(self.channel().await)
     }
 
+    /// The key-project client.
+    pub async fn projects(&self) -> pb::project_service_client::ProjectServiceClient<Channel> {
+        pb::project_service_client::ProjectServiceClient::new(self.channel().await)
+    }
+
     /// The catalogue client.
     pub async fn catalog(&self) -> pb::catalog_service_client::CatalogServiceClient<Channel> {
         pb::catalog_service_client::CatalogServiceClient::new(self.channel().await)

@@ -229,3 +229,33 @@ pub mod counter {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// Key projects (重点项目).
+pub mod project {
+    use sea_orm::entity::prelude::*;
+
+    /// One project.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "projects")]
+    pub struct Model {
+        /// Stable code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        /// Name.
+        pub name: String,
+        /// Investor.
+        pub investor: String,
+        /// Investment in 万元.
+        pub investment_wan: i64,
+        /// The facilitator.
+        pub facilitator: String,
+        /// When registered.
+        pub registered_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -155,6 +155,26 @@ impl MigrationTrait for CreateCoreTables {
         manager
             .create_table(
                 Table::create()
+                    .table("projects")
+                    .col(string("code").primary_key())
+                    .col(string("name"))
+                    .col(string("investor"))
+                    .col(big_integer("investment_wan"))
+                    .col(string("facilitator"))
+                    .col(timestamp_with_time_zone("registered_at"))
+                    .to_owned(),
+            )
+            .await?;
+        create_index(
+            manager,
+            "projects_by_facilitator",
+            "projects",
+            &["facilitator", "code"],
+        )
+        .await?;
+        manager
+            .create_table(
+                Table::create()
                     .table("digests")
                     .col(string("day").primary_key())
                     .col(timestamp_with_time_zone("generated_at"))

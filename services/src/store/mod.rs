@@ -20,7 +20,7 @@ use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 use uuid::Uuid;
 
-use entities::{application, branch, counter, digest, event, idempotency, notification};
+use entities::{application, branch, counter, digest, event, idempotency, notification, project};
 use lianban_orchestrator::notify::{Audience, Notice};
 
 /// Why the store could not do what was asked.
@@ -45,6 +45,14 @@ pub enum StoreError {
         id: String,
         /// The decoder's message.
         message: String,
+    },
+    /// A code that must be unique is taken.
+    #[error("{what} {code} already exists")]
+    Duplicate {
+        /// What kind of thing.
+        what: &'static str,
+        /// The code.
+        code: String,
     },
     /// The database URL is unusable.
     #[error("database url: {0}")]
@@ -89,6 +97,36 @@ pub struct Change<'a> {
     pub idempotency: Option<IdempotencyRecord>,
     /// What someone must be told of this change.
     pub notices: &'a [Notice],
+}
+
+/// A key project (重点项目).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRecord {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Investor.
+    pub investor: String,
+    /// Investment in 万元.
+    pub investment_wan: i64,
+    /// Facilitator.
+    pub facilitator: String,
+    /// When registered.
+    pub registered_at: DateTime<Utc>,
+}
+
+impl From<project::Model> for ProjectRecord {
+    fn from(row: project::Model) -> Self {
+        ProjectRecord {
+            code: row.code,
+            name: row.name,
+            investor: row.investor,
+            investment_wan: row.investment_wan,
+            facilitator: row.facilitator,
+            registered_at: row.registered_at,
+        }
+    }
 }
 
 /// A stored notification.
@@ -373,6 +411,56 @@ impl Store {
                 created_at: row.created_at,
             })
             .collect())
+    }
+
+    /// Registers a key project; `Duplicate` when the code is taken.
+    pub async fn insert_project(&self, record: ProjectRecord) -> Result<(), StoreError> {
+        let code = record.code.clone();
+        let model = project::ActiveModel {
+            code: Set(record.code),
+            name: Set(record.name),
+            investor: Set(record.investor),
+            investment_wan: Set(record.investment_wan),
+            facilitator: Set(record.facilitator),
+            registered_at: Set(record.registered_at),
+        };
+        match project::Entity::insert(model)
+            .exec_without_returning(&self.db)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                Err(StoreError::Duplicate {
+                    what: "project",
+                    code,
+                })
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// One key project.
+    pub async fn project(&self, code: &str) -> Result<Option<ProjectRecord>, StoreError> {
+        Ok(project::Entity::find_by_id(code.to_owned())
+            .one(&self.db)
+            .await?
+            .map(ProjectRecord::from))
+    }
+
+    /// Key projects by code, optionally one facilitator's.
+    pub async fn projects(
+        &self,
+        facilitator: Option<&str>,
+    ) -> Result<Vec<ProjectRecord>, StoreError> {
+        let mut query = project::Entity::find();
+        if let Some(facilitator) = facilitator {
+            query = query.filter(project::Column::Facilitator.eq(facilitator));
+        }
+        let rows = query
+            .order_by_asc(project::Column::Code)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(ProjectRecord::from).collect())
     }
 
     /// An application's audit trail in chain order, with the stored chain head.
