@@ -14,6 +14,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/supervision.proto",
     "proto/lianban/v1/notifications.proto",
     "proto/lianban/v1/projects.proto",
+    "proto/lianban/v1/staff.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

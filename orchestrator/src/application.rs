@@ -156,6 +156,14 @@ pub struct Branch {
     pub extensions: Vec<Extension>,
     /// When it was escalated for passing its deadline.
     pub escalated_at: Option<DateTime<Utc>>,
+    /// The post that handles it (AB岗), when the department declared one.
+    pub post: Option<String>,
+    /// The clerk it is assigned to.
+    pub assignee: Option<String>,
+    /// Since when nobody of its post has been available (escalated to supervision).
+    pub unstaffed_since: Option<DateTime<Utc>>,
+    /// Every hand-over between clerks, oldest first.
+    pub handovers: Vec<Handover>,
     /// Clerk who claimed it.
     pub claimed_by: Option<String>,
     /// Set once it has ended.
@@ -245,6 +253,19 @@ pub struct Extension {
     pub requested_at: DateTime<Utc>,
     /// The supervisor's answer, once given.
     pub decision: Option<ExtensionDecision>,
+}
+
+/// A hand-over of a branch from one clerk to another (or to nobody).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handover {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The clerk who held it.
+    pub from: Option<String>,
+    /// The clerk who holds it now; `None` when nobody is available.
+    pub to: Option<String>,
+    /// Why.
+    pub reason: String,
 }
 
 /// A move of a deadline after the branch started.

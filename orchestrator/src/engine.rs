@@ -13,14 +13,16 @@ use uuid::Uuid;
 
 use crate::application::{
     Applicant, ApplicantKind, Application, Branch, Channel, DeadlineMove, Decider, Extension,
-    ExtensionDecision, HandOver, HandOverMethod, HandedResult, MaterialSubmission, MissingMaterial,
-    OneTimeNotice, Outcome, Pause, PauseKind, Rating, RatingStage, ReceivedMaterial,
+    ExtensionDecision, HandOver, HandOverMethod, HandedResult, Handover, MaterialSubmission,
+    MissingMaterial, OneTimeNotice, Outcome, Pause, PauseKind, Rating, RatingStage,
+    ReceivedMaterial,
 };
 use crate::calendar::Calendar;
 use crate::catalogue::{Bundle, Catalogue, DeadlineAction, Role};
 use crate::error::EngineError;
 use crate::identity::{is_plausible_phone, is_valid_credit_code, is_valid_resident_id};
 use crate::machine::{ApplicationState, ApplicationTrigger, BranchState, BranchTrigger};
+use crate::staffing::{Assignment, Staffing};
 
 /// What the engine decides with: the catalogue and the centre's calendar.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +31,8 @@ pub struct Rules<'a> {
     pub catalogue: &'a Catalogue,
     /// The working calendar.
     pub calendar: &'a Calendar,
+    /// Posts and who is away.
+    pub staffing: &'a Staffing,
 }
 
 /// Longest free-text field the engine accepts, in characters.
@@ -135,6 +139,24 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A branch was assigned to a clerk (or passed to another one).
+    BranchAssigned {
+        /// The branch.
+        branch_id: Uuid,
+        /// The clerk who held it, if anyone.
+        from: Option<String>,
+        /// The clerk who holds it now.
+        to: String,
+        /// Why.
+        reason: String,
+    },
+    /// Nobody of the branch's post is available: escalated to supervision.
+    BranchUnstaffed {
+        /// The branch.
+        branch_id: Uuid,
+        /// The post.
+        post: String,
+    },
     /// The applicant rated the service.
     Rated {
         /// At acceptance or at dispatch.
@@ -175,6 +197,8 @@ impl Event {
             | Event::ExtensionRequested { branch_id, .. }
             | Event::ExtensionDecided { branch_id, .. }
             | Event::DeadlineMoved { branch_id, .. }
+            | Event::BranchAssigned { branch_id, .. }
+            | Event::BranchUnstaffed { branch_id, .. }
             | Event::BranchCancelled { branch_id, .. } => Some(*branch_id),
             _ => None,
         }
@@ -199,6 +223,8 @@ impl Event {
             Event::ExtensionDecided { .. } => "extension_decided",
             Event::DeadlineMoved { .. } => "deadline_moved",
             Event::Rated { .. } => "rated",
+            Event::BranchAssigned { .. } => "branch_assigned",
+            Event::BranchUnstaffed { .. } => "branch_unstaffed",
             Event::BranchCancelled { .. } => "branch_cancelled",
             Event::ReadyForDispatch => "ready_for_dispatch",
             Event::Dispatched => "dispatched",
@@ -360,6 +386,13 @@ pub enum Command {
         /// The branch.
         branch_id: Uuid,
     },
+    /// The system assigns a running branch again after a clerk went away or came back.
+    Reassign {
+        /// The branch.
+        branch_id: Uuid,
+        /// Why, recorded on the hand-over.
+        reason: String,
+    },
     /// The applicant rates the service (好差评).
     Rate {
         /// At acceptance or at dispatch.
@@ -428,6 +461,10 @@ pub fn submit(
                 deadline_moves: Vec::new(),
                 pauses: Vec::new(),
                 extensions: Vec::new(),
+                post: None,
+                assignee: None,
+                unstaffed_since: None,
+                handovers: Vec::new(),
                 escalated_at: None,
                 claimed_by: None,
                 outcome: None,
@@ -567,6 +604,13 @@ pub fn execute(
                 decision,
                 &mut events,
             )?
+        }
+        Command::Reassign { branch_id, reason } => {
+            let index = branch_index(&application, branch_id)?;
+            let branch = &mut application.branches[index];
+            if branch.state.is_running() {
+                assign_branch(rules.staffing, branch, now, &reason, &mut events);
+            }
         }
         Command::Rate {
             stage,
@@ -799,7 +843,7 @@ fn decide(
         state: next,
     });
     if next.lets_dependants_start() {
-        start_ready_dependants(rules.calendar, application, now, events);
+        start_ready_dependants(rules, application, now, events);
     } else {
         let why = format!("predecessor {matter} was {}: {reason}", next.name());
         cancel_dependants(application, &matter, &why, now, events);
@@ -857,7 +901,7 @@ fn deadline_passed(
                 deadline: deadline.at,
                 rule,
             });
-            start_ready_dependants(rules.calendar, application, now, events);
+            start_ready_dependants(rules, application, now, events);
             finish_if_all_ended(application, now, events)
         }
         DeadlineAction::Escalate if branch.escalated_at.is_none() => {
@@ -1405,7 +1449,7 @@ fn accept(
     });
     for branch in &mut application.branches {
         if branch.depends_on.is_empty() {
-            start_branch(rules.calendar, branch, now, events);
+            start_branch(rules, branch, now, events);
         } else {
             apply_branch_trigger(branch, BranchTrigger::Defer);
             events.push(Event::BranchWaiting {
@@ -1417,21 +1461,96 @@ fn accept(
 
 /// Starts a branch: actionable from now, with its deadline counted in working days from now.
 fn start_branch(
-    calendar: &Calendar,
+    rules: Rules<'_>,
     branch: &mut Branch,
     now: DateTime<Utc>,
     events: &mut Vec<Event>,
 ) {
     apply_branch_trigger(branch, BranchTrigger::Start);
     branch.started_at = Some(now);
-    branch.deadline = Some(calendar.deadline(now, branch.limit_days));
+    branch.deadline = Some(rules.calendar.deadline(now, branch.limit_days));
     events.push(Event::BranchStarted {
         branch_id: branch.id,
     });
+    assign_branch(rules.staffing, branch, now, "started", events);
+}
+
+/// Gives a running branch to the first available clerk of its post, recording a hand-over when
+/// it passes from one clerk to another, and escalating it when nobody is available.
+fn assign_branch(
+    staffing: &Staffing,
+    branch: &mut Branch,
+    now: DateTime<Utc>,
+    reason: &str,
+    events: &mut Vec<Event>,
+) {
+    match staffing.assign(&branch.department_code, &branch.matter_code) {
+        Assignment::NoPost => {}
+        Assignment::Clerk { post, clerk } => {
+            if branch.assignee.as_deref() == Some(clerk.as_str()) {
+                return;
+            }
+            let from = branch.assignee.replace(clerk.clone());
+            if branch
+                .claimed_by
+                .as_deref()
+                .is_some_and(|holder| holder != clerk)
+            {
+                release_claim(branch);
+            }
+            if from.is_some() || branch.unstaffed_since.is_some() {
+                branch.handovers.push(Handover {
+                    at: now,
+                    from: from.clone(),
+                    to: Some(clerk.clone()),
+                    reason: reason.to_owned(),
+                });
+            }
+            branch.post = Some(post);
+            branch.unstaffed_since = None;
+            branch.version += 1;
+            events.push(Event::BranchAssigned {
+                branch_id: branch.id,
+                from,
+                to: clerk,
+                reason: reason.to_owned(),
+            });
+        }
+        Assignment::Nobody { post } => {
+            if branch.unstaffed_since.is_some() {
+                return;
+            }
+            let from = branch.assignee.take();
+            if from.is_some() {
+                release_claim(branch);
+                branch.handovers.push(Handover {
+                    at: now,
+                    from,
+                    to: None,
+                    reason: reason.to_owned(),
+                });
+            }
+            branch.post = Some(post.clone());
+            branch.unstaffed_since = Some(now);
+            branch.version += 1;
+            events.push(Event::BranchUnstaffed {
+                branch_id: branch.id,
+                post,
+            });
+        }
+    }
+}
+
+/// Releases a branch's claim: a clerk who is away cannot keep a branch.
+fn release_claim(branch: &mut Branch) {
+    branch.claimed_by = None;
+    if let Some(next) = branch.state.next(BranchTrigger::Release) {
+        branch.state = next;
+    }
 }
 
 fn start_ready_dependants(
-    calendar: &Calendar,
+    rules: Rules<'_>,
     application: &mut Application,
     now: DateTime<Utc>,
     events: &mut Vec<Event>,
@@ -1445,7 +1564,7 @@ fn start_ready_dependants(
     for branch in &mut application.branches {
         let ready = branch.depends_on.iter().all(|p| succeeded.contains(p));
         if branch.state == BranchState::Waiting && ready {
-            start_branch(calendar, branch, now, events);
+            start_branch(rules, branch, now, events);
         }
     }
 }

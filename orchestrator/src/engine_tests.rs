@@ -84,6 +84,7 @@ depends_on = ["seal", "fire-opinion"]
 "#;
 
 static TEST_CATALOGUE: LazyLock<Catalogue> = LazyLock::new(catalogue);
+static STAFFING: LazyLock<crate::staffing::Staffing> = LazyLock::new(Default::default);
 static CALENDAR: LazyLock<Calendar> = LazyLock::new(|| {
     Calendar::new(
         chrono_tz::Asia::Shanghai,
@@ -96,6 +97,7 @@ fn rules() -> Rules<'static> {
     Rules {
         catalogue: &TEST_CATALOGUE,
         calendar: &CALENDAR,
+        staffing: &STAFFING,
     }
 }
 
@@ -687,6 +689,91 @@ fn an_extension_needs_a_second_person_and_stays_within_the_legal_limit() {
     assert!(
         run(&approved, by("supervisor-2"), at_hour(2, 14)).is_err(),
         "decided once"
+    );
+}
+
+#[test]
+fn a_branch_goes_to_the_first_available_clerk_and_moves_when_they_leave() {
+    use crate::staffing::{Post, Staffing};
+    let mut staffing = Staffing::new(vec![Post {
+        department: "reg".into(),
+        code: "dengji".into(),
+        matters: vec!["register".into()],
+        a: "zhang".into(),
+        b: vec!["li".into()],
+    }]);
+    let rules = Rules {
+        catalogue: &TEST_CATALOGUE,
+        calendar: &CALENDAR,
+        staffing: &staffing,
+    };
+    let application = engine::submit(
+        rules,
+        submission(&["id", "lease"]),
+        &mut Uuid::now_v7,
+        at(2),
+    )
+    .unwrap()
+    .application;
+    let register = branch_of(&application, "register");
+    assert_eq!(
+        application.branch(register).unwrap().assignee.as_deref(),
+        Some("zhang")
+    );
+    assert_eq!(
+        application
+            .branch(branch_of(&application, "fire-opinion"))
+            .unwrap()
+            .assignee,
+        None,
+        "no post: common queue"
+    );
+    let claim = Command::Claim {
+        branch_id: register,
+        department_code: "reg".into(),
+        clerk_id: "zhang".into(),
+    };
+    let claimed = engine::execute(rules, &application, claim, at(2))
+        .unwrap()
+        .application;
+
+    staffing.set_away("reg", "zhang", true);
+    let rules = Rules {
+        catalogue: &TEST_CATALOGUE,
+        calendar: &CALENDAR,
+        staffing: &staffing,
+    };
+    let reassign = Command::Reassign {
+        branch_id: register,
+        reason: "zhang on leave".into(),
+    };
+    let moved = engine::execute(rules, &claimed, reassign.clone(), at(3))
+        .unwrap()
+        .application;
+    let branch = moved.branch(register).unwrap();
+    assert_eq!(branch.assignee.as_deref(), Some("li"));
+    assert_eq!(
+        branch.state,
+        BranchState::Open,
+        "the away clerk's claim is released"
+    );
+    assert_eq!(branch.handovers[0].from.as_deref(), Some("zhang"));
+    assert_eq!(branch.handovers[0].reason, "zhang on leave");
+
+    staffing.set_away("reg", "li", true);
+    let rules = Rules {
+        catalogue: &TEST_CATALOGUE,
+        calendar: &CALENDAR,
+        staffing: &staffing,
+    };
+    let nobody = engine::execute(rules, &moved, reassign, at(3)).unwrap();
+    let branch = nobody.application.branch(register).unwrap();
+    assert!(branch.assignee.is_none() && branch.unstaffed_since.is_some());
+    assert!(
+        nobody
+            .events
+            .iter()
+            .any(|e| matches!(e, engine::Event::BranchUnstaffed { .. }))
     );
 }
 

@@ -170,6 +170,8 @@ pub enum BranchTrigger {
     ResumeClaimed,
     /// The department asks for more working days.
     RequestExtension,
+    /// The claiming clerk is away: the claim is released.
+    Release,
 }
 
 /// Every branch transition: (from, trigger, to).
@@ -202,6 +204,7 @@ pub const BRANCH_TRANSITIONS: &[(BranchState, BranchTrigger, BranchState)] = {
         (Claimed, Escalate, Claimed),
         (Claimed, Pause, Paused),
         (Claimed, RequestExtension, Claimed),
+        (Claimed, Release, Open),
         (Paused, Resume, Open),
         (Paused, ResumeClaimed, Claimed),
         (Paused, RequestExtension, Paused),
@@ -284,7 +287,7 @@ impl BranchState {
 
 impl BranchTrigger {
     /// Every trigger, for tests.
-    pub const ALL: [BranchTrigger; 14] = [
+    pub const ALL: [BranchTrigger; 15] = [
         BranchTrigger::Start,
         BranchTrigger::Defer,
         BranchTrigger::Claim,
@@ -299,6 +302,7 @@ impl BranchTrigger {
         BranchTrigger::Resume,
         BranchTrigger::ResumeClaimed,
         BranchTrigger::RequestExtension,
+        BranchTrigger::Release,
     ];
 
     /// The name used in errors.
@@ -317,6 +321,7 @@ impl BranchTrigger {
             BranchTrigger::Pause => "pause",
             BranchTrigger::Resume | BranchTrigger::ResumeClaimed => "resume",
             BranchTrigger::RequestExtension => "request an extension",
+            BranchTrigger::Release => "release the claim",
         }
     }
 }

@@ -233,6 +233,37 @@ pub fn notices(
                 branch_id: Some(*branch_id),
                 message: format!("{receipt}「{}」已取消：{reason}", matter_name(*branch_id)),
             }),
+            Event::BranchUnstaffed { branch_id, post } => {
+                let message = format!(
+                    "{receipt}「{}」岗位 {post} 的 A、B 岗人员均不在岗，已提交督办",
+                    matter_name(*branch_id)
+                );
+                for audience in [
+                    Audience::Department(department_of(*branch_id)),
+                    Audience::Supervision,
+                ] {
+                    out.push(Notice {
+                        audience,
+                        kind: "unstaffed",
+                        branch_id: Some(*branch_id),
+                        message: message.clone(),
+                    });
+                }
+            }
+            Event::BranchAssigned {
+                branch_id,
+                from: Some(from),
+                to,
+                reason,
+            } => out.push(Notice {
+                audience: Audience::Department(department_of(*branch_id)),
+                kind: "handover",
+                branch_id: Some(*branch_id),
+                message: format!(
+                    "{receipt}「{}」由 {from} 移交 {to}：{reason}",
+                    matter_name(*branch_id)
+                ),
+            }),
             Event::ReadyForDispatch => out.push(Notice {
                 audience: Audience::Applicant,
                 kind: "ready_for_pickup",

@@ -84,6 +84,9 @@ enum Action {
         /// Only the branches of this application (id).
         #[arg(long)]
         application: Option<String>,
+        /// Only this clerk's own queue.
+        #[arg(long)]
+        clerk: Option<String>,
         /// Print only branch ids.
         #[arg(short, long)]
         quiet: bool,
@@ -419,12 +422,14 @@ async fn run(cli: Cli) -> CliResult {
             department,
             state,
             application,
+            clerk,
             quiet,
         } => {
             let mut all = Vec::new();
             let mut page_token = String::new();
             loop {
                 let request = pb::ListTasksRequest {
+                    clerk_id: clerk.clone().unwrap_or_default(),
                     department_code: department.clone(),
                     states: state.map(branch_state_to_wire).into_iter().collect(),
                     bundle_code: String::new(),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveTime, Utc};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use lianban_orchestrator::staffing::Post;
 use lianban_orchestrator::warning::WarningPolicy;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,8 @@ pub struct Config {
     pub warnings: WarningPolicy,
     /// Cron schedule (with seconds) of the safety sweep for passed deadlines.
     pub deadline_sweep: String,
+    /// Posts of departments (AB岗), declared at start-up (more can be declared through StaffService).
+    pub posts: Vec<Post>,
     /// Cron schedule (with seconds, in the centre's time zone) of the daily overdue digest; it is
     /// written on working days only.
     pub digest_schedule: String,
@@ -107,6 +110,7 @@ impl Default for Config {
             warnings: WarningPolicy::default(),
             deadline_sweep: "0 * * * * *".to_owned(),
             digest_schedule: "0 30 8 * * *".to_owned(),
+            posts: Vec::new(),
         }
     }
 }

@@ -375,6 +375,19 @@ pub fn branch_to_wire(application: &Application, branch: &Branch, view: &View<'_
             )
         }),
         pauses: branch.pauses.iter().map(pause_to_wire).collect(),
+        post: branch.post.clone().unwrap_or_default(),
+        assignee: branch.assignee.clone().unwrap_or_default(),
+        unstaffed_since: optional_timestamp(branch.unstaffed_since),
+        handovers: branch
+            .handovers
+            .iter()
+            .map(|h| pb::HandoverView {
+                at: Some(timestamp(h.at)),
+                from: h.from.clone().unwrap_or_default(),
+                to: h.to.clone().unwrap_or_default(),
+                reason: h.reason.clone(),
+            })
+            .collect(),
         extensions: branch.extensions.iter().map(extension_to_wire).collect(),
         deadline_moves: branch
             .deadline_moves

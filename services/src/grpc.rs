@@ -301,6 +301,7 @@ impl TaskApi {
             department_code: Some(department.to_owned()),
             states: vec![BranchState::Open, BranchState::Claimed],
             bundle_code: None,
+            ..Default::default()
         };
         let mut tasks = Vec::new();
         let mut page = PageRequest {
@@ -338,6 +339,8 @@ impl pb::task_service_server::TaskService for TaskApi {
             department_code: Some(self.known_department(&request.department_code)?),
             states: convert::branch_states(&request.states)?,
             bundle_code: optional_text(&request.bundle_code),
+            assignee: optional_text(&request.clerk_id),
+            ..Default::default()
         };
         let page = convert::page_request(request.page_size, &request.page_token)?;
         let found = self
@@ -943,6 +946,7 @@ impl pb::supervision_service_server::SupervisionService for SupervisionApi {
             department_code: department,
             states: vec![BranchState::Open, BranchState::Claimed, BranchState::Paused],
             bundle_code: None,
+            ..Default::default()
         };
         let view = self.runtime.view();
         let mut pending = Vec::new();
@@ -1430,5 +1434,107 @@ impl pb::project_service_server::ProjectService for ProjectApi {
         ok(Box::pin(tokio_stream::wrappers::ReceiverStream::new(
             receiver,
         )))
+    }
+}
+
+/// Posts and clerks (AB岗).
+pub struct StaffApi {
+    runtime: Runtime,
+}
+
+impl StaffApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        StaffApi { runtime }
+    }
+}
+
+fn post_to_wire(post: &lianban_orchestrator::staffing::Post) -> pb::Post {
+    pb::Post {
+        department_code: post.department.clone(),
+        code: post.code.clone(),
+        matter_codes: post.matters.clone(),
+        a: post.a.clone(),
+        b: post.b.clone(),
+    }
+}
+
+#[tonic::async_trait]
+impl pb::staff_service_server::StaffService for StaffApi {
+    async fn declare_post(&self, request: Request<pb::DeclarePostRequest>) -> Reply<pb::Post> {
+        let post = request
+            .into_inner()
+            .post
+            .ok_or_else(|| Error::invalid("post", "required"))?;
+        let post = lianban_orchestrator::staffing::Post {
+            department: post.department_code.trim().to_owned(),
+            code: post.code.trim().to_owned(),
+            matters: post
+                .matter_codes
+                .iter()
+                .map(|m| m.trim().to_owned())
+                .collect(),
+            a: post.a.trim().to_owned(),
+            b: post
+                .b
+                .iter()
+                .map(|b| b.trim().to_owned())
+                .filter(|b| !b.is_empty())
+                .collect(),
+        };
+        crate::staff::check_post(self.runtime.catalogue(), &post)?;
+        self.runtime
+            .store()
+            .save_post(&post)
+            .await
+            .map_err(Error::from)?;
+        let declared = post.clone();
+        self.runtime
+            .update_staffing(|staffing| staffing.declare(declared));
+        ok(post_to_wire(&post))
+    }
+
+    async fn list_posts(
+        &self,
+        request: Request<pb::ListPostsRequest>,
+    ) -> Reply<pb::ListPostsResponse> {
+        let department = optional_text(&request.into_inner().department_code);
+        let staffing = self.runtime.staffing();
+        let mut posts: Vec<pb::Post> = staffing
+            .posts()
+            .iter()
+            .filter(|p| department.as_ref().is_none_or(|d| *d == p.department))
+            .map(post_to_wire)
+            .collect();
+        posts.sort_by(|x, y| (&x.department_code, &x.code).cmp(&(&y.department_code, &y.code)));
+        ok(pb::ListPostsResponse { posts })
+    }
+
+    async fn set_clerk_availability(
+        &self,
+        request: Request<pb::SetClerkAvailabilityRequest>,
+    ) -> Reply<pb::SetClerkAvailabilityResponse> {
+        let request = request.into_inner();
+        let department = required_text("department_code", &request.department_code)?;
+        if self.runtime.catalogue().department(&department).is_none() {
+            return Err(Error::invalid(
+                "department_code",
+                format!("no department with code {department:?}"),
+            )
+            .into());
+        }
+        let clerk = required_text("clerk_id", &request.clerk_id)?;
+        let reason = required_text("reason", &request.reason)?;
+        let moved = crate::staff::set_availability(
+            &self.runtime,
+            &department,
+            &clerk,
+            request.away,
+            &reason,
+        )
+        .await?;
+        ok(pb::SetClerkAvailabilityResponse {
+            branches_moved: moved,
+        })
     }
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod grpc;
 pub mod runtime;
 pub mod server;
+pub mod staff;
 pub mod store;
 pub mod supervision;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::engine::{self, Command, Rules, Submit};
+use lianban_orchestrator::staffing::Staffing;
 use lianban_orchestrator::warning::WarningPolicy;
 use lianban_orchestrator::{Application, Calendar, Catalogue, Decision, Event};
 use prost::Message;
@@ -118,6 +119,7 @@ pub struct Runtime {
     store: Store,
     catalogue: Arc<Catalogue>,
     calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
+    staffing: Arc<std::sync::RwLock<Arc<Staffing>>>,
     policy: WarningPolicy,
     clock: Arc<dyn Clock>,
     manual_clock: Option<Arc<ManualClock>>,
@@ -140,6 +142,7 @@ impl Runtime {
         store: Store,
         catalogue: Arc<Catalogue>,
         calendar: Arc<Calendar>,
+        staffing: Staffing,
         policy: WarningPolicy,
         clock: RuntimeClock,
     ) -> Self {
@@ -152,6 +155,7 @@ impl Runtime {
             store,
             catalogue,
             calendar: Arc::new(std::sync::RwLock::new(calendar)),
+            staffing: Arc::new(std::sync::RwLock::new(Arc::new(staffing))),
             policy,
             clock,
             manual_clock,
@@ -169,6 +173,19 @@ impl Runtime {
     /// The working calendar as it stands now.
     pub fn calendar(&self) -> Arc<Calendar> {
         self.calendar.read().expect("calendar lock").clone()
+    }
+
+    /// Posts and who is away, as they stand now.
+    pub fn staffing(&self) -> Arc<Staffing> {
+        self.staffing.read().expect("staffing lock").clone()
+    }
+
+    /// Changes the staffing in memory (the caller has stored the change).
+    pub fn update_staffing(&self, change: impl FnOnce(&mut Staffing)) {
+        let mut guard = self.staffing.write().expect("staffing lock");
+        let mut staffing = (**guard).clone();
+        change(&mut staffing);
+        *guard = Arc::new(staffing);
     }
 
     /// Replaces the working calendar (the caller recounts provisional deadlines).
@@ -234,9 +251,11 @@ impl Runtime {
         }
         let now = self.clock.now();
         let calendar = self.calendar();
+        let staffing = self.staffing();
         let rules = Rules {
             catalogue: &self.catalogue,
             calendar: &calendar,
+            staffing: &staffing,
         };
         let decision = engine::submit(rules, command, &mut Uuid::now_v7, now)?;
         self.commit(decision, None, actor, now, idempotency, &respond)
@@ -268,9 +287,11 @@ impl Runtime {
                 })?;
             let now = self.clock.now();
             let calendar = self.calendar();
+            let staffing = self.staffing();
             let rules = Rules {
                 catalogue: &self.catalogue,
                 calendar: &calendar,
+                staffing: &staffing,
             };
             let decision = match engine::execute(rules, &current, command.clone(), now) {
                 Ok(decision) => decision,
@@ -319,9 +340,11 @@ impl Runtime {
                 })?;
             let now = self.clock.now();
             let calendar = self.calendar();
+            let staffing = self.staffing();
             let rules = Rules {
                 catalogue: &self.catalogue,
                 calendar: &calendar,
+                staffing: &staffing,
             };
             let decision = engine::execute(rules, &current, command.clone(), now)?;
             let changed = !decision.events.is_empty();

@@ -15,8 +15,8 @@ use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
 use crate::error::Error;
 use crate::grpc::{
-    AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, ProjectApi, SupervisionApi,
-    TaskApi,
+    AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, ProjectApi, StaffApi,
+    SupervisionApi, TaskApi,
 };
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
@@ -53,10 +53,17 @@ impl Prepared {
         };
         let store = Store::connect(&config.database_url).await?;
         tracing::info!(database = %redact_url(&config.database_url), "store ready");
+        for post in &config.posts {
+            crate::staff::check_post(&catalogue, post)
+                .map_err(|e| Error::Config(format!("posts: {e}")))?;
+            store.save_post(post).await?;
+        }
+        let staffing = store.staffing().await?;
         let runtime = Runtime::new(
             store,
             Arc::new(catalogue),
             Arc::new(calendar),
+            staffing,
             config.warnings,
             clock,
         );
@@ -100,6 +107,9 @@ impl Prepared {
             .await;
         health_reporter
             .set_serving::<pb::admin_service_server::AdminServiceServer<AdminApi>>()
+            .await;
+        health_reporter
+            .set_serving::<pb::staff_service_server::StaffServiceServer<StaffApi>>()
             .await;
         health_reporter
             .set_serving::<pb::project_service_server::ProjectServiceServer<ProjectApi>>()
@@ -155,6 +165,9 @@ impl Prepared {
             )
             .add_service(pb::project_service_server::ProjectServiceServer::new(
                 ProjectApi::new(runtime.clone()),
+            ))
+            .add_service(pb::staff_service_server::StaffServiceServer::new(
+                StaffApi::new(runtime.clone()),
             ))
             .add_service(pb::admin_service_server::AdminServiceServer::new(
                 AdminApi::new(runtime.clone(), self.calendar_config, self.schedules.digest),

@@ -40,6 +40,7 @@ pub async fn warnings(
         department_code,
         states: vec![BranchState::Open, BranchState::Claimed, BranchState::Paused],
         bundle_code,
+        ..Default::default()
     };
     let calendar = runtime.calendar();
     let now = runtime.now();
@@ -64,7 +65,8 @@ pub async fn warnings(
                 .map_or(now, |p| p.started_at);
             let limit = branch.limit_days + branch.extension_days;
             let assessment = warning::assess(&calendar, runtime.policy(), &deadline, limit, as_of);
-            if colours.contains(&assessment.colour) {
+            // A branch nobody of its post can take is escalated: it shows whatever its colour.
+            if colours.contains(&assessment.colour) || branch.unstaffed_since.is_some() {
                 warned.push(Warned {
                     application: application.clone(),
                     branch_id,

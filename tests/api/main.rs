@@ -12,5 +12,6 @@ mod lifecycle;
 mod notifications;
 mod oversight;
 mod projects;
+mod staff;
 mod store;
 mod support;

@@ -61,6 +61,8 @@ fn submission(materials: &[&str]) -> Submit {
 }
 
 static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| catalogue::sample().unwrap());
+static STAFFING: LazyLock<lianban_orchestrator::staffing::Staffing> =
+    LazyLock::new(Default::default);
 static CALENDAR: LazyLock<Calendar> =
     LazyLock::new(|| lianban_services::calendar::load(&Default::default()).unwrap());
 
@@ -68,6 +70,7 @@ fn rules() -> Rules<'static> {
     Rules {
         catalogue: &CATALOGUE,
         calendar: &CALENDAR,
+        staffing: &STAFFING,
     }
 }
 
@@ -248,6 +251,7 @@ async fn listing_filters_and_pages_in_submission_order(backend: Backend) {
         department_code: Some("scjg".into()),
         states: vec![BranchState::Open],
         bundle_code: None,
+        ..Default::default()
     };
     let branches = store
         .branches(
@@ -267,6 +271,7 @@ async fn listing_filters_and_pages_in_submission_order(backend: Backend) {
         department_code: Some("scjg".into()),
         states: vec![BranchState::Pending],
         bundle_code: None,
+        ..Default::default()
     };
     let branches = store
         .branches(

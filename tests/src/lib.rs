@@ -154,6 +154,11 @@ impl TestServer {
         pb::project_service_client::ProjectServiceClient::new(self.channel().await)
     }
 
+    /// The posts-and-clerks client.
+    pub async fn staff(&self) -> pb::staff_service_client::StaffServiceClient<Channel> {
+        pb::staff_service_client::StaffServiceClient::new(self.channel().await)
+    }
+
     /// The catalogue client.
     pub async fn catalog(&self) -> pb::catalog_service_client::CatalogServiceClient<Channel> {
         pb::catalog_service_client::CatalogServiceClient::new(self.channel().await)

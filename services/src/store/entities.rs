@@ -71,6 +71,10 @@ pub mod branch {
         pub deadline_pending: bool,
         /// True while the branch runs with a provisional deadline (recounted on calendar reload).
         pub deadline_provisional: bool,
+        /// The clerk it is assigned to.
+        pub assignee: Option<String>,
+        /// True while nobody of its post is available.
+        pub unstaffed: bool,
     }
 
     /// No relations are navigated through the ORM.
@@ -251,6 +255,59 @@ pub mod project {
         pub facilitator: String,
         /// When registered.
         pub registered_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Posts of departments (AB岗).
+pub mod post {
+    use sea_orm::entity::prelude::*;
+
+    /// One post.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "posts")]
+    pub struct Model {
+        /// The department.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub department_code: String,
+        /// The post's code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        /// The post as JSON (matters, A, Bs).
+        #[sea_orm(column_type = "Text")]
+        pub definition: String,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Clerks who are away.
+pub mod clerk_absence {
+    use sea_orm::entity::prelude::*;
+
+    /// One clerk away.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "clerk_absences")]
+    pub struct Model {
+        /// The department.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub department_code: String,
+        /// The clerk.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub clerk_id: String,
+        /// Why.
+        pub reason: String,
+        /// Since when.
+        pub since: DateTimeUtc,
     }
 
     /// No relations are navigated through the ORM.

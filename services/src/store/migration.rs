@@ -56,6 +56,8 @@ impl MigrationTrait for CreateCoreTables {
                     .col(timestamp_with_time_zone_null("deadline_at"))
                     .col(boolean("deadline_pending"))
                     .col(boolean("deadline_provisional"))
+                    .col(string_null("assignee"))
+                    .col(boolean("unstaffed"))
                     .to_owned(),
             )
             .await?;
@@ -172,6 +174,36 @@ impl MigrationTrait for CreateCoreTables {
             &["facilitator", "code"],
         )
         .await?;
+        create_index(
+            manager,
+            "branches_by_assignee",
+            "branches",
+            &["department_code", "assignee", "id"],
+        )
+        .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("posts")
+                    .col(string("department_code"))
+                    .col(string("code"))
+                    .col(text("definition"))
+                    .primary_key(Index::create().col("department_code").col("code"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("clerk_absences")
+                    .col(string("department_code"))
+                    .col(string("clerk_id"))
+                    .col(string("reason"))
+                    .col(timestamp_with_time_zone("since"))
+                    .primary_key(Index::create().col("department_code").col("clerk_id"))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()

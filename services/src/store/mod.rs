@@ -20,8 +20,12 @@ use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
 use uuid::Uuid;
 
-use entities::{application, branch, counter, digest, event, idempotency, notification, project};
+use entities::{
+    application, branch, clerk_absence, counter, digest, event, idempotency, notification, post,
+    project,
+};
 use lianban_orchestrator::notify::{Audience, Notice};
+use lianban_orchestrator::staffing::{Post, Staffing};
 
 /// Why the store could not do what was asked.
 #[derive(Debug, Error)]
@@ -181,6 +185,10 @@ pub struct BranchFilter {
     pub states: Vec<BranchState>,
     /// Only this bundle.
     pub bundle_code: Option<String>,
+    /// Only the branches assigned to this clerk.
+    pub assignee: Option<String>,
+    /// Only the branches nobody of their post can take.
+    pub unstaffed_only: bool,
 }
 
 /// A page request: at most `size` rows after the row named by `after`.
@@ -413,6 +421,81 @@ impl Store {
             .collect())
     }
 
+    /// Adds or replaces a post.
+    pub async fn save_post(&self, post: &Post) -> Result<(), StoreError> {
+        let model = post::ActiveModel {
+            department_code: Set(post.department.clone()),
+            code: Set(post.code.clone()),
+            definition: Set(serde_json::to_string(post).expect("a post always serialises")),
+        };
+        let upsert = OnConflict::columns([post::Column::DepartmentCode, post::Column::Code])
+            .update_column(post::Column::Definition)
+            .to_owned();
+        post::Entity::insert(model)
+            .on_conflict(upsert)
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Every post and every clerk away: the staffing the engine assigns with.
+    pub async fn staffing(&self) -> Result<Staffing, StoreError> {
+        let posts = post::Entity::find()
+            .order_by_asc(post::Column::DepartmentCode)
+            .order_by_asc(post::Column::Code)
+            .all(&self.db)
+            .await?;
+        let mut staffing = Staffing::new(Vec::new());
+        for row in posts {
+            let post: Post =
+                serde_json::from_str(&row.definition).map_err(|e| StoreError::Corrupt {
+                    id: format!("post {}/{}", row.department_code, row.code),
+                    message: e.to_string(),
+                })?;
+            staffing.declare(post);
+        }
+        for absence in clerk_absence::Entity::find().all(&self.db).await? {
+            staffing.set_away(&absence.department_code, &absence.clerk_id, true);
+        }
+        Ok(staffing)
+    }
+
+    /// Records a clerk away (with the reason) or back.
+    pub async fn set_clerk_away(
+        &self,
+        department: &str,
+        clerk: &str,
+        away: bool,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if away {
+            let model = clerk_absence::ActiveModel {
+                department_code: Set(department.to_owned()),
+                clerk_id: Set(clerk.to_owned()),
+                reason: Set(reason.to_owned()),
+                since: Set(at),
+            };
+            let upsert = OnConflict::columns([
+                clerk_absence::Column::DepartmentCode,
+                clerk_absence::Column::ClerkId,
+            ])
+            .update_columns([clerk_absence::Column::Reason, clerk_absence::Column::Since])
+            .to_owned();
+            clerk_absence::Entity::insert(model)
+                .on_conflict(upsert)
+                .exec_without_returning(&self.db)
+                .await?;
+        } else {
+            clerk_absence::Entity::delete_many()
+                .filter(clerk_absence::Column::DepartmentCode.eq(department))
+                .filter(clerk_absence::Column::ClerkId.eq(clerk))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Registers a key project; `Duplicate` when the code is taken.
     pub async fn insert_project(&self, record: ProjectRecord) -> Result<(), StoreError> {
         let code = record.code.clone();
@@ -556,6 +639,12 @@ impl Store {
         if let Some(bundle) = &filter.bundle_code {
             query = query.filter(branch::Column::BundleCode.eq(bundle.as_str()));
         }
+        if let Some(assignee) = &filter.assignee {
+            query = query.filter(branch::Column::Assignee.eq(assignee.as_str()));
+        }
+        if filter.unstaffed_only {
+            query = query.filter(branch::Column::Unstaffed.eq(true));
+        }
         if let Some(after) = page.after {
             query = query.filter(branch::Column::Id.gt(after.to_string()));
         }
@@ -678,6 +767,8 @@ async fn write_branches(txn: &impl ConnectionTrait, change: &Change<'_>) -> Resu
             deadline_provisional: Set(
                 b.state.is_running() && b.deadline.is_some_and(|d| d.provisional)
             ),
+            assignee: Set(b.assignee.clone()),
+            unstaffed: Set(b.unstaffed_since.is_some() && b.state.is_running()),
         })
         .collect();
     if models.is_empty() {
@@ -690,6 +781,8 @@ async fn write_branches(txn: &impl ConnectionTrait, change: &Change<'_>) -> Resu
             branch::Column::DeadlineAt,
             branch::Column::DeadlinePending,
             branch::Column::DeadlineProvisional,
+            branch::Column::Assignee,
+            branch::Column::Unstaffed,
         ])
         .to_owned();
     branch::Entity::insert_many(models)

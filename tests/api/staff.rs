@@ -1,0 +1,180 @@
+//! Posts and clerks (AB岗): a branch goes to the post's A clerk, passes to the first available B
+//! when a clerk goes away (recorded as a hand-over), and is escalated when nobody is available.
+
+use lianban_proto::v1 as pb;
+use lianban_tests::Backend;
+use tonic::Code;
+
+use crate::on_every_backend;
+use crate::support::*;
+
+on_every_backend!(a_clerk_going_away_hands_branches_to_the_next_and_nobody_available_escalates);
+
+fn post() -> pb::DeclarePostRequest {
+    pb::DeclarePostRequest {
+        post: Some(pb::Post {
+            department_code: "scjg".into(),
+            code: "dengji".into(),
+            matter_codes: vec!["scjg-qiye-sheli".into()],
+            a: "zhang".into(),
+            b: vec!["li".into(), "wang".into()],
+        }),
+    }
+}
+
+async fn queue(running: &Running, clerk: &str) -> Vec<pb::Task> {
+    let request = pb::ListTasksRequest {
+        department_code: "scjg".into(),
+        clerk_id: clerk.into(),
+        ..Default::default()
+    };
+    running
+        .server
+        .tasks()
+        .await
+        .list_tasks(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks
+}
+
+async fn set(running: &Running, clerk: &str, away: bool) -> u32 {
+    let request = pb::SetClerkAvailabilityRequest {
+        department_code: "scjg".into(),
+        clerk_id: clerk.into(),
+        away,
+        reason: if away {
+            "年假".into()
+        } else {
+            "返岗".into()
+        },
+    };
+    running
+        .server
+        .staff()
+        .await
+        .set_clerk_availability(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .branches_moved
+}
+
+async fn a_clerk_going_away_hands_branches_to_the_next_and_nobody_available_escalates(
+    backend: Backend,
+) {
+    let running = start(backend).await;
+    let mut staff = running.server.staff().await;
+    let mut wrong = post();
+    wrong.post.as_mut().unwrap().matter_codes = vec!["gaj-yinzhang-beian".into()];
+    assert_status(
+        staff.declare_post(wrong).await,
+        Code::InvalidArgument,
+        "post.matter_codes[0]",
+    );
+    staff.declare_post(post()).await.unwrap();
+
+    let application = accepted_company(&running.server).await;
+    let registration = branch(&application, "scjg-qiye-sheli");
+    assert_eq!(
+        (registration.post.as_str(), registration.assignee.as_str()),
+        ("dengji", "zhang")
+    );
+    assert_eq!(
+        queue(&running, "zhang").await.len(),
+        1,
+        "the A clerk's own queue"
+    );
+    assert!(queue(&running, "li").await.is_empty());
+    let claim = pb::ClaimTaskRequest {
+        branch_id: registration.id.clone(),
+        department_code: "scjg".into(),
+        clerk_id: "zhang".into(),
+    };
+    running
+        .server
+        .tasks()
+        .await
+        .claim_task(claim)
+        .await
+        .unwrap();
+
+    assert_eq!(set(&running, "zhang", true).await, 1);
+    let moved = reread(&running.server, &application.id).await;
+    let registration = branch(&moved, "scjg-qiye-sheli");
+    assert_eq!(registration.assignee, "li");
+    assert_eq!(
+        registration.state,
+        pb::BranchState::Open as i32,
+        "the away clerk's claim is released"
+    );
+    let handover = &registration.handovers[0];
+    assert_eq!(
+        (handover.from.as_str(), handover.to.as_str()),
+        ("zhang", "li")
+    );
+    assert!(handover.reason.contains("年假"), "{}", handover.reason);
+    assert_eq!(queue(&running, "li").await.len(), 1);
+
+    assert_eq!(set(&running, "li", true).await, 1);
+    assert_eq!(set(&running, "wang", true).await, 1);
+    let nobody = reread(&running.server, &application.id).await;
+    let registration = branch(&nobody, "scjg-qiye-sheli");
+    assert!(registration.assignee.is_empty());
+    assert!(
+        registration.unstaffed_since.is_some(),
+        "escalated, never silently parked"
+    );
+    let warnings = running
+        .server
+        .supervision()
+        .await
+        .list_warnings(pb::ListWarningsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        warnings
+            .tasks
+            .iter()
+            .any(|t| t.branch.as_ref().unwrap().id == registration.id)
+    );
+    let notifications = running
+        .server
+        .notifications()
+        .await
+        .list_notifications(pb::ListNotificationsRequest {
+            application_id: application.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .notifications;
+    assert!(
+        notifications
+            .iter()
+            .any(|n| n.kind == "unstaffed" && n.audience == pb::Audience::Supervision as i32)
+    );
+    assert!(notifications.iter().any(|n| n.kind == "handover"));
+
+    // A branch that starts while everybody is away is escalated at once.
+    let second = accepted_company(&running.server).await;
+    assert!(branch(&second, "scjg-qiye-sheli").unstaffed_since.is_some());
+
+    // Back from leave: the branches nobody held go to zhang.
+    assert_eq!(set(&running, "zhang", false).await, 2);
+    let back = reread(&running.server, &application.id).await;
+    let registration = branch(&back, "scjg-qiye-sheli");
+    assert_eq!(registration.assignee, "zhang");
+    assert!(registration.unstaffed_since.is_none());
+    let posts = staff
+        .list_posts(pb::ListPostsRequest {
+            department_code: "scjg".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .posts;
+    assert_eq!(posts.len(), 1);
+}
