@@ -15,6 +15,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/notifications.proto",
     "proto/lianban/v1/projects.proto",
     "proto/lianban/v1/staff.proto",
+    "proto/lianban/v1/statistics.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

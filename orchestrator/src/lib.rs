@@ -15,6 +15,7 @@ pub mod identity;
 pub mod machine;
 pub mod notify;
 pub mod staffing;
+pub mod statistics;
 pub mod warning;
 
 #[cfg(test)]

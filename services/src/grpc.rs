@@ -1538,3 +1538,114 @@ impl pb::staff_service_server::StaffService for StaffApi {
         })
     }
 }
+
+/// The centre's figures.
+pub struct StatisticsApi {
+    runtime: Runtime,
+}
+
+impl StatisticsApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        StatisticsApi { runtime }
+    }
+}
+
+fn application_figures(
+    f: &lianban_orchestrator::statistics::ApplicationFigures,
+) -> pb::ApplicationFigures {
+    pb::ApplicationFigures {
+        received: f.received,
+        accepted: f.accepted,
+        completed: f.completed,
+        on_time: f.on_time,
+        on_time_rate: f.on_time_rate,
+        average_working_days: f.average_working_days,
+        p90_working_days: f.p90_working_days,
+        deemed_consents: f.deemed_consents,
+        escalations: f.escalations,
+        extensions_requested: f.extensions_requested,
+        extensions_approved: f.extensions_approved,
+        ratings: f.ratings,
+        average_rating: f.average_rating,
+        dispatched: f.dispatched,
+        one_visit_share: f.one_visit_share,
+        two_visits_share: f.two_visits_share,
+        three_visits_share: f.three_visits_share,
+    }
+}
+
+#[tonic::async_trait]
+impl pb::statistics_service_server::StatisticsService for StatisticsApi {
+    async fn get_statistics(
+        &self,
+        request: Request<pb::GetStatisticsRequest>,
+    ) -> Reply<pb::Statistics> {
+        let request = request.into_inner();
+        let day = |field: &str, value: &str| {
+            chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+                .map_err(|_| Error::invalid(field, "required: YYYY-MM-DD"))
+        };
+        let period = lianban_orchestrator::statistics::Period {
+            from: day("from", &request.from)?,
+            to: day("to", &request.to)?,
+        };
+        if period.to < period.from {
+            return Err(Error::invalid("to", "before from").into());
+        }
+        let mut applications = Vec::new();
+        let mut page = PageRequest {
+            size: convert::PAGE_FOR_SCANS,
+            after: None,
+        };
+        loop {
+            let found = self
+                .runtime
+                .store()
+                .applications(&ApplicationFilter::default(), &page)
+                .await
+                .map_err(Error::from)?;
+            applications.extend(found.items);
+            match found.next_after {
+                Some(after) => page.after = Some(after),
+                None => break,
+            }
+        }
+        let calendar = self.runtime.calendar();
+        let report = lianban_orchestrator::statistics::report(
+            &applications,
+            period,
+            &calendar,
+            self.runtime.catalogue(),
+        );
+        ok(pb::Statistics {
+            overall: Some(application_figures(&report.overall)),
+            departments: report
+                .departments
+                .iter()
+                .map(|(code, d)| pb::DepartmentFigures {
+                    department_code: code.clone(),
+                    started: d.started,
+                    decided: d.decided,
+                    on_time: d.on_time,
+                    on_time_rate: d.on_time_rate,
+                    average_working_days: d.average_working_days,
+                    p90_working_days: d.p90_working_days,
+                    deemed_consents: d.deemed_consents,
+                    escalations: d.escalations,
+                    extensions_requested: d.extensions_requested,
+                })
+                .collect(),
+            bundles: report
+                .bundles
+                .iter()
+                .map(|(code, b)| pb::BundleFigures {
+                    bundle_code: code.clone(),
+                    figures: Some(application_figures(&b.figures)),
+                    critical_path_days: b.critical_path_days,
+                    serial_sum_days: b.serial_sum_days,
+                })
+                .collect(),
+        })
+    }
+}

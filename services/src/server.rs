@@ -16,7 +16,7 @@ use crate::deadlines::Schedules;
 use crate::error::Error;
 use crate::grpc::{
     AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, ProjectApi, StaffApi,
-    SupervisionApi, TaskApi,
+    StatisticsApi, SupervisionApi, TaskApi,
 };
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
@@ -109,6 +109,9 @@ impl Prepared {
             .set_serving::<pb::admin_service_server::AdminServiceServer<AdminApi>>()
             .await;
         health_reporter
+            .set_serving::<pb::statistics_service_server::StatisticsServiceServer<StatisticsApi>>()
+            .await;
+        health_reporter
             .set_serving::<pb::staff_service_server::StaffServiceServer<StaffApi>>()
             .await;
         health_reporter
@@ -168,6 +171,9 @@ impl Prepared {
             ))
             .add_service(pb::staff_service_server::StaffServiceServer::new(
                 StaffApi::new(runtime.clone()),
+            ))
+            .add_service(pb::statistics_service_server::StatisticsServiceServer::new(
+                StatisticsApi::new(runtime.clone()),
             ))
             .add_service(pb::admin_service_server::AdminServiceServer::new(
                 AdminApi::new(runtime.clone(), self.calendar_config, self.schedules.digest),

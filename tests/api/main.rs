@@ -13,5 +13,6 @@ mod notifications;
 mod oversight;
 mod projects;
 mod staff;
+mod statistics;
 mod store;
 mod support;

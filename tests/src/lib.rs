@@ -159,6 +159,13 @@ impl TestServer {
         pb::staff_service_client::StaffServiceClient::new(self.channel().await)
     }
 
+    /// The statistics client.
+    pub async fn statistics(
+        &self,
+    ) -> pb::statistics_service_client::StatisticsServiceClient<Channel> {
+        pb::statistics_service_client::StatisticsServiceClient::new(self.channel().await)
+    }
+
     /// The catalogue client.
     pub async fn catalog(&self) -> pb::catalog_service_client::CatalogServiceClient<Channel> {
         pb::catalog_service_client::CatalogServiceClient::new(self.channel().await)
