@@ -178,3 +178,55 @@ async fn a_clerk_going_away_hands_branches_to_the_next_and_nobody_available_esca
         .posts;
     assert_eq!(posts.len(), 1);
 }
+
+#[tokio::test]
+async fn posts_declared_in_the_configuration_assign_branches_from_the_start() {
+    use lianban_orchestrator::staffing::Post;
+    let database = lianban_tests::TestDatabase::create(Backend::Sqlite).await;
+    let config = lianban_services::Config {
+        database_url: database.url.clone(),
+        posts: vec![Post {
+            department: "gaj".into(),
+            code: "yinzhang".into(),
+            matters: vec!["gaj-yinzhang-beian".into()],
+            a: "zhao".into(),
+            b: vec!["qian".into()],
+        }],
+        ..lianban_services::Config::default()
+    };
+    let server = lianban_tests::TestServer::start_with(config).await.unwrap();
+    let application = accepted_company(&server).await;
+    let started = decide(
+        &server,
+        decision(&application, "scjg-qiye-sheli", approve("R-1")),
+    )
+    .await;
+    assert_eq!(branch(&started, "gaj-yinzhang-beian").assignee, "zhao");
+    assert_eq!(
+        branch(&started, "swj-fapiao-shenling").assignee,
+        "",
+        "no post: the department's common queue"
+    );
+    assert_eq!(
+        started.front_desk_clerk, "desk-01",
+        "the first-inquiry owner stays on the application"
+    );
+    server.stop().await;
+
+    let mut bad = lianban_services::Config {
+        database_url: database.url.clone(),
+        ..lianban_services::Config::default()
+    };
+    bad.posts = vec![Post {
+        department: "gaj".into(),
+        code: "x".into(),
+        matters: vec!["nope".into()],
+        a: "zhao".into(),
+        b: vec![],
+    }];
+    let error = match lianban_tests::TestServer::start_with(bad).await {
+        Ok(_) => panic!("a post with an unknown matter must stop start-up"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("posts") && error.contains("nope"), "{error}");
+}
