@@ -35,6 +35,8 @@ pub struct Config {
     pub warnings: WarningPolicy,
     /// Cron schedule (with seconds) of the safety sweep for passed deadlines.
     pub deadline_sweep: String,
+    /// Traces, metrics and logs for operators.
+    pub telemetry: crate::telemetry::TelemetryConfig,
     /// Posts of departments (AB岗), declared at start-up (more can be declared through StaffService).
     pub posts: Vec<Post>,
     /// Cron schedule (with seconds, in the centre's time zone) of the daily overdue digest; it is
@@ -111,6 +113,7 @@ impl Default for Config {
             deadline_sweep: "0 * * * * *".to_owned(),
             digest_schedule: "0 30 8 * * *".to_owned(),
             posts: Vec::new(),
+            telemetry: crate::telemetry::TelemetryConfig::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod server;
 pub mod staff;
 pub mod store;
 pub mod supervision;
+pub mod telemetry;
 
 pub use config::Config;
 pub use error::Error;

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::convert::View;
 use crate::error::Error;
 use crate::store::{Change, IdempotencyRecord, Store, StoreError};
+use crate::telemetry::Telemetry;
 
 /// How many times a command is retried when another writer changed the application first.
 const CONFLICT_RETRIES: usize = 16;
@@ -126,6 +127,7 @@ pub struct Runtime {
     changes: broadcast::Sender<BranchChange>,
     deadlines_changed: Arc<Notify>,
     notifications: Arc<tokio::sync::watch::Sender<u64>>,
+    telemetry: Arc<Telemetry>,
 }
 
 /// Which clock a runtime reads.
@@ -145,6 +147,7 @@ impl Runtime {
         staffing: Staffing,
         policy: WarningPolicy,
         clock: RuntimeClock,
+        telemetry: Arc<Telemetry>,
     ) -> Self {
         let (changes, _) = broadcast::channel(4096);
         let (clock, manual_clock): (Arc<dyn Clock>, _) = match clock {
@@ -162,6 +165,7 @@ impl Runtime {
             changes,
             deadlines_changed: Arc::new(Notify::new()),
             notifications: Arc::new(tokio::sync::watch::channel(0).0),
+            telemetry,
         }
     }
 
@@ -191,6 +195,11 @@ impl Runtime {
     /// Replaces the working calendar (the caller recounts provisional deadlines).
     pub fn replace_calendar(&self, calendar: Calendar) {
         *self.calendar.write().expect("calendar lock") = Arc::new(calendar);
+    }
+
+    /// The server's telemetry.
+    pub fn telemetry(&self) -> &Telemetry {
+        &self.telemetry
     }
 
     /// The warning policy.
@@ -419,6 +428,14 @@ impl Runtime {
         if !notices.is_empty() {
             self.notifications.send_modify(|count| *count += 1);
         }
+        self.telemetry.record_change(
+            &decision.application,
+            &decision.events,
+            actor,
+            now,
+            &calendar,
+            &self.policy,
+        );
         self.announce(decision);
         Ok(response)
     }

@@ -20,6 +20,7 @@ use crate::grpc::{
 };
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
+use crate::telemetry::{CURRENT_CALL, Call, GaugeSnapshot, Telemetry};
 
 /// Everything a running server needs, built from the configuration.
 pub struct Prepared {
@@ -32,6 +33,14 @@ impl Prepared {
     /// Loads the catalogue and the calendar, connects the store and runs migrations. Fails before
     /// listening, so that a bad catalogue, calendar or database stops start-up with its reason.
     pub async fn from_config(config: &Config) -> Result<Self, Error> {
+        let telemetry = Arc::new(Telemetry::from_config(&config.telemetry)?);
+        telemetry.announce(&config.telemetry);
+        Self::with_telemetry(config, telemetry).await
+    }
+
+    /// The same with telemetry the caller built (the binary builds it first to hand its tracer to
+    /// the log subscriber).
+    pub async fn with_telemetry(config: &Config, telemetry: Arc<Telemetry>) -> Result<Self, Error> {
         config.validate()?;
         let catalogue = crate::catalogue::load(config.catalogue_dir.as_deref())?;
         tracing::info!(
@@ -66,6 +75,7 @@ impl Prepared {
             staffing,
             config.warnings,
             clock,
+            telemetry,
         );
         let schedules = Schedules {
             sweep: config.sweep_schedule()?,
@@ -140,8 +150,15 @@ impl Prepared {
                 let _ = timer_stopped.await;
             },
         ));
+        let gauges = runtime
+            .telemetry()
+            .is_enabled()
+            .then(|| tokio::spawn(refresh_gauges(runtime.clone())));
         tracing::info!(%address, "lianban listening");
         Server::builder()
+            .layer(CallLayer {
+                runtime: runtime.clone(),
+            })
             .add_service(health_service)
             .add_service(reflection)
             .add_service(pb::intake_service_server::IntakeServiceServer::new(
@@ -183,9 +200,119 @@ impl Prepared {
             .map_err(|e| Error::Server(e.to_string()))?;
         let _ = stop_timer.send(());
         let _ = timer.await;
+        if let Some(gauges) = gauges {
+            gauges.abort();
+        }
+        runtime.telemetry().shutdown().await;
         tracing::info!("drained; closing the store");
         runtime.store().clone().close().await?;
         Ok(())
+    }
+}
+
+/// Refreshes what the gauges report (applications by state, open branches by department and
+/// colour) every metrics interval.
+async fn refresh_gauges(runtime: Runtime) {
+    loop {
+        match gauge_snapshot(&runtime).await {
+            Ok(snapshot) => runtime.telemetry().set_gauges(snapshot),
+            Err(error) => tracing::warn!(%error, "gauges not refreshed"),
+        }
+        tokio::time::sleep(runtime.telemetry().metrics_interval()).await;
+    }
+}
+
+async fn gauge_snapshot(runtime: &Runtime) -> Result<GaugeSnapshot, Error> {
+    use lianban_orchestrator::warning::Colour;
+    let mut snapshot = GaugeSnapshot {
+        applications: runtime
+            .store()
+            .count_by_state()
+            .await?
+            .into_iter()
+            .collect(),
+        ..GaugeSnapshot::default()
+    };
+    let all = [Colour::Green, Colour::Yellow, Colour::Red];
+    for warned in crate::supervision::warnings(runtime, None, None, &all).await? {
+        let Some(branch) = warned.application.branch(warned.branch_id) else {
+            continue;
+        };
+        let colour = match warned.colour {
+            Colour::Green => "green",
+            Colour::Yellow => "yellow",
+            Colour::Red => "red",
+        };
+        *snapshot
+            .open_branches
+            .entry((branch.department_code.clone(), colour.to_owned()))
+            .or_default() += 1;
+    }
+    Ok(snapshot)
+}
+
+/// Serves every call inside its `Call` (method and incoming `traceparent`), so that the spans of the
+/// changes it causes know their call, and records the call's latency.
+#[derive(Clone)]
+struct CallLayer {
+    runtime: Runtime,
+}
+
+impl<S> tower::Layer<S> for CallLayer {
+    type Service = CallService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CallService {
+            inner,
+            runtime: self.runtime.clone(),
+        }
+    }
+}
+
+/// The service `CallLayer` wraps.
+#[derive(Clone)]
+struct CallService<S> {
+    inner: S,
+    runtime: Runtime,
+}
+
+impl<S, B> tower::Service<http::Request<B>> for CallService<S>
+where
+    S: tower::Service<http::Request<B>> + Send,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let method = request.uri().path().to_owned();
+        let traceparent = request
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let call = Call {
+            method: method.clone(),
+            traceparent,
+        };
+        let runtime = self.runtime.clone();
+        let future = self.inner.call(request);
+        Box::pin(CURRENT_CALL.scope(call, async move {
+            let started = std::time::Instant::now();
+            let result = future.await;
+            runtime
+                .telemetry()
+                .record_rpc(&method, started.elapsed().as_secs_f64());
+            result
+        }))
     }
 }
 

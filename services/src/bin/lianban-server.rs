@@ -2,10 +2,11 @@
 //! present), then `LIANBAN_*` environment variables.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Parser;
+use lianban_services::telemetry::{Telemetry, init_logging};
 use lianban_services::{Config, Prepared, server};
-use tracing_subscriber::EnvFilter;
 
 /// Command-line arguments.
 #[derive(Parser)]
@@ -30,9 +31,6 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(&config.log_filter))
-        .init();
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -44,7 +42,16 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), lianban_services::Error> {
-    let prepared = Prepared::from_config(&config).await?;
+    // Telemetry first, so that its tracer can join the log subscriber before anything is logged.
+    let telemetry = Arc::new(Telemetry::from_config(&config.telemetry)?);
+    init_logging(
+        &config.log_filter,
+        config.telemetry.json_logs,
+        telemetry.tracer(),
+        std::io::stdout,
+    )?;
+    telemetry.announce(&config.telemetry);
+    let prepared = Prepared::with_telemetry(&config, telemetry).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|error| {

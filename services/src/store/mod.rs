@@ -303,6 +303,23 @@ impl Store {
         Ok(())
     }
 
+    /// How many applications are in each state.
+    pub async fn count_by_state(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        let rows: Vec<(String, i64)> = application::Entity::find()
+            .select_only()
+            .column(application::Column::State)
+            .column_as(Expr::col(application::Column::Id).count(), "count")
+            .group_by(application::Column::State)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(state, count)| (state, u64::try_from(count).unwrap_or(0)))
+            .collect())
+    }
+
     /// The earliest deadline still to be acted on.
     pub async fn next_pending_deadline(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let row = branch::Entity::find()
