@@ -392,7 +392,12 @@ impl Telemetry {
             root.end();
         }
         let parent = application_context(application.id);
-        let call = CURRENT_CALL.try_with(Call::clone).ok();
+        // The system's own changes (deadlines) hang off the root, whichever call woke the timer.
+        let call = if actor == "system" {
+            None
+        } else {
+            CURRENT_CALL.try_with(Call::clone).ok()
+        };
         let mut call_span = call.as_ref().map(|call| {
             let links: Vec<Link> = call
                 .traceparent

@@ -90,7 +90,11 @@ impl TestServer {
 
     /// Starts a server with this configuration (its listen address is ignored: port 0 is used).
     pub async fn start_with(config: Config) -> Result<TestServer, lianban_services::Error> {
-        let prepared = Prepared::from_config(&config).await?;
+        Ok(Self::start_prepared(Prepared::from_config(&config).await?).await)
+    }
+
+    /// Starts a prepared server on 127.0.0.1:0.
+    pub async fn start_prepared(prepared: Prepared) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind port 0");
@@ -99,11 +103,11 @@ impl TestServer {
         let task = tokio::spawn(prepared.serve(listener, async {
             let _ = stopped.await;
         }));
-        Ok(TestServer {
+        TestServer {
             address,
             shutdown: Some(shutdown),
             task: Some(task),
-        })
+        }
     }
 
     /// A channel to the server.

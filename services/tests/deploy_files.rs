@@ -1,0 +1,140 @@
+//! The operator files in `deploy/` cannot be run here (no container engine), so they are checked by
+//! reading: every YAML and JSON file parses, the Kubernetes ConfigMap's TOML is a configuration the
+//! server accepts, and every `LIANBAN_*` variable that the compose file, the Kubernetes Deployment
+//! or the Dockerfile sets names a key the server knows.
+
+use std::path::{Path, PathBuf};
+
+use lianban_services::Config;
+use serde_json::Value as Json;
+
+fn deploy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn yaml_documents(path: &Path) -> Vec<serde_norway::Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_norway::Deserializer::from_str(&text)
+        .map(|document| {
+            serde::Deserialize::deserialize(document)
+                .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
+        })
+        .collect()
+}
+
+/// Whether `LIANBAN_A__B` names a key of the configuration (`a.b`).
+fn names_a_key(variable: &str, config: &Json) -> bool {
+    let Some(rest) = variable.strip_prefix("LIANBAN_") else {
+        return true;
+    };
+    if rest == "CONFIG" {
+        return true; // the configuration file itself
+    }
+    let mut node = config;
+    for part in rest.to_lowercase().split("__") {
+        match node.get(part) {
+            Some(child) => node = child,
+            None => return false,
+        }
+    }
+    true
+}
+
+#[test]
+fn every_yaml_and_json_file_parses() {
+    let mut all = Vec::new();
+    files(&deploy(), &mut all);
+    let mut checked = 0;
+    for path in &all {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("yaml" | "yml") => {
+                assert!(
+                    !yaml_documents(path).is_empty(),
+                    "{} is empty",
+                    path.display()
+                );
+                checked += 1;
+            }
+            Some("json") => {
+                let text = std::fs::read_to_string(path).unwrap();
+                serde_json::from_str::<Json>(&text)
+                    .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()));
+                checked += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(checked >= 10, "only {checked} files checked");
+}
+
+#[test]
+fn the_configmap_holds_a_configuration_the_server_accepts() {
+    let documents = yaml_documents(&deploy().join("kubernetes/configmap.yaml"));
+    let toml = documents[0]["data"]["lianban.toml"]
+        .as_str()
+        .expect("a lianban.toml key");
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("lianban.toml");
+    std::fs::write(&file, toml).unwrap();
+    let config = Config::load(Some(&file))
+        .unwrap_or_else(|e| panic!("the ConfigMap's configuration is refused: {e}"));
+    assert!(config.telemetry.enabled);
+    assert_eq!(config.listen.to_string(), "0.0.0.0:50051");
+}
+
+#[test]
+fn every_variable_the_manifests_set_names_a_known_key() {
+    let keys = serde_json::to_value(Config::default()).unwrap();
+    let mut variables: Vec<(String, String)> = Vec::new();
+    let compose = &yaml_documents(&deploy().join("compose.yaml"))[0];
+    if let Some(environment) = compose["services"]["lianban"]["environment"].as_mapping() {
+        for name in environment.keys() {
+            variables.push(("compose.yaml".into(), name.as_str().unwrap().to_owned()));
+        }
+    }
+    for document in yaml_documents(&deploy().join("kubernetes/deployment.yaml")) {
+        for container in document["spec"]["template"]["spec"]["containers"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            for variable in container["env"].as_sequence().into_iter().flatten() {
+                variables.push((
+                    "deployment.yaml".into(),
+                    variable["name"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    let dockerfile = std::fs::read_to_string(deploy().join("Dockerfile")).unwrap();
+    for word in dockerfile.split_whitespace() {
+        if let Some((name, _)) = word
+            .split_once('=')
+            .filter(|(name, _)| name.starts_with("LIANBAN_"))
+        {
+            variables.push(("Dockerfile".into(), name.to_owned()));
+        }
+    }
+    assert!(variables.len() >= 6, "{variables:?}");
+    for (file, variable) in variables {
+        assert!(
+            names_a_key(&variable, &keys),
+            "{file} sets {variable}, which names no configuration key"
+        );
+    }
+    assert!(
+        !names_a_key("LIANBAN_TELEMETRY__NOPE", &keys),
+        "the check itself can fail"
+    );
+}
