@@ -428,6 +428,13 @@ impl Runtime {
         if !notices.is_empty() {
             self.notifications.send_modify(|count| *count += 1);
         }
+        tracing::info!(
+            trace_id = %decision.application.id.simple(),
+            application_id = %decision.application.id,
+            version = decision.application.version,
+            changes = %decision.events.iter().map(Event::kind).collect::<Vec<_>>().join(","),
+            "application changed"
+        );
         self.telemetry.record_change(
             &decision.application,
             &decision.events,
