@@ -19,6 +19,9 @@ use crate::error::Error;
 use crate::store::{Change, IdempotencyRecord, Store, StoreError};
 use crate::telemetry::Telemetry;
 
+/// How many locks serialise commands on one application within this process.
+const SERIAL_STRIPES: usize = 1024;
+
 /// How many times a command is retried when another writer changed the application first.
 const CONFLICT_RETRIES: usize = 16;
 
@@ -128,6 +131,7 @@ pub struct Runtime {
     deadlines_changed: Arc<Notify>,
     notifications: Arc<tokio::sync::watch::Sender<u64>>,
     telemetry: Arc<Telemetry>,
+    serial: Arc<Vec<tokio::sync::Mutex<()>>>,
 }
 
 /// Which clock a runtime reads.
@@ -166,6 +170,11 @@ impl Runtime {
             deadlines_changed: Arc::new(Notify::new()),
             notifications: Arc::new(tokio::sync::watch::channel(0).0),
             telemetry,
+            serial: Arc::new(
+                (0..SERIAL_STRIPES)
+                    .map(|_| tokio::sync::Mutex::new(()))
+                    .collect(),
+            ),
         }
     }
 
@@ -280,6 +289,7 @@ impl Runtime {
         idempotency: Option<Idempotency>,
         respond: impl Fn(&Application) -> R,
     ) -> Result<R, Error> {
+        let _serial = self.serialise(application_id).await;
         for _ in 0..CONFLICT_RETRIES {
             // Checked on every attempt: after a conflict, the winner may have been this very
             // request's retry, whose answer must be returned rather than decided again.
@@ -338,6 +348,7 @@ impl Runtime {
         application_id: Uuid,
         command: Command,
     ) -> Result<bool, Error> {
+        let _serial = self.serialise(application_id).await;
         for _ in 0..CONFLICT_RETRIES {
             let current = self
                 .store
@@ -367,6 +378,14 @@ impl Runtime {
             }
         }
         Err(Error::Store(StoreError::Conflict(application_id)))
+    }
+
+    /// Commands on one application wait for each other in this process, so that concurrent
+    /// decisions on its branches do not all read the same version and retry; the store's version
+    /// check still guards against other processes.
+    async fn serialise(&self, application_id: Uuid) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = (application_id.as_u128() % SERIAL_STRIPES as u128) as usize;
+        self.serial[stripe].lock().await
     }
 
     /// The application a branch belongs to.

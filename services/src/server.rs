@@ -195,7 +195,7 @@ impl Prepared {
             .add_service(pb::admin_service_server::AdminServiceServer::new(
                 AdminApi::new(runtime.clone(), self.calendar_config, self.schedules.digest),
             ))
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+            .serve_with_incoming_shutdown(no_delay(listener), shutdown)
             .await
             .map_err(|e| Error::Server(e.to_string()))?;
         let _ = stop_timer.send(());
@@ -314,6 +314,19 @@ where
             result
         }))
     }
+}
+
+/// The listener's connections with Nagle's algorithm off: a small gRPC response must not wait for
+/// the client's delayed acknowledgement (40 ms per call otherwise).
+pub fn no_delay(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt as _;
+    TcpListenerStream::new(listener).map(|stream| {
+        let stream = stream?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
 }
 
 /// Resolves on the first SIGTERM or Ctrl-C.
