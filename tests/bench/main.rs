@@ -60,6 +60,7 @@ role = "joint_review"
 
 struct Options {
     quick: bool,
+    scale_only: bool,
     postgres: bool,
     scale: u64,
     server: PathBuf,
@@ -76,6 +77,7 @@ fn options() -> Options {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     Options {
         quick: args.iter().any(|a| a == "--quick"),
+        scale_only: args.iter().any(|a| a == "--scale-only"),
         postgres: args.iter().any(|a| a == "--postgres"),
         scale: value("--scale").and_then(|v| v.parse().ok()).unwrap_or(0),
         server: value("--server")
@@ -122,7 +124,9 @@ async fn main() {
     let start = "2026-03-02T01:00:00Z";
     let server = Server::start(&options.server, &database_url, &catalogue, start).await;
     let floor = Floor::start().await;
-    let levels: &[(usize, usize)] = if options.quick {
+    let levels: &[(usize, usize)] = if options.scale_only {
+        &[]
+    } else if options.quick {
         &[(1, 3), (16, 16)]
     } else {
         &[(1, 200), (16, 2000), (64, 4000)]
@@ -188,7 +192,7 @@ impl Server {
             .spawn()
             .expect("start lianban-server");
         let pid = child.id().expect("server pid");
-        let channel = connect(&address, &mut child).await;
+        let channel = connect(&address, &mut child, true).await;
         Server {
             child,
             pid,
@@ -250,7 +254,7 @@ fn free_port() -> u16 {
 }
 
 /// Connects once the process listens (start-up runs migrations and the catch-up sweep first).
-async fn connect(address: &str, child: &mut tokio::process::Child) -> Channel {
+async fn connect(address: &str, child: &mut tokio::process::Child, health: bool) -> Channel {
     let started = Instant::now();
     loop {
         if let Ok(channel) = Channel::from_shared(format!("http://{address}"))
@@ -258,7 +262,18 @@ async fn connect(address: &str, child: &mut tokio::process::Child) -> Channel {
             .connect()
             .await
         {
-            return channel;
+            // A bound port is not yet a serving server (start-up catches up on deadlines first):
+            // wait for an answer.
+            if !health {
+                return channel;
+            }
+            let mut client = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+            let check = tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            };
+            if client.check(check).await.is_ok() {
+                return channel;
+            }
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the server exited during start-up: {status}");
@@ -630,7 +645,7 @@ impl Floor {
             .await
             .unwrap()
             .expect("the floor server's address");
-        let channel = connect(&address, &mut child).await;
+        let channel = connect(&address, &mut child, false).await;
         Floor { child, channel }
     }
 
@@ -904,16 +919,21 @@ async fn scale(
         server.rss_mb(),
         server.peak_rss_mb()
     );
+    let mut admin = pb::admin_service_client::AdminServiceClient::new(server.channel.clone());
+    let now = admin
+        .get_time(pb::GetTimeRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .now
+        .unwrap();
+    let later = chrono::DateTime::from_timestamp(now.seconds + 30 * 86_400, 0)
+        .unwrap()
+        .to_rfc3339();
     server.stop().await;
     // Start again a month later: every registration deadline (1 working day) has passed.
     let restarted = Instant::now();
-    let fresh = Server::start(
-        &options.server,
-        database_url,
-        catalogue,
-        "2026-04-02T01:00:00Z",
-    )
-    .await;
+    let fresh = Server::start(&options.server, database_url, catalogue, &later).await;
     let catch_up = restarted.elapsed().as_secs_f64();
     println!(
         "scale: restart acting on {count} passed deadlines took {catch_up:.1} s (until the server listened)"
