@@ -63,8 +63,6 @@ impl View<'_> {
 
 /// Default page size when a request leaves it at 0.
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
-/// Page size of internal scans (watch snapshots, warnings, digests).
-pub const PAGE_FOR_SCANS: u64 = 500;
 /// Largest page size a request may ask for.
 pub const MAX_PAGE_SIZE: u64 = 500;
 

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::convert::{self, required_text, uuid_field};
 use crate::error::Error;
 use crate::runtime::{Idempotency, Runtime};
-use crate::store::{ApplicationFilter, BranchFilter, PageRequest};
+use crate::store::{ApplicationFilter, BranchFilter};
 
 type Reply<T> = Result<Response<T>, Status>;
 
@@ -303,24 +303,11 @@ impl TaskApi {
             bundle_code: None,
             ..Default::default()
         };
-        let mut tasks = Vec::new();
-        let mut page = PageRequest {
-            size: convert::MAX_PAGE_SIZE,
-            after: None,
-        };
-        loop {
-            let found = self.runtime.store().branches(&filter, &page).await?;
-            tasks.extend(
-                found
-                    .items
-                    .iter()
-                    .filter_map(|(application, id)| self.task(application, *id)),
-            );
-            match found.next_after {
-                Some(after) => page.after = Some(after),
-                None => return Ok(tasks),
-            }
-        }
+        let found = self.runtime.store().all_branches(&filter).await?;
+        Ok(found
+            .iter()
+            .filter_map(|(application, id)| self.task(application, *id))
+            .collect())
     }
 }
 
@@ -950,35 +937,25 @@ impl pb::supervision_service_server::SupervisionService for SupervisionApi {
         };
         let view = self.runtime.view();
         let mut pending = Vec::new();
-        let mut page = PageRequest {
-            size: convert::PAGE_FOR_SCANS,
-            after: None,
-        };
-        loop {
-            let found = self
-                .runtime
-                .store()
-                .branches(&filter, &page)
-                .await
-                .map_err(Error::from)?;
-            for (application, branch_id) in &found.items {
-                let Some(branch) = application.branch(*branch_id) else {
-                    continue;
-                };
-                for extension in branch.extensions.iter().filter(|e| e.decision.is_none()) {
-                    let task = self.task(application, *branch_id, &view);
-                    pending.push((
-                        extension.requested_at,
-                        pb::PendingExtension {
-                            task,
-                            number: extension.number,
-                        },
-                    ));
-                }
-            }
-            match found.next_after {
-                Some(after) => page.after = Some(after),
-                None => break,
+        let found = self
+            .runtime
+            .store()
+            .all_branches(&filter)
+            .await
+            .map_err(Error::from)?;
+        for (application, branch_id) in &found {
+            let Some(branch) = application.branch(*branch_id) else {
+                continue;
+            };
+            for extension in branch.extensions.iter().filter(|e| e.decision.is_none()) {
+                let task = self.task(application, *branch_id, &view);
+                pending.push((
+                    extension.requested_at,
+                    pb::PendingExtension {
+                        task,
+                        number: extension.number,
+                    },
+                ));
             }
         }
         pending.sort_by_key(|(at, _)| *at);
@@ -1256,19 +1233,7 @@ impl ProjectApi {
             key_project_code: Some(code.to_owned()),
             ..Default::default()
         };
-        let mut all = Vec::new();
-        let mut page = PageRequest {
-            size: convert::PAGE_FOR_SCANS,
-            after: None,
-        };
-        loop {
-            let found = self.runtime.store().applications(&filter, &page).await?;
-            all.extend(found.items);
-            match found.next_after {
-                Some(after) => page.after = Some(after),
-                None => return Ok(all),
-            }
-        }
+        Ok(self.runtime.store().all_applications(&filter).await?)
     }
 }
 
@@ -1593,24 +1558,12 @@ impl pb::statistics_service_server::StatisticsService for StatisticsApi {
         if period.to < period.from {
             return Err(Error::invalid("to", "before from").into());
         }
-        let mut applications = Vec::new();
-        let mut page = PageRequest {
-            size: convert::PAGE_FOR_SCANS,
-            after: None,
-        };
-        loop {
-            let found = self
-                .runtime
-                .store()
-                .applications(&ApplicationFilter::default(), &page)
-                .await
-                .map_err(Error::from)?;
-            applications.extend(found.items);
-            match found.next_after {
-                Some(after) => page.after = Some(after),
-                None => break,
-            }
-        }
+        let applications = self
+            .runtime
+            .store()
+            .all_applications(&ApplicationFilter::default())
+            .await
+            .map_err(Error::from)?;
         let calendar = self.runtime.calendar();
         let report = lianban_orchestrator::statistics::report(
             &applications,

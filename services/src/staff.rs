@@ -6,7 +6,7 @@ use lianban_orchestrator::{Catalogue, Command};
 
 use crate::error::Error;
 use crate::runtime::Runtime;
-use crate::store::{BranchFilter, PageRequest};
+use crate::store::BranchFilter;
 
 /// Checks a post against the catalogue: its department exists and handles every matter it lists.
 pub fn check_post(catalogue: &Catalogue, post: &Post) -> Result<(), Error> {
@@ -77,29 +77,18 @@ pub async fn set_availability(
         format!("{clerk} back: {reason}")
     };
     let mut moved = 0;
-    let mut page = PageRequest {
-        size: crate::convert::PAGE_FOR_SCANS,
-        after: None,
-    };
-    let mut targets = Vec::new();
-    loop {
-        let found = runtime.store().branches(&filter, &page).await?;
-        targets.extend(
-            found
-                .items
-                .iter()
-                .filter(|(application, id)| {
-                    application
-                        .branch(*id)
-                        .is_some_and(|b| b.state.is_running())
-                })
-                .map(|(application, id)| (application.id, *id)),
-        );
-        match found.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
-        }
-    }
+    let targets: Vec<_> = runtime
+        .store()
+        .all_branches(&filter)
+        .await?
+        .iter()
+        .filter(|(application, id)| {
+            application
+                .branch(*id)
+                .is_some_and(|b| b.state.is_running())
+        })
+        .map(|(application, id)| (application.id, *id))
+        .collect();
     for (application_id, branch_id) in targets {
         if runtime
             .execute_system(

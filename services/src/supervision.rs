@@ -10,10 +10,9 @@ use lianban_orchestrator::{Application, BranchState};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::convert::PAGE_FOR_SCANS;
 use crate::error::Error;
 use crate::runtime::Runtime;
-use crate::store::{BranchFilter, PageRequest};
+use crate::store::BranchFilter;
 
 /// One running branch with a warning.
 #[derive(Debug, Clone)]
@@ -45,39 +44,28 @@ pub async fn warnings(
     let calendar = runtime.calendar();
     let now = runtime.now();
     let mut warned = Vec::new();
-    let mut page = PageRequest {
-        size: PAGE_FOR_SCANS,
-        after: None,
-    };
-    loop {
-        let found = runtime.store().branches(&filter, &page).await?;
-        for (application, branch_id) in found.items {
-            let Some(branch) = application.branch(branch_id) else {
-                continue;
-            };
-            let Some(deadline) = branch.deadline else {
-                continue;
-            };
-            let as_of = branch
-                .pauses
-                .last()
-                .filter(|p| p.ended_at.is_none())
-                .map_or(now, |p| p.started_at);
-            let limit = branch.limit_days + branch.extension_days;
-            let assessment = warning::assess(&calendar, runtime.policy(), &deadline, limit, as_of);
-            // A branch nobody of its post can take is escalated: it shows whatever its colour.
-            if colours.contains(&assessment.colour) || branch.unstaffed_since.is_some() {
-                warned.push(Warned {
-                    application: application.clone(),
-                    branch_id,
-                    colour: assessment.colour,
-                    remaining_days: assessment.remaining_days,
-                });
-            }
-        }
-        match found.next_after {
-            Some(after) => page.after = Some(after),
-            None => break,
+    for (application, branch_id) in runtime.store().all_branches(&filter).await? {
+        let Some(branch) = application.branch(branch_id) else {
+            continue;
+        };
+        let Some(deadline) = branch.deadline else {
+            continue;
+        };
+        let as_of = branch
+            .pauses
+            .last()
+            .filter(|p| p.ended_at.is_none())
+            .map_or(now, |p| p.started_at);
+        let limit = branch.limit_days + branch.extension_days;
+        let assessment = warning::assess(&calendar, runtime.policy(), &deadline, limit, as_of);
+        // A branch nobody of its post can take is escalated: it shows whatever its colour.
+        if colours.contains(&assessment.colour) || branch.unstaffed_since.is_some() {
+            warned.push(Warned {
+                application: application.clone(),
+                branch_id,
+                colour: assessment.colour,
+                remaining_days: assessment.remaining_days,
+            });
         }
     }
     warned.sort_by_key(|w| {

@@ -2,7 +2,6 @@
 //! consent for a silent joint review, escalation (never approval) for an overdue approval, and
 //! catching up exactly once after a restart.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use lianban_proto::v1 as pb;
 use lianban_services::store::Store;
 use lianban_tests::{Backend, TestServer};
@@ -19,73 +18,10 @@ on_every_backend!(
     racing_sweeps_act_on_each_deadline_once,
 );
 
-/// A Beijing-time instant.
-fn beijing(text: &str) -> DateTime<Utc> {
-    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&local)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-/// A wire timestamp in Beijing time.
-fn shown(at: Option<&prost_types::Timestamp>) -> String {
-    let at = at.expect("a timestamp");
-    let utc = DateTime::from_timestamp(at.seconds, at.nanos as u32).unwrap();
-    utc.with_timezone(&chrono_tz::Asia::Shanghai)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 fn deadline_of(application: &pb::Application, matter: &str) -> pb::DeadlineView {
     branch(application, matter)
         .deadline
         .unwrap_or_else(|| panic!("{matter} has no deadline"))
-}
-
-async fn set_time(server: &TestServer, text: &str) -> u32 {
-    let at = beijing(text);
-    let request = pb::SetTimeRequest {
-        time: Some(prost_types::Timestamp {
-            seconds: at.timestamp(),
-            nanos: 0,
-        }),
-    };
-    server
-        .admin()
-        .await
-        .set_time(request)
-        .await
-        .expect("set the manual clock")
-        .into_inner()
-        .deadlines_acted_on
-}
-
-fn joint_acceptance() -> pb::SubmitApplicationRequest {
-    let mut request = company(&[]);
-    request.bundle_code = "gongye-lianhe-yanshou".into();
-    request.form = [
-        ("project_name", "榕城工业园3号厂房"),
-        ("project_address", "福州市"),
-        ("floor_area_m2", "12000"),
-        ("builder", "榕城实业"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    request.materials = [
-        "jungong-celiang-baogao",
-        "guihua-xukezheng",
-        "jungong-tuzhi",
-        "xiaofang-jiance-baogao",
-        "renfang-ziliao",
-        "dangan-ziliao",
-        "jungong-yanshou-baogao",
-    ]
-    .iter()
-    .map(|c| material(c))
-    .collect();
-    request
 }
 
 const JOINT_REVIEWS: [&str; 4] = [

@@ -99,29 +99,7 @@ async fn a_rejection_cancels_every_dependant_with_the_reason(backend: Backend) {
 
 async fn joint_review_consents_start_dependants_and_an_objection_cancels_them(backend: Backend) {
     let running = start(backend).await;
-    let mut request = company(&[]);
-    request.bundle_code = "gongye-lianhe-yanshou".into();
-    request.form = [
-        ("project_name", "榕城工业园3号厂房"),
-        ("project_address", "福州市"),
-        ("floor_area_m2", "12000"),
-        ("builder", "榕城实业"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    request.materials = [
-        "jungong-celiang-baogao",
-        "guihua-xukezheng",
-        "jungong-tuzhi",
-        "xiaofang-jiance-baogao",
-        "renfang-ziliao",
-        "dangan-ziliao",
-        "jungong-yanshou-baogao",
-    ]
-    .iter()
-    .map(|c| material(c))
-    .collect();
+    let mut request = joint_acceptance();
     request.applicant = Some(pb::Applicant {
         kind: pb::ApplicantKind::Organisation as i32,
         name: "榕城实业有限公司".into(),

@@ -1,6 +1,5 @@
 //! Pauses, extensions, warnings, the digest and calendar updates, over gRPC with the manual clock.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use lianban_proto::v1 as pb;
 use lianban_services::Config;
 use lianban_services::config::{CalendarConfig, ClockKind};
@@ -17,40 +16,8 @@ on_every_backend!(
     supervisors_list_warnings_and_read_the_daily_digest,
 );
 
-fn beijing(text: &str) -> DateTime<Utc> {
-    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&local)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn shown(at: Option<&prost_types::Timestamp>) -> String {
-    let at = at.expect("a timestamp");
-    let utc = DateTime::from_timestamp(at.seconds, at.nanos as u32).unwrap();
-    utc.with_timezone(&chrono_tz::Asia::Shanghai)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 fn deadline_day(branch: &pb::Branch) -> String {
     shown(branch.deadline.as_ref().expect("a deadline").at.as_ref())
-}
-
-async fn set_time(server: &TestServer, text: &str) {
-    let at = beijing(text);
-    let request = pb::SetTimeRequest {
-        time: Some(prost_types::Timestamp {
-            seconds: at.timestamp(),
-            nanos: 0,
-        }),
-    };
-    server
-        .admin()
-        .await
-        .set_time(request)
-        .await
-        .expect("set the manual clock");
 }
 
 async fn manual(backend: Backend, start: &str) -> (TestServer, TestDatabase) {

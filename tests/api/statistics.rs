@@ -17,7 +17,6 @@
 //! working days [0, 4, 6]: average 10/3, p90 6; deemed consents 1; escalations 1; extensions 1
 //! requested, 1 approved; ratings 2, average 4; dispatched 3, one visit 1/3, at most two 3/3.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use lianban_proto::v1 as pb;
 use lianban_tests::{Backend, TestDatabase, TestServer};
 use tonic::Code;
@@ -26,25 +25,6 @@ use crate::on_every_backend;
 use crate::support::*;
 
 on_every_backend!(statistics_of_a_scripted_month_match_the_hand_computed_figures);
-
-fn beijing(text: &str) -> DateTime<Utc> {
-    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
-    chrono_tz::Asia::Shanghai
-        .from_local_datetime(&local)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-async fn at(server: &TestServer, text: &str) {
-    let at = beijing(text);
-    let request = pb::SetTimeRequest {
-        time: Some(prost_types::Timestamp {
-            seconds: at.timestamp(),
-            nanos: 0,
-        }),
-    };
-    server.admin().await.set_time(request).await.unwrap();
-}
 
 async fn approve_parallel(server: &TestServer, application: &pb::Application) {
     for (matter, _) in COMPANY_PARALLEL {
@@ -82,33 +62,6 @@ async fn rate(server: &TestServer, id: &str, stage: pb::RatingStage, score: u32)
     server.intake().await.rate_service(request).await.unwrap();
 }
 
-fn joint_acceptance() -> pb::SubmitApplicationRequest {
-    let mut request = company(&[]);
-    request.bundle_code = "gongye-lianhe-yanshou".into();
-    request.form = [
-        ("project_name", "3号厂房"),
-        ("project_address", "福州市"),
-        ("floor_area_m2", "12000"),
-        ("builder", "榕城实业"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    request.materials = [
-        "jungong-celiang-baogao",
-        "guihua-xukezheng",
-        "jungong-tuzhi",
-        "xiaofang-jiance-baogao",
-        "renfang-ziliao",
-        "dangan-ziliao",
-        "jungong-yanshou-baogao",
-    ]
-    .iter()
-    .map(|c| material(c))
-    .collect();
-    request
-}
-
 async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let server = TestServer::start_manual(&database.url, beijing("2026-03-02 09:00")).await;
@@ -116,9 +69,9 @@ async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend:
 
     let a1 = accepted_company(&server).await;
     rate(&server, &a1.id, pb::RatingStage::Acceptance, 5).await;
-    at(&server, "2026-03-02 10:00").await;
+    set_time(&server, "2026-03-02 10:00").await;
     decide(&server, decision(&a1, "scjg-qiye-sheli", approve("R-A1"))).await;
-    at(&server, "2026-03-02 11:00").await;
+    set_time(&server, "2026-03-02 11:00").await;
     approve_parallel(&server, &a1).await;
     let lease_missing: Vec<&str> = COMPANY_MATERIALS
         .iter()
@@ -132,7 +85,7 @@ async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend:
         .into_inner()
         .application
         .unwrap();
-    at(&server, "2026-03-02 14:00").await;
+    set_time(&server, "2026-03-02 14:00").await;
     let a3 = intake
         .submit_application(joint_acceptance())
         .await
@@ -140,7 +93,7 @@ async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend:
         .into_inner()
         .application
         .unwrap();
-    at(&server, "2026-03-03 10:00").await;
+    set_time(&server, "2026-03-03 10:00").await;
     let consent = || {
         pb::decide_task_request::Decision::Consent(pb::Consent {
             comment: String::new(),
@@ -153,7 +106,7 @@ async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend:
     ] {
         decide(&server, decision(&a3, matter, consent())).await;
     }
-    at(&server, "2026-03-04 09:00").await;
+    set_time(&server, "2026-03-04 09:00").await;
     let supplement = pb::SupplementMaterialsRequest {
         idempotency_key: String::new(),
         application_id: a2.id.clone(),
@@ -168,8 +121,8 @@ async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend:
         .application
         .unwrap();
     hand_over(&server, &a1.id, pb::HandOverMethod::OnSite).await;
-    at(&server, "2026-03-09 17:30").await;
-    at(&server, "2026-03-10 10:00").await;
+    set_time(&server, "2026-03-09 17:30").await;
+    set_time(&server, "2026-03-10 10:00").await;
     decide(&server, decision(&a2, "scjg-qiye-sheli", approve("R-A2"))).await;
     approve_parallel(&server, &a2).await;
     decide(
@@ -177,12 +130,12 @@ async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend:
         decision(&a3, "zjj-jungong-beian", approve("BA-A3")),
     )
     .await;
-    at(&server, "2026-03-11 09:00").await;
+    set_time(&server, "2026-03-11 09:00").await;
     hand_over(&server, &a2.id, pb::HandOverMethod::Electronic).await;
-    at(&server, "2026-03-12 09:00").await;
+    set_time(&server, "2026-03-12 09:00").await;
     hand_over(&server, &a3.id, pb::HandOverMethod::OnSite).await;
     rate(&server, &a3.id, pb::RatingStage::Dispatch, 3).await;
-    at(&server, "2026-03-20 09:00").await;
+    set_time(&server, "2026-03-20 09:00").await;
     let a4 = accepted_company(&server).await;
     let extension = pb::RequestExtensionRequest {
         idempotency_key: String::new(),

@@ -1,5 +1,6 @@
 //! Requests and checks shared by the scenarios.
 
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use lianban_proto::v1 as pb;
 use lianban_tests::{Backend, TestDatabase, TestServer};
 use tonic::Code;
@@ -247,4 +248,69 @@ pub async fn application_count(server: &TestServer) -> usize {
         .into_inner()
         .applications
         .len()
+}
+
+/// A Beijing-time instant.
+pub fn beijing(text: &str) -> DateTime<Utc> {
+    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&local)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A wire timestamp in Beijing time.
+pub fn shown(at: Option<&prost_types::Timestamp>) -> String {
+    let at = at.expect("a timestamp");
+    let utc = DateTime::from_timestamp(at.seconds, at.nanos as u32).unwrap();
+    utc.with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Sets the manual clock; returns how many deadlines the sweep acted on.
+pub async fn set_time(server: &TestServer, text: &str) -> u32 {
+    let at = beijing(text);
+    let request = pb::SetTimeRequest {
+        time: Some(prost_types::Timestamp {
+            seconds: at.timestamp(),
+            nanos: 0,
+        }),
+    };
+    server
+        .admin()
+        .await
+        .set_time(request)
+        .await
+        .expect("set the manual clock")
+        .into_inner()
+        .deadlines_acted_on
+}
+
+/// A complete 工业建设工程联合竣工验收 submission.
+pub fn joint_acceptance() -> pb::SubmitApplicationRequest {
+    let mut request = company(&[]);
+    request.bundle_code = "gongye-lianhe-yanshou".into();
+    request.form = [
+        ("project_name", "榕城工业园3号厂房"),
+        ("project_address", "福州市"),
+        ("floor_area_m2", "12000"),
+        ("builder", "榕城实业"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    request.materials = [
+        "jungong-celiang-baogao",
+        "guihua-xukezheng",
+        "jungong-tuzhi",
+        "xiaofang-jiance-baogao",
+        "renfang-ziliao",
+        "dangan-ziliao",
+        "jungong-yanshou-baogao",
+    ]
+    .iter()
+    .map(|c| material(c))
+    .collect();
+    request
 }

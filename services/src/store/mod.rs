@@ -63,6 +63,9 @@ pub enum StoreError {
     Url(String),
 }
 
+/// Page size of internal scans.
+const SCAN_PAGE: u64 = 500;
+
 /// A response remembered under an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RememberedResponse {
@@ -637,6 +640,46 @@ impl Store {
         let mut items = rows.iter().map(decode).collect::<Result<Vec<_>, _>>()?;
         let next_after = cut_page(&mut items, page.size).map(|last: &Application| last.id);
         Ok(Page { items, next_after })
+    }
+
+    /// Every application matching the filter, read page by page (for internal scans).
+    pub async fn all_applications(
+        &self,
+        filter: &ApplicationFilter,
+    ) -> Result<Vec<Application>, StoreError> {
+        let mut all = Vec::new();
+        let mut page = PageRequest {
+            size: SCAN_PAGE,
+            after: None,
+        };
+        loop {
+            let found = self.applications(filter, &page).await?;
+            all.extend(found.items);
+            match found.next_after {
+                Some(after) => page.after = Some(after),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Every branch matching the filter with its application, read page by page (for internal scans).
+    pub async fn all_branches(
+        &self,
+        filter: &BranchFilter,
+    ) -> Result<Vec<(Application, Uuid)>, StoreError> {
+        let mut all = Vec::new();
+        let mut page = PageRequest {
+            size: SCAN_PAGE,
+            after: None,
+        };
+        loop {
+            let found = self.branches(filter, &page).await?;
+            all.extend(found.items);
+            match found.next_after {
+                Some(after) => page.after = Some(after),
+                None => return Ok(all),
+            }
+        }
     }
 
     /// Branches matching the filter, in start order, each with its application.
