@@ -284,16 +284,15 @@ impl TaskApi {
         let clerk = clerk_id.trim().to_owned();
         let actor = format!("department:{department}/{clerk}");
         let command = build(branch_id, department, clerk);
-        let view = self.runtime.view();
-        let branch = self
-            .runtime
-            .execute(application_id, command, &actor, idempotency, |a| {
-                a.branch(branch_id)
-                    .map(|b| convert::branch_to_wire(a, b, &view))
-                    .unwrap_or_default()
-            })
-            .await?;
-        ok(branch)
+        ok(answer_with_branch(
+            &self.runtime,
+            application_id,
+            branch_id,
+            command,
+            &actor,
+            idempotency,
+        )
+        .await?)
     }
 
     async fn actionable(&self, department: &str) -> Result<Vec<pb::Task>, Error> {
@@ -423,16 +422,15 @@ impl pb::task_service_server::TaskService for TaskApi {
             department_code: department,
             clerk_id: request.clerk_id.trim().to_owned(),
         };
-        let view = self.runtime.view();
-        let branch = self
-            .runtime
-            .execute(application_id, command, &actor, None, |a| {
-                a.branch(branch_id)
-                    .map(|b| convert::branch_to_wire(a, b, &view))
-                    .unwrap_or_default()
-            })
-            .await?;
-        ok(branch)
+        ok(answer_with_branch(
+            &self.runtime,
+            application_id,
+            branch_id,
+            command,
+            &actor,
+            None,
+        )
+        .await?)
     }
 
     async fn decide_task(
@@ -592,6 +590,25 @@ impl pb::task_service_server::TaskService for TaskApi {
         )
         .await
     }
+}
+
+/// Carries out a command on a branch and answers with the branch as it then stands.
+async fn answer_with_branch(
+    runtime: &Runtime,
+    application_id: Uuid,
+    branch_id: Uuid,
+    command: Command,
+    actor: &str,
+    idempotency: Option<Idempotency>,
+) -> Result<pb::Branch, Error> {
+    let view = runtime.view();
+    runtime
+        .execute(application_id, command, actor, idempotency, |a| {
+            a.branch(branch_id)
+                .map(|b| convert::branch_to_wire(a, b, &view))
+                .unwrap_or_default()
+        })
+        .await
 }
 
 /// Runs `produce` as a task feeding a channel, and returns the channel as a stream. The task ends
@@ -988,16 +1005,15 @@ impl pb::supervision_service_server::SupervisionService for SupervisionApi {
             approve: request.approve,
             note: request.note.trim().to_owned(),
         };
-        let view = self.runtime.view();
-        let branch = self
-            .runtime
-            .execute(application_id, command, &actor, idempotency, |a| {
-                a.branch(branch_id)
-                    .map(|b| convert::branch_to_wire(a, b, &view))
-                    .unwrap_or_default()
-            })
-            .await?;
-        ok(branch)
+        ok(answer_with_branch(
+            &self.runtime,
+            application_id,
+            branch_id,
+            command,
+            &actor,
+            idempotency,
+        )
+        .await?)
     }
 
     async fn get_audit_trail(

@@ -296,14 +296,7 @@ impl Runtime {
             if let Some(response) = self.replay(idempotency.as_ref()).await? {
                 return Ok(response);
             }
-            let current = self
-                .store
-                .application(application_id)
-                .await?
-                .ok_or_else(|| Error::NotFound {
-                    entity: "application",
-                    id: application_id.to_string(),
-                })?;
+            let current = self.load(application_id).await?;
             let now = self.clock.now();
             let calendar = self.calendar();
             let staffing = self.staffing();
@@ -350,14 +343,7 @@ impl Runtime {
     ) -> Result<bool, Error> {
         let _serial = self.serialise(application_id).await;
         for _ in 0..CONFLICT_RETRIES {
-            let current = self
-                .store
-                .application(application_id)
-                .await?
-                .ok_or_else(|| Error::NotFound {
-                    entity: "application",
-                    id: application_id.to_string(),
-                })?;
+            let current = self.load(application_id).await?;
             let now = self.clock.now();
             let calendar = self.calendar();
             let staffing = self.staffing();
@@ -386,6 +372,16 @@ impl Runtime {
     async fn serialise(&self, application_id: Uuid) -> tokio::sync::MutexGuard<'_, ()> {
         let stripe = (application_id.as_u128() % SERIAL_STRIPES as u128) as usize;
         self.serial[stripe].lock().await
+    }
+
+    async fn load(&self, application_id: Uuid) -> Result<Application, Error> {
+        self.store
+            .application(application_id)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                entity: "application",
+                id: application_id.to_string(),
+            })
     }
 
     /// The application a branch belongs to.
