@@ -35,6 +35,24 @@ pub struct Notice {
     pub message: String,
 }
 
+/// The same notice for a branch's department and for supervision.
+fn to_department_and_supervision(
+    out: &mut Vec<Notice>,
+    department: String,
+    kind: &'static str,
+    branch_id: Uuid,
+    message: String,
+) {
+    for audience in [Audience::Department(department), Audience::Supervision] {
+        out.push(Notice {
+            audience,
+            kind,
+            branch_id: Some(branch_id),
+            message: message.clone(),
+        });
+    }
+}
+
 /// The notices that `events` call for, about `application` as it is after them.
 pub fn notices(
     application: &Application,
@@ -194,17 +212,13 @@ pub fn notices(
                     matter_name(*branch_id),
                     local(*deadline)
                 );
-                for audience in [
-                    Audience::Department(department_of(*branch_id)),
-                    Audience::Supervision,
-                ] {
-                    out.push(Notice {
-                        audience,
-                        kind: "deemed_consent",
-                        branch_id: Some(*branch_id),
-                        message: message.clone(),
-                    });
-                }
+                to_department_and_supervision(
+                    &mut out,
+                    department_of(*branch_id),
+                    "deemed_consent",
+                    *branch_id,
+                    message,
+                );
             }
             Event::BranchEscalated {
                 branch_id,
@@ -215,17 +229,13 @@ pub fn notices(
                     matter_name(*branch_id),
                     local(*deadline)
                 );
-                for audience in [
-                    Audience::Department(department_of(*branch_id)),
-                    Audience::Supervision,
-                ] {
-                    out.push(Notice {
-                        audience,
-                        kind: "escalation",
-                        branch_id: Some(*branch_id),
-                        message: message.clone(),
-                    });
-                }
+                to_department_and_supervision(
+                    &mut out,
+                    department_of(*branch_id),
+                    "escalation",
+                    *branch_id,
+                    message,
+                );
             }
             Event::BranchCancelled { branch_id, reason } => out.push(Notice {
                 audience: Audience::Department(department_of(*branch_id)),
@@ -238,17 +248,13 @@ pub fn notices(
                     "{receipt}「{}」岗位 {post} 的 A、B 岗人员均不在岗，已提交督办",
                     matter_name(*branch_id)
                 );
-                for audience in [
-                    Audience::Department(department_of(*branch_id)),
-                    Audience::Supervision,
-                ] {
-                    out.push(Notice {
-                        audience,
-                        kind: "unstaffed",
-                        branch_id: Some(*branch_id),
-                        message: message.clone(),
-                    });
-                }
+                to_department_and_supervision(
+                    &mut out,
+                    department_of(*branch_id),
+                    "unstaffed",
+                    *branch_id,
+                    message,
+                );
             }
             Event::BranchAssigned {
                 branch_id,

@@ -116,11 +116,7 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
     ) -> Reply<pb::SubmitApplicationResponse> {
         let request = request.into_inner();
         let id = uuid_field("application_id", &request.application_id)?;
-        let idempotency = convert::idempotency_key(&request.idempotency_key, false)?.map(|key| {
-            Idempotency::of(format!("SupplementMaterials:{id}"), key, &request, |r| {
-                r.idempotency_key.clear()
-            })
-        });
+        let idempotency = optional_key("SupplementMaterials", &id, &request)?;
         let command = Command::Supplement {
             materials: convert::materials(request.materials),
             channel: convert::channel("channel", request.channel)?,
@@ -140,22 +136,11 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
     ) -> Reply<pb::Application> {
         let request = request.into_inner();
         let id = uuid_field("application_id", &request.application_id)?;
-        let idempotency = convert::idempotency_key(&request.idempotency_key, false)?.map(|key| {
-            Idempotency::of(format!("WithdrawApplication:{id}"), key, &request, |r| {
-                r.idempotency_key.clear()
-            })
-        });
+        let idempotency = optional_key("WithdrawApplication", &id, &request)?;
         let command = Command::Withdraw {
             reason: request.reason.trim().to_owned(),
         };
-        let view = self.runtime.view();
-        let response = self
-            .runtime
-            .execute(id, command, "applicant", idempotency, |a| {
-                convert::application_to_wire(a, &view)
-            })
-            .await?;
-        ok(response)
+        ok(answer_with_application(&self.runtime, id, command, "applicant", idempotency).await?)
     }
 
     async fn rate_service(
@@ -172,24 +157,13 @@ impl pb::intake_service_server::IntakeService for IntakeApi {
         };
         let score = u8::try_from(request.score)
             .map_err(|_| Error::invalid("score", "1 (very poor) to 5 (very good)"))?;
-        let idempotency = convert::idempotency_key(&request.idempotency_key, false)?.map(|key| {
-            Idempotency::of(format!("RateService:{id}"), key, &request, |r| {
-                r.idempotency_key.clear()
-            })
-        });
+        let idempotency = optional_key("RateService", &id, &request)?;
         let command = Command::Rate {
             stage,
             score,
             comment: request.comment.trim().to_owned(),
         };
-        let view = self.runtime.view();
-        let response = self
-            .runtime
-            .execute(id, command, "applicant", idempotency, |a| {
-                convert::application_to_wire(a, &view)
-            })
-            .await?;
-        ok(response)
+        ok(answer_with_application(&self.runtime, id, command, "applicant", idempotency).await?)
     }
 
     async fn get_application(
@@ -592,6 +566,61 @@ impl pb::task_service_server::TaskService for TaskApi {
     }
 }
 
+/// An optional idempotency key of `rpc`, remembered per `scope` (an application or branch id).
+fn optional_key<M: prost::Message + Clone + HasKey>(
+    rpc: &str,
+    scope: &impl std::fmt::Display,
+    request: &M,
+) -> Result<Option<Idempotency>, Error> {
+    Ok(convert::idempotency_key(request.key(), false)?
+        .map(|key| Idempotency::of(format!("{rpc}:{scope}"), key, request, M::clear_key)))
+}
+
+/// Requests that carry an idempotency key.
+trait HasKey {
+    /// The key as sent.
+    fn key(&self) -> &str;
+    /// Clears it, so that the request's hash leaves it out.
+    fn clear_key(&mut self);
+}
+
+macro_rules! has_key {
+    ($($request:ty),*) => {$(
+        impl HasKey for $request {
+            fn key(&self) -> &str {
+                &self.idempotency_key
+            }
+            fn clear_key(&mut self) {
+                self.idempotency_key.clear();
+            }
+        }
+    )*};
+}
+
+has_key!(
+    pb::SupplementMaterialsRequest,
+    pb::WithdrawApplicationRequest,
+    pb::RateServiceRequest,
+    pb::RecordHandOverRequest,
+    pb::DecideExtensionRequest
+);
+
+/// Carries out a command on an application and answers with the application as it then stands.
+async fn answer_with_application(
+    runtime: &Runtime,
+    application_id: Uuid,
+    command: Command,
+    actor: &str,
+    idempotency: Option<Idempotency>,
+) -> Result<pb::Application, Error> {
+    let view = runtime.view();
+    runtime
+        .execute(application_id, command, actor, idempotency, |a| {
+            convert::application_to_wire(a, &view)
+        })
+        .await
+}
+
 /// Carries out a command on a branch and answers with the branch as it then stands.
 async fn answer_with_branch(
     runtime: &Runtime,
@@ -671,11 +700,7 @@ impl pb::dispatch_service_server::DispatchService for DispatchApi {
     ) -> Reply<pb::Application> {
         let request = request.into_inner();
         let id = uuid_field("application_id", &request.application_id)?;
-        let idempotency = convert::idempotency_key(&request.idempotency_key, false)?.map(|key| {
-            Idempotency::of(format!("RecordHandOver:{id}"), key, &request, |r| {
-                r.idempotency_key.clear()
-            })
-        });
+        let idempotency = optional_key("RecordHandOver", &id, &request)?;
         let command = Command::Dispatch {
             method: convert::hand_over_method(request.method)?,
             handed_by: request.handed_by.trim().to_owned(),
@@ -683,14 +708,7 @@ impl pb::dispatch_service_server::DispatchService for DispatchApi {
             tracking_reference: request.tracking_reference.trim().to_owned(),
         };
         let actor = format!("dispatch:{}", request.handed_by.trim());
-        let view = self.runtime.view();
-        let response = self
-            .runtime
-            .execute(id, command, &actor, idempotency, |a| {
-                convert::application_to_wire(a, &view)
-            })
-            .await?;
-        ok(response)
+        ok(answer_with_application(&self.runtime, id, command, &actor, idempotency).await?)
     }
 }
 
@@ -990,11 +1008,7 @@ impl pb::supervision_service_server::SupervisionService for SupervisionApi {
         if request.number == 0 {
             return Err(Error::invalid("number", "required").into());
         }
-        let idempotency = convert::idempotency_key(&request.idempotency_key, false)?.map(|key| {
-            Idempotency::of(format!("DecideExtension:{branch_id}"), key, &request, |r| {
-                r.idempotency_key.clear()
-            })
-        });
+        let idempotency = optional_key("DecideExtension", &branch_id, &request)?;
         let application_id = self.runtime.application_of_branch(branch_id).await?;
         let supervisor = request.supervisor_id.trim().to_owned();
         let actor = format!("supervisor:{supervisor}");
