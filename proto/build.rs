@@ -16,6 +16,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/projects.proto",
     "proto/lianban/v1/staff.proto",
     "proto/lianban/v1/statistics.proto",
+    "proto/lianban/v1/sessions.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -113,6 +113,10 @@ pub struct Outcome {
     /// The rule the system applied, for a deemed consent; empty otherwise.
     #[serde(default)]
     pub rule: String,
+    /// The joint review session whose closing decided it: an opinion given there, or deemed
+    /// consent for absence.
+    #[serde(default)]
+    pub session_id: Option<Uuid>,
     /// When.
     pub decided_at: DateTime<Utc>,
 }
@@ -366,6 +370,9 @@ pub struct Application {
     pub visits: u32,
     /// The applicant's ratings (好差评), at most one per stage.
     pub ratings: Vec<Rating>,
+    /// Joint review sessions whose closing this application has applied, each exactly once.
+    #[serde(default)]
+    pub settled_sessions: Vec<Uuid>,
     /// Incremented on every change.
     pub version: u64,
 }

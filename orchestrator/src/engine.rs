@@ -22,6 +22,7 @@ use crate::catalogue::{Bundle, Catalogue, DeadlineAction, Role};
 use crate::error::EngineError;
 use crate::identity::{is_plausible_phone, is_valid_credit_code, is_valid_resident_id};
 use crate::machine::{ApplicationState, ApplicationTrigger, BranchState, BranchTrigger};
+use crate::session::SessionVerdict;
 use crate::staffing::{Assignment, Staffing};
 
 /// What the engine decides with: the catalogue and the centre's calendar.
@@ -171,6 +172,30 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// The closing of a joint review session was applied to this application.
+    SessionApplied {
+        /// The session.
+        session_id: Uuid,
+    },
+    /// A department absent from a joint review session was deemed to consent (缺席默认).
+    BranchDeemedConsentByAbsence {
+        /// The branch.
+        branch_id: Uuid,
+        /// The session.
+        session_id: Uuid,
+        /// The rule applied: "absent from session <id>".
+        rule: String,
+    },
+    /// A department absent from a session was not deemed to consent: it was notified too late,
+    /// or its branch could not be decided then. Its deadline rule still applies.
+    BranchAbsenceNotDeemed {
+        /// The branch.
+        branch_id: Uuid,
+        /// The session.
+        session_id: Uuid,
+        /// Why.
+        reason: String,
+    },
     /// Every branch has ended.
     ReadyForDispatch,
     /// Every result was handed over.
@@ -199,6 +224,8 @@ impl Event {
             | Event::DeadlineMoved { branch_id, .. }
             | Event::BranchAssigned { branch_id, .. }
             | Event::BranchUnstaffed { branch_id, .. }
+            | Event::BranchDeemedConsentByAbsence { branch_id, .. }
+            | Event::BranchAbsenceNotDeemed { branch_id, .. }
             | Event::BranchCancelled { branch_id, .. } => Some(*branch_id),
             _ => None,
         }
@@ -226,6 +253,9 @@ impl Event {
             Event::BranchAssigned { .. } => "branch_assigned",
             Event::BranchUnstaffed { .. } => "branch_unstaffed",
             Event::BranchCancelled { .. } => "branch_cancelled",
+            Event::SessionApplied { .. } => "session_applied",
+            Event::BranchDeemedConsentByAbsence { .. } => "branch_deemed_consent_by_absence",
+            Event::BranchAbsenceNotDeemed { .. } => "branch_absence_not_deemed",
             Event::ReadyForDispatch => "ready_for_dispatch",
             Event::Dispatched => "dispatched",
             Event::Withdrawn { .. } => "withdrawn",
@@ -402,6 +432,14 @@ pub enum Command {
         /// Optional comment.
         comment: String,
     },
+    /// The system applies a closed joint review session's verdicts to this application's
+    /// branches. Applying the same session twice changes nothing.
+    ApplySession {
+        /// The session.
+        session_id: Uuid,
+        /// (branch, verdict) for every branch of this application the session reviewed.
+        verdicts: Vec<(Uuid, SessionVerdict)>,
+    },
     /// The dispatch window hands every result over.
     Dispatch {
         /// How.
@@ -494,6 +532,7 @@ pub fn submit(
         withdrawal_reason: None,
         visits: u32::from(command.channel == Channel::OnSite),
         ratings: Vec::new(),
+        settled_sessions: Vec::new(),
         version: 1,
     };
     receive_materials(&mut application, command.materials, command.channel, now);
@@ -644,6 +683,17 @@ pub fn execute(
             &mut application,
             materials,
             channel,
+            now,
+            &mut events,
+        )?,
+        Command::ApplySession {
+            session_id,
+            verdicts,
+        } => apply_session(
+            rules,
+            &mut application,
+            session_id,
+            verdicts,
             now,
             &mut events,
         )?,
@@ -834,19 +884,126 @@ fn decide(
         reason: reason.clone(),
         decided_by: Some(decider),
         rule: String::new(),
+        session_id: None,
         decided_at: now,
     });
     branch.version += 1;
-    let matter = branch.matter_code.clone();
     events.push(Event::BranchDecided {
         branch_id,
         state: next,
     });
-    if next.lets_dependants_start() {
+    after_decision(rules, application, index, now, events);
+    finish_if_all_ended(application, now, events)
+}
+
+/// Starts the dependants a decided branch lets start, or cancels those it blocks.
+fn after_decision(
+    rules: Rules<'_>,
+    application: &mut Application,
+    index: usize,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
+    let branch = &application.branches[index];
+    if branch.state.lets_dependants_start() {
         start_ready_dependants(rules, application, now, events);
     } else {
-        let why = format!("predecessor {matter} was {}: {reason}", next.name());
+        let matter = branch.matter_code.clone();
+        let reason = branch
+            .outcome
+            .as_ref()
+            .map(|o| o.reason.clone())
+            .unwrap_or_default();
+        let why = format!("predecessor {matter} was {}: {reason}", branch.state.name());
         cancel_dependants(application, &matter, &why, now, events);
+    }
+}
+
+/// Applies a closed session's verdicts: standing opinions decide their branches, absent
+/// departments are deemed to consent, excused ones keep their deadline rule. A branch its
+/// department decided before the closing keeps that decision.
+fn apply_session(
+    rules: Rules<'_>,
+    application: &mut Application,
+    session_id: Uuid,
+    verdicts: Vec<(Uuid, SessionVerdict)>,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<(), EngineError> {
+    if application.settled_sessions.contains(&session_id) {
+        return Ok(());
+    }
+    application.settled_sessions.push(session_id);
+    events.push(Event::SessionApplied { session_id });
+    for (branch_id, verdict) in verdicts {
+        let Some(index) = application.branches.iter().position(|b| b.id == branch_id) else {
+            continue;
+        };
+        let branch = &mut application.branches[index];
+        if !branch.state.is_actionable() {
+            let absent = matches!(
+                verdict,
+                SessionVerdict::Absent { .. } | SessionVerdict::Excused { .. }
+            );
+            if absent && !branch.state.is_final() {
+                events.push(Event::BranchAbsenceNotDeemed {
+                    branch_id,
+                    session_id,
+                    reason: format!(
+                        "the branch was {} when the session closed: its deadline rule applies",
+                        branch.state.name()
+                    ),
+                });
+            }
+            continue;
+        }
+        let (trigger, decided_by, reason, rule) = match verdict {
+            SessionVerdict::Consent { decider, comment } => (
+                BranchTrigger::Consent,
+                Some(decider),
+                comment,
+                String::new(),
+            ),
+            SessionVerdict::Object { decider, reasons } => {
+                (BranchTrigger::Object, Some(decider), reasons, String::new())
+            }
+            SessionVerdict::Absent { rule, evidence } => {
+                (BranchTrigger::DeemConsent, None, evidence, rule)
+            }
+            SessionVerdict::Excused { reason } => {
+                events.push(Event::BranchAbsenceNotDeemed {
+                    branch_id,
+                    session_id,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let next = move_branch(branch, trigger)?;
+        branch.state = next;
+        branch.version += 1;
+        branch.outcome = Some(Outcome {
+            state: next,
+            result_reference: String::new(),
+            reason,
+            decided_by,
+            rule: rule.clone(),
+            session_id: Some(session_id),
+            decided_at: now,
+        });
+        if next == BranchState::DeemedConsent {
+            events.push(Event::BranchDeemedConsentByAbsence {
+                branch_id,
+                session_id,
+                rule,
+            });
+        } else {
+            events.push(Event::BranchDecided {
+                branch_id,
+                state: next,
+            });
+        }
+        after_decision(rules, application, index, now, events);
     }
     finish_if_all_ended(application, now, events)
 }
@@ -894,6 +1051,7 @@ fn deadline_passed(
                 reason: format!("no opinion by the deadline {local}: deemed to consent"),
                 decided_by: None,
                 rule: rule.clone(),
+                session_id: None,
                 decided_at: now,
             });
             events.push(Event::BranchDeemedConsent {
@@ -1611,6 +1769,7 @@ fn cancel_branch(
         reason: why.to_owned(),
         decided_by: None,
         rule: String::new(),
+        session_id: None,
         decided_at: now,
     });
     events.push(Event::BranchCancelled {

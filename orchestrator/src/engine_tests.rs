@@ -984,3 +984,248 @@ proptest! {
         }
     }
 }
+
+mod sessions {
+    //! Joint review sessions: the transition table, absence and its evidence, late notice, and a
+    //! property test over arbitrary sequences of session commands.
+
+    use chrono::Duration;
+
+    use super::*;
+    use crate::session::{
+        self, Attendance, OpinionKind, SESSION_TRANSITIONS, ScheduleSession, Session,
+        SessionCommand, SessionKind, SessionPolicy, SessionState, SessionTrigger, SessionVerdict,
+    };
+
+    /// 2026-03-04 (a Wednesday) at `hour` in Beijing.
+    fn wednesday(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 4, hour - 8, 0, 0).unwrap()
+    }
+
+    fn schedule_at(
+        application: &Application,
+        now: DateTime<Utc>,
+        starts_at: DateTime<Utc>,
+    ) -> Result<Session, EngineError> {
+        let command = ScheduleSession {
+            session_id: Uuid::now_v7(),
+            kind: SessionKind::Meeting,
+            lead_department_code: "reg".into(),
+            clerk_id: "lead".into(),
+            starts_at,
+            ends_at: starts_at + Duration::hours(2),
+            place: "room 3".into(),
+            branch_ids: Vec::new(),
+            invited_department_codes: Vec::new(),
+        };
+        session::schedule(
+            rules(),
+            SessionPolicy::default(),
+            std::slice::from_ref(application),
+            command,
+            now,
+        )
+        .map(|d| d.session)
+    }
+
+    fn run(
+        session: &Session,
+        command: SessionCommand,
+        now: DateTime<Utc>,
+    ) -> Result<session::SessionDecision, EngineError> {
+        session::execute(rules(), SessionPolicy::default(), session, command, now)
+    }
+
+    fn close(session: &Session, now: DateTime<Utc>) -> Session {
+        let command = SessionCommand::Close {
+            department_code: "reg".into(),
+            clerk_id: "lead".into(),
+            minutes: "minutes".into(),
+        };
+        run(session, command, now).unwrap().session
+    }
+
+    #[test]
+    fn the_table_is_the_only_source_of_session_transitions() {
+        for state in SessionState::ALL {
+            for trigger in SessionTrigger::ALL {
+                let listed = SESSION_TRANSITIONS
+                    .iter()
+                    .find(|(from, on, _)| *from == state && *on == trigger)
+                    .map(|(_, _, to)| *to);
+                assert_eq!(state.next(trigger), listed, "{state:?} {trigger:?}");
+            }
+        }
+        for state in [SessionState::Closed, SessionState::Cancelled] {
+            assert!(SessionTrigger::ALL.iter().all(|t| state.next(*t).is_none()));
+        }
+    }
+
+    #[test]
+    fn an_absent_department_is_deemed_to_consent_once_with_its_evidence() {
+        let application = submit(&["id", "lease"]).unwrap();
+        let session = schedule_at(&application, at(2), wednesday(9)).unwrap();
+        assert_eq!(session.items.len(), 1, "only the joint review");
+        assert_eq!(session.invitations[0].department_code, "fire");
+        assert!(!session.invitations[0].late);
+        let closed = close(&session, wednesday(11));
+        let outcome = &closed.closing.as_ref().unwrap().outcomes[0];
+        assert_eq!(outcome.attendance, Attendance::Absent);
+        assert!(outcome.evidence.contains("never signed for"));
+        let verdicts = closed.verdicts().remove(&application.id).unwrap();
+        assert!(matches!(verdicts[0].1, SessionVerdict::Absent { .. }));
+        let command = Command::ApplySession {
+            session_id: closed.id,
+            verdicts,
+        };
+        let applied = engine::execute(rules(), &application, command.clone(), wednesday(11))
+            .unwrap()
+            .application;
+        assert_eq!(
+            state_of(&applied, "fire-opinion"),
+            BranchState::DeemedConsent
+        );
+        let fire = applied.branch(branch_of(&applied, "fire-opinion")).unwrap();
+        let recorded = fire.outcome.as_ref().unwrap();
+        assert_eq!(recorded.rule, format!("absent from session {}", closed.id));
+        assert_eq!(recorded.session_id, Some(closed.id));
+        let again = engine::execute(rules(), &applied, command, wednesday(12)).unwrap();
+        assert!(again.events.is_empty(), "a session is applied once");
+    }
+
+    #[test]
+    fn a_notice_shorter_than_one_working_day_excuses_absence() {
+        let application = submit(&["id", "lease"]).unwrap();
+        // Invited Monday morning for Monday afternoon.
+        let session = schedule_at(&application, at(2), at(2) + Duration::hours(5)).unwrap();
+        assert!(session.invitations[0].late);
+        let closed = close(&session, at(2) + Duration::hours(8));
+        let verdicts = closed.verdicts().remove(&application.id).unwrap();
+        assert!(matches!(verdicts[0].1, SessionVerdict::Excused { .. }));
+        let applied = engine::execute(
+            rules(),
+            &application,
+            Command::ApplySession {
+                session_id: closed.id,
+                verdicts,
+            },
+            at(2) + Duration::hours(8),
+        )
+        .unwrap();
+        assert_eq!(
+            state_of(&applied.application, "fire-opinion"),
+            BranchState::Open
+        );
+        assert!(
+            applied
+                .events
+                .iter()
+                .any(|e| matches!(e, engine::Event::BranchAbsenceNotDeemed { .. }))
+        );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Acknowledge(&'static str),
+        Opinion(&'static str, OpinionKind),
+        Reschedule(i64),
+        Cancel,
+        Close,
+        CloseOverdue,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let department = prop_oneof![Just("fire"), Just("reg")];
+        let kind = prop_oneof![
+            Just(OpinionKind::Delegate),
+            Just(OpinionKind::Consent),
+            Just(OpinionKind::Object)
+        ];
+        prop_oneof![
+            department.clone().prop_map(Step::Acknowledge),
+            (department, kind).prop_map(|(d, k)| Step::Opinion(d, k)),
+            (1i64..72).prop_map(Step::Reschedule),
+            Just(Step::Cancel),
+            Just(Step::Close),
+            Just(Step::CloseOverdue),
+        ]
+    }
+
+    fn command(step: &Step, now: DateTime<Utc>) -> SessionCommand {
+        let lead = || ("reg".to_owned(), "lead".to_owned());
+        match step {
+            Step::Acknowledge(d) => SessionCommand::Acknowledge {
+                department_code: (*d).into(),
+                clerk_id: "c".into(),
+            },
+            Step::Opinion(d, kind) => SessionCommand::RecordOpinion {
+                department_code: (*d).into(),
+                clerk_id: "c".into(),
+                kind: *kind,
+                text: "why".into(),
+            },
+            Step::Reschedule(hours) => SessionCommand::Reschedule {
+                department_code: lead().0,
+                clerk_id: lead().1,
+                starts_at: now + Duration::hours(*hours),
+                ends_at: now + Duration::hours(*hours + 1),
+                place: String::new(),
+                reason: "moved".into(),
+            },
+            Step::Cancel => SessionCommand::Cancel {
+                department_code: lead().0,
+                clerk_id: lead().1,
+                reason: "off".into(),
+            },
+            Step::Close => SessionCommand::Close {
+                department_code: lead().0,
+                clerk_id: lead().1,
+                minutes: "m".into(),
+            },
+            Step::CloseOverdue => SessionCommand::CloseOverdue,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_arrives_a_session_ends_once_and_absence_follows_the_record(
+            steps in proptest::collection::vec((step(), 0i64..30), 1..25)
+        ) {
+            let application = submit(&["id", "lease"]).unwrap();
+            let mut now = at(2);
+            let mut session = schedule_at(&application, now, wednesday(9)).unwrap();
+            for (step, hours) in steps {
+                now += Duration::hours(hours);
+                let before = session.clone();
+                if let Ok(decision) = run(&session, command(&step, now), now) {
+                        if decision.events.is_empty() {
+                            prop_assert_eq!(&decision.session, &before);
+                        } else {
+                            prop_assert_eq!(decision.session.version, before.version + 1);
+                            prop_assert_eq!(before.state, SessionState::Scheduled, "a final session never changes");
+                        }
+                        session = decision.session;
+                }
+                if matches!(step, Step::CloseOverdue) && before.state == SessionState::Scheduled {
+                    let due = now >= before.ends_at + SessionPolicy::default().grace;
+                    prop_assert_eq!(session.state == SessionState::Closed, due);
+                }
+            }
+            if let Some(closing) = &session.closing {
+                prop_assert_eq!(session.state, SessionState::Closed);
+                prop_assert_eq!(closing.outcomes.len(), session.invitations.len());
+                for outcome in &closing.outcomes {
+                    let invitation = session.invitation(&outcome.department_code).unwrap();
+                    let spoke = session.opinions.iter().any(|o| o.department_code == outcome.department_code);
+                    let absent = matches!(outcome.attendance, Attendance::Absent | Attendance::AbsentExcused);
+                    prop_assert_eq!(absent, !spoke);
+                    if absent {
+                        prop_assert_eq!(outcome.attendance == Attendance::AbsentExcused, invitation.late);
+                    }
+                }
+            } else {
+                prop_assert!(session.verdicts().is_empty());
+            }
+        }
+    }
+}

@@ -148,6 +148,34 @@ pub enum EngineError {
         /// The person.
         who: String,
     },
+    /// The command is defined for the state but not yet possible (a session closed before it began).
+    #[error("{entity} {id}: not yet: {message}")]
+    NotYet {
+        /// What kind.
+        entity: &'static str,
+        /// Its id.
+        id: String,
+        /// Why not, and from when.
+        message: String,
+    },
+    /// Only a session's lead department may reschedule, cancel or close it.
+    #[error("session {session_id} is led by department {lead}, not {caller}")]
+    NotLead {
+        /// The session.
+        session_id: String,
+        /// Its lead department.
+        lead: String,
+        /// The department that called.
+        caller: String,
+    },
+    /// The department was not invited to the session.
+    #[error("department {department_code} is not invited to session {session_id}")]
+    NotInvited {
+        /// The session.
+        session_id: String,
+        /// The department that called.
+        department_code: String,
+    },
     /// A referenced entity does not exist.
     #[error("{entity} {id} not found")]
     NotFound {

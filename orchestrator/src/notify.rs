@@ -220,6 +220,40 @@ pub fn notices(
                     message,
                 );
             }
+            Event::BranchDeemedConsentByAbsence {
+                branch_id,
+                session_id: _,
+                rule,
+            } => {
+                let message = format!(
+                    "{receipt}「{}」部门未出席联审且未提交意见，依「{rule}」视为同意（缺席默认）",
+                    matter_name(*branch_id)
+                );
+                to_department_and_supervision(
+                    &mut out,
+                    department_of(*branch_id),
+                    "deemed_consent_by_absence",
+                    *branch_id,
+                    message,
+                );
+            }
+            Event::BranchAbsenceNotDeemed {
+                branch_id,
+                session_id,
+                reason,
+            } => {
+                let message = format!(
+                    "{receipt}「{}」部门缺席联审（{session_id}），不视为同意：{reason}",
+                    matter_name(*branch_id)
+                );
+                to_department_and_supervision(
+                    &mut out,
+                    department_of(*branch_id),
+                    "absence_not_deemed",
+                    *branch_id,
+                    message,
+                );
+            }
             Event::BranchEscalated {
                 branch_id,
                 deadline,

@@ -43,8 +43,11 @@ pub struct ApplicationFigures {
     pub average_working_days: f64,
     /// The 90th percentile (nearest rank) of the same.
     pub p90_working_days: u32,
-    /// Branches deemed to consent in the period.
+    /// Branches deemed to consent in the period because their deadline passed.
     pub deemed_consents: u32,
+    /// Branches deemed to consent in the period because their department was absent from a
+    /// joint review session.
+    pub deemed_consents_by_absence: u32,
     /// Branches escalated in the period.
     pub escalations: u32,
     /// Extensions requested in the period.
@@ -80,8 +83,18 @@ pub struct DepartmentFigures {
     pub average_working_days: f64,
     /// Its 90th percentile.
     pub p90_working_days: u32,
-    /// Deemed consents (the department stayed silent).
+    /// Deemed consents at the deadline (the department stayed silent).
     pub deemed_consents: u32,
+    /// Deemed consents for absence from a joint review session.
+    pub deemed_consents_by_absence: u32,
+    /// Joint review sessions closed in the period that invited the department.
+    pub sessions_invited: u32,
+    /// Of those, the ones it attended or gave an opinion to.
+    pub sessions_attended: u32,
+    /// Of those, the ones it was absent from (excused ones included).
+    pub session_absences: u32,
+    /// Of the absences, those not deemed consent because the notice came too late.
+    pub session_absences_excused: u32,
     /// Escalations.
     pub escalations: u32,
     /// Extensions requested.
@@ -156,7 +169,11 @@ pub fn report(
                     ));
                 }
                 if outcome.state == BranchState::DeemedConsent {
-                    d.figures.deemed_consents += 1;
+                    if outcome.session_id.is_some() {
+                        d.figures.deemed_consents_by_absence += 1;
+                    } else {
+                        d.figures.deemed_consents += 1;
+                    }
                 }
             }
             if within(branch.escalated_at) {
@@ -230,10 +247,17 @@ impl Tally {
             );
         }
         for branch in &application.branches {
-            let deemed = branch.outcome.as_ref().is_some_and(|o| {
-                o.state == BranchState::DeemedConsent && within(Some(o.decided_at))
-            });
-            f.deemed_consents += u32::from(deemed);
+            if let Some(outcome) = branch
+                .outcome
+                .as_ref()
+                .filter(|o| o.state == BranchState::DeemedConsent && within(Some(o.decided_at)))
+            {
+                if outcome.session_id.is_some() {
+                    f.deemed_consents_by_absence += 1;
+                } else {
+                    f.deemed_consents += 1;
+                }
+            }
             f.escalations += u32::from(within(branch.escalated_at));
             for extension in &branch.extensions {
                 if within(Some(extension.requested_at)) {
@@ -316,6 +340,40 @@ fn p90(mut values: Vec<u32>) -> u32 {
     values.sort_unstable();
     let rank = (values.len() * 9).div_ceil(10);
     values[rank.max(1) - 1]
+}
+
+/// Adds attendance of the joint review sessions closed in the period to the department figures.
+pub fn add_sessions(
+    report: &mut Report,
+    sessions: &[crate::session::Session],
+    period: Period,
+    calendar: &Calendar,
+) {
+    use crate::session::Attendance;
+    for session in sessions {
+        let Some(closing) = &session.closing else {
+            continue;
+        };
+        let day = calendar.local_date(closing.at);
+        if day < period.from || day > period.to {
+            continue;
+        }
+        for outcome in &closing.outcomes {
+            let d = report
+                .departments
+                .entry(outcome.department_code.clone())
+                .or_default();
+            d.sessions_invited += 1;
+            match outcome.attendance {
+                Attendance::Attended | Attendance::WrittenOpinion => d.sessions_attended += 1,
+                Attendance::Absent => d.session_absences += 1,
+                Attendance::AbsentExcused => {
+                    d.session_absences += 1;
+                    d.session_absences_excused += 1;
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

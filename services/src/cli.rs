@@ -131,6 +131,11 @@ enum Action {
         /// Project code.
         code: String,
     },
+    /// Joint review sessions (联审会 / 联合踏勘): schedule, list, show and close.
+    Session {
+        #[command(subcommand)]
+        action: SessionAction,
+    },
     /// Record the one hand-over of every result.
     Dispatch {
         /// Application id.
@@ -148,6 +153,72 @@ enum Action {
         #[arg(long, default_value = "")]
         tracking: String,
     },
+}
+
+/// What to do with joint review sessions.
+#[derive(Subcommand)]
+enum SessionAction {
+    /// Schedule a session and invite the departments of its joint-review branches.
+    Schedule {
+        /// Application id or receipt number; repeat for several applications of one key project.
+        #[arg(long = "application", required = true)]
+        applications: Vec<String>,
+        /// The lead department and its clerk.
+        #[command(flatten)]
+        caller: Caller,
+        /// Meeting or on-site survey.
+        #[arg(long, value_enum, default_value = "meeting")]
+        kind: SessionKindArg,
+        /// Start, `YYYY-MM-DD HH:MM` in China Standard Time.
+        #[arg(long)]
+        starts: String,
+        /// End, `YYYY-MM-DD HH:MM` in China Standard Time.
+        #[arg(long)]
+        ends: String,
+        /// Place or meeting link.
+        #[arg(long)]
+        place: String,
+        /// Only these branches (default: every joint review still to decide).
+        #[arg(long = "branch")]
+        branches: Vec<String>,
+        /// Invite these departments (default: the departments of the branches).
+        #[arg(long = "invite")]
+        invite: Vec<String>,
+    },
+    /// List sessions.
+    List {
+        /// Only sessions this department leads or is invited to.
+        #[arg(long)]
+        department: Option<String>,
+        /// Only sessions reviewing this application (id or receipt number).
+        #[arg(long)]
+        application: Option<String>,
+        /// Only sessions of this key project.
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Show one session: invitations, acknowledgements, opinions and outcomes.
+    Show {
+        /// Session id.
+        session: String,
+    },
+    /// Close a session with its minutes; absent departments are deemed to consent.
+    Close {
+        /// Session id.
+        session: String,
+        /// The lead department and its clerk.
+        #[command(flatten)]
+        caller: Caller,
+        /// The minutes.
+        #[arg(long)]
+        minutes: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SessionKindArg {
+    Meeting,
+    SiteSurvey,
 }
 
 /// Who calls: department and clerk.
@@ -291,6 +362,7 @@ async fn run(cli: Cli) -> CliResult {
     let mut tasks = pb::task_service_client::TaskServiceClient::new(channel.clone());
     let mut dispatch = pb::dispatch_service_client::DispatchServiceClient::new(channel.clone());
     let mut projects = pb::project_service_client::ProjectServiceClient::new(channel.clone());
+    let mut sessions = pb::session_service_client::SessionServiceClient::new(channel.clone());
     let mut catalog = pb::catalog_service_client::CatalogServiceClient::new(channel);
     match cli.command {
         Action::Bundles => {
@@ -583,6 +655,9 @@ async fn run(cli: Cli) -> CliResult {
                 .into_inner();
             print!("{}", render_project(&board));
         }
+        Action::Session { action } => {
+            run_session(action, &mut sessions, &mut intake).await?;
+        }
         Action::Ready => {
             let request = pb::ListReadyForDispatchRequest {
                 page_size: 500,
@@ -620,6 +695,242 @@ async fn run(cli: Cli) -> CliResult {
         }
     }
     Ok(())
+}
+
+async fn run_session(
+    action: SessionAction,
+    sessions: &mut pb::session_service_client::SessionServiceClient<Channel>,
+    intake: &mut pb::intake_service_client::IntakeServiceClient<Channel>,
+) -> CliResult {
+    let session = match action {
+        SessionAction::Schedule {
+            applications,
+            caller,
+            kind,
+            starts,
+            ends,
+            place,
+            branches,
+            invite,
+        } => {
+            let mut application_ids = Vec::new();
+            for application in &applications {
+                application_ids.push(resolve_id(intake, application).await?);
+            }
+            let request = pb::ScheduleSessionRequest {
+                kind: match kind {
+                    SessionKindArg::Meeting => pb::SessionKind::Meeting as i32,
+                    SessionKindArg::SiteSurvey => pb::SessionKind::SiteSurvey as i32,
+                },
+                lead_department_code: caller.department,
+                clerk_id: caller.clerk,
+                application_ids,
+                branch_ids: branches,
+                invited_department_codes: invite,
+                starts_at: Some(parse_local_time("--starts", &starts)?),
+                ends_at: Some(parse_local_time("--ends", &ends)?),
+                place,
+                idempotency_key: String::new(),
+            };
+            sessions.schedule_session(request).await
+        }
+        SessionAction::List {
+            department,
+            application,
+            project,
+        } => {
+            let application_id = match application {
+                Some(application) => resolve_id(intake, &application).await?,
+                None => String::new(),
+            };
+            let request = pb::ListSessionsRequest {
+                department_code: department.unwrap_or_default(),
+                application_id,
+                key_project_code: project.unwrap_or_default(),
+                page_size: 500,
+                ..Default::default()
+            };
+            let found = sessions
+                .list_sessions(request)
+                .await
+                .map_err(status_text)?
+                .into_inner();
+            print!("{}", render_sessions(&found.sessions));
+            return Ok(());
+        }
+        SessionAction::Show { session } => {
+            sessions
+                .get_session(pb::GetSessionRequest {
+                    session_id: session,
+                })
+                .await
+        }
+        SessionAction::Close {
+            session,
+            caller,
+            minutes,
+        } => {
+            let request = pb::CloseSessionRequest {
+                session_id: session,
+                department_code: caller.department,
+                clerk_id: caller.clerk,
+                minutes,
+                idempotency_key: String::new(),
+            };
+            sessions.close_session(request).await
+        }
+    };
+    let session = session
+        .map_err(status_text)?
+        .into_inner()
+        .session
+        .unwrap_or_default();
+    print!("{}", render_session(&session));
+    Ok(())
+}
+
+/// Parses `YYYY-MM-DD HH:MM` in China Standard Time.
+pub fn parse_local_time(flag: &str, text: &str) -> Result<prost_types::Timestamp, String> {
+    let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M")
+        .map_err(|_| format!("{flag} {text:?} is not YYYY-MM-DD HH:MM"))?;
+    let china = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let at = china
+        .from_local_datetime(&naive)
+        .single()
+        .ok_or_else(|| format!("{flag} {text:?} is not a valid time"))?;
+    Ok(prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    })
+}
+
+fn session_state_name(state: i32) -> &'static str {
+    match pb::SessionState::try_from(state) {
+        Ok(pb::SessionState::Scheduled) => "scheduled",
+        Ok(pb::SessionState::Closed) => "closed",
+        Ok(pb::SessionState::Cancelled) => "cancelled",
+        _ => "unknown",
+    }
+}
+
+fn attendance_name(attendance: i32) -> &'static str {
+    match pb::Attendance::try_from(attendance) {
+        Ok(pb::Attendance::Attended) => "attended",
+        Ok(pb::Attendance::WrittenOpinion) => "written opinion",
+        Ok(pb::Attendance::Absent) => "absent: deemed to consent",
+        Ok(pb::Attendance::AbsentExcused) => "absent, notified too late: deadline rule",
+        _ => "-",
+    }
+}
+
+fn opinion_text(opinion: Option<&pb::Opinion>) -> String {
+    let Some(opinion) = opinion else {
+        return "-".to_owned();
+    };
+    match pb::OpinionKind::try_from(opinion.kind) {
+        Ok(pb::OpinionKind::Object) => format!("object: {}", opinion.text),
+        Ok(pb::OpinionKind::Consent) => format!("consent {}", opinion.text).trim().to_owned(),
+        Ok(pb::OpinionKind::Delegate) => format!("delegate {}", opinion.text),
+        _ => "-".to_owned(),
+    }
+}
+
+/// Sessions as a table, one row each.
+pub fn render_sessions(sessions: &[pb::Session]) -> String {
+    let rows = sessions
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.clone(),
+                session_state_name(s.state).to_owned(),
+                s.lead_department_code.clone(),
+                local_time(s.starts_at.as_ref()),
+                s.place.clone(),
+                s.invitations
+                    .iter()
+                    .map(|i| i.department_code.clone())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ]
+        })
+        .collect();
+    table(
+        &["SESSION", "STATE", "LEAD", "STARTS", "PLACE", "INVITED"],
+        rows,
+    )
+}
+
+/// One session: its header, then one row per invited department.
+pub fn render_session(session: &pb::Session) -> String {
+    let mut out = format!(
+        "session {} ({}) led by {}, {} to {}, {}\n",
+        session.id,
+        session_state_name(session.state),
+        session.lead_department_code,
+        local_time(session.starts_at.as_ref()),
+        local_time(session.ends_at.as_ref()),
+        session.place
+    );
+    for item in &session.items {
+        out.push_str(&format!(
+            "  reviews {} {} ({})\n",
+            item.receipt_number, item.matter_code, item.department_code
+        ));
+    }
+    if !session.minutes.is_empty() {
+        let by = if session.closed_by_system {
+            "the system".to_owned()
+        } else {
+            session.closed_by.clone()
+        };
+        out.push_str(&format!(
+            "  closed {} by {by}: {}\n",
+            local_time(session.closed_at.as_ref()),
+            session.minutes
+        ));
+    }
+    out.push('\n');
+    let rows = session
+        .invitations
+        .iter()
+        .map(|i| {
+            let outcome = session
+                .outcomes
+                .iter()
+                .find(|o| o.department_code == i.department_code);
+            let latest = session
+                .opinions
+                .iter()
+                .rev()
+                .find(|o| o.department_code == i.department_code);
+            vec![
+                i.department_code.clone(),
+                if i.acknowledged {
+                    format!(
+                        "{} {}",
+                        i.acknowledged_by,
+                        local_time(i.acknowledged_at.as_ref())
+                    )
+                } else {
+                    "not signed".to_owned()
+                },
+                if i.late {
+                    "late".to_owned()
+                } else {
+                    "in time".to_owned()
+                },
+                opinion_text(outcome.and_then(|o| o.opinion.as_ref()).or(latest)),
+                outcome
+                    .map_or("-", |o| attendance_name(o.attendance))
+                    .to_owned(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &["DEPT", "SIGNED FOR", "NOTICE", "OPINION", "OUTCOME"],
+        rows,
+    ));
+    out
 }
 
 async fn resolve_id(
@@ -1147,6 +1458,65 @@ pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_session_shows_who_signed_and_who_was_deemed_to_consent() {
+        let session = pb::Session {
+            id: "s1".into(),
+            state: pb::SessionState::Closed as i32,
+            lead_department_code: "zjj".into(),
+            invitations: vec![
+                pb::Invitation {
+                    department_code: "rfb".into(),
+                    acknowledged: true,
+                    acknowledged_by: "rfb-01".into(),
+                    ..Default::default()
+                },
+                pb::Invitation {
+                    department_code: "daj".into(),
+                    ..Default::default()
+                },
+            ],
+            outcomes: vec![
+                pb::DepartmentOutcome {
+                    department_code: "rfb".into(),
+                    attendance: pb::Attendance::Absent as i32,
+                    ..Default::default()
+                },
+                pb::DepartmentOutcome {
+                    department_code: "daj".into(),
+                    attendance: pb::Attendance::AbsentExcused as i32,
+                    ..Default::default()
+                },
+            ],
+            minutes: "纪要".into(),
+            closed_by_system: true,
+            ..Default::default()
+        };
+        let text = render_session(&session);
+        assert!(text.contains("closed - by the system: 纪要"), "{text}");
+        let rfb = text.lines().find(|l| l.starts_with("rfb")).unwrap();
+        assert!(
+            rfb.contains("rfb-01") && rfb.contains("deemed to consent"),
+            "{rfb}"
+        );
+        let daj = text.lines().find(|l| l.starts_with("daj")).unwrap();
+        assert!(
+            daj.contains("not signed") && daj.contains("deadline rule"),
+            "{daj}"
+        );
+    }
+
+    #[test]
+    fn session_times_are_read_in_china_standard_time() {
+        let at = parse_local_time("--starts", "2026-03-04 09:00").unwrap();
+        assert_eq!(at.seconds, 1_772_586_000);
+        assert!(
+            parse_local_time("--starts", "tomorrow")
+                .unwrap_err()
+                .contains("--starts")
+        );
+    }
 
     #[test]
     fn tables_align_chinese_text_by_display_width() {

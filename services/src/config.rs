@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveTime, Utc};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use lianban_orchestrator::SessionPolicy;
 use lianban_orchestrator::staffing::Post;
 use lianban_orchestrator::warning::WarningPolicy;
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,39 @@ pub struct Config {
     /// Cron schedule (with seconds, in the centre's time zone) of the daily overdue digest; it is
     /// written on working days only.
     pub digest_schedule: String,
+    /// Joint review sessions: notice period and grace period.
+    pub sessions: SessionConfig,
+}
+
+/// How joint review sessions run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// A department told of a session fewer working days than this before it starts is not deemed
+    /// to consent by its absence.
+    pub notice_working_days: u32,
+    /// Minutes after a session's scheduled end at which the system closes it if the lead has not.
+    pub grace_minutes: u32,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        let policy = SessionPolicy::default();
+        SessionConfig {
+            notice_working_days: policy.notice_working_days,
+            grace_minutes: u32::try_from(policy.grace.num_minutes()).unwrap_or(120),
+        }
+    }
+}
+
+impl SessionConfig {
+    /// The engine's policy.
+    pub fn policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            notice_working_days: self.notice_working_days,
+            grace: chrono::Duration::minutes(i64::from(self.grace_minutes)),
+        }
+    }
 }
 
 /// Which clock the server reads.
@@ -114,6 +148,7 @@ impl Default for Config {
             digest_schedule: "0 30 8 * * *".to_owned(),
             posts: Vec::new(),
             telemetry: crate::telemetry::TelemetryConfig::default(),
+            sessions: SessionConfig::default(),
         }
     }
 }

@@ -74,7 +74,8 @@ pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     }
 }
 
-fn optional_timestamp(at: Option<DateTime<Utc>>) -> Option<prost_types::Timestamp> {
+/// An optional timestamp on the wire.
+pub fn optional_timestamp(at: Option<DateTime<Utc>>) -> Option<prost_types::Timestamp> {
     at.map(timestamp)
 }
 
@@ -324,6 +325,10 @@ fn outcome_to_wire(outcome: &Outcome) -> pb::Outcome {
         decided_at: Some(timestamp(outcome.decided_at)),
         decided_by_system: outcome.decided_by.is_none(),
         rule: outcome.rule.clone(),
+        session_id: outcome
+            .session_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
     }
 }
 

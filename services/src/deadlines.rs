@@ -22,11 +22,12 @@ const BATCH: u64 = 256;
 /// The longest the timer sleeps without looking again.
 const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
 
-/// Acts on every deadline that has passed by now; returns how many branches changed.
+/// Acts on every deadline that has passed by now, and on every session left open past its end and
+/// grace period; returns how many branches and sessions changed.
 pub async fn sweep(runtime: &Runtime) -> Result<u32, Error> {
     let now = runtime.now();
     let mut seen = HashSet::new();
-    let mut acted = 0;
+    let mut acted = crate::sessions::sweep(runtime).await?;
     loop {
         let due = runtime.store().due_branches(now, BATCH).await?;
         let fresh: Vec<_> = due.into_iter().filter(|pair| seen.insert(*pair)).collect();
@@ -103,7 +104,8 @@ async fn next_wake(runtime: &Runtime, schedules: &Schedules) -> Result<DateTime<
         .unwrap_or(now + chrono::Duration::hours(1));
     let digest = next_digest(runtime, &schedules.digest).unwrap_or(sweep);
     let deadline = runtime.store().next_pending_deadline().await?;
-    Ok([Some(sweep), Some(digest), deadline]
+    let session = runtime.store().next_session_close_due().await?;
+    Ok([Some(sweep), Some(digest), deadline, session]
         .into_iter()
         .flatten()
         .min()

@@ -71,11 +71,16 @@ impl From<Error> for Status {
                 Code::InvalidArgument
             }
             Error::Engine(
-                EngineError::InvalidTransition { .. } | EngineError::ClaimedByOther { .. },
+                EngineError::InvalidTransition { .. }
+                | EngineError::ClaimedByOther { .. }
+                | EngineError::NotYet { .. },
             ) => Code::FailedPrecondition,
-            Error::Engine(EngineError::WrongDepartment { .. } | EngineError::SamePerson { .. }) => {
-                Code::PermissionDenied
-            }
+            Error::Engine(
+                EngineError::WrongDepartment { .. }
+                | EngineError::SamePerson { .. }
+                | EngineError::NotLead { .. }
+                | EngineError::NotInvited { .. },
+            ) => Code::PermissionDenied,
             Error::NotFound { .. } | Error::Engine(EngineError::NotFound { .. }) => Code::NotFound,
             Error::KeyReused { .. } | Error::Store(StoreError::Duplicate { .. }) => {
                 Code::AlreadyExists

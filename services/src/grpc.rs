@@ -1,4 +1,5 @@
-//! The four gRPC services of `lianban.v1`: intake, tasks, dispatch and catalog.
+//! The gRPC services of `lianban.v1` but sessions (`session_api`): intake, tasks, dispatch,
+//! catalog, admin, supervision, notifications, projects, staff and statistics.
 //!
 //! Each handler checks the request's shape, turns it into an engine command, and lets the runtime
 //! carry it out. Errors become status codes only through `From<Error> for Status`.
@@ -22,7 +23,7 @@ use crate::store::{ApplicationFilter, BranchFilter};
 
 type Reply<T> = Result<Response<T>, Status>;
 
-fn ok<T>(value: T) -> Reply<T> {
+pub(crate) fn ok<T>(value: T) -> Reply<T> {
     Ok(Response::new(value))
 }
 
@@ -567,7 +568,7 @@ impl pb::task_service_server::TaskService for TaskApi {
 }
 
 /// An optional idempotency key of `rpc`, remembered per `scope` (an application or branch id).
-fn optional_key<M: prost::Message + Clone + HasKey>(
+pub(crate) fn optional_key<M: prost::Message + Clone + HasKey>(
     rpc: &str,
     scope: &impl std::fmt::Display,
     request: &M,
@@ -577,7 +578,7 @@ fn optional_key<M: prost::Message + Clone + HasKey>(
 }
 
 /// Requests that carry an idempotency key.
-trait HasKey {
+pub(crate) trait HasKey {
     /// The key as sent.
     fn key(&self) -> &str;
     /// Clears it, so that the request's hash leaves it out.
@@ -602,7 +603,12 @@ has_key!(
     pb::WithdrawApplicationRequest,
     pb::RateServiceRequest,
     pb::RecordHandOverRequest,
-    pb::DecideExtensionRequest
+    pb::DecideExtensionRequest,
+    pb::ScheduleSessionRequest,
+    pb::RecordOpinionRequest,
+    pb::RescheduleSessionRequest,
+    pb::CancelSessionRequest,
+    pb::CloseSessionRequest
 );
 
 /// Carries out a command on an application and answers with the application as it then stands.
@@ -1131,6 +1137,7 @@ fn notification_to_wire(stored: crate::store::StoredNotification) -> pb::Notific
         branch_id: stored.branch_id.unwrap_or_default(),
         message: stored.message,
         created_at: Some(convert::timestamp(stored.created_at)),
+        session_id: stored.session_id.unwrap_or_default(),
     }
 }
 
@@ -1558,6 +1565,7 @@ fn application_figures(
         average_working_days: f.average_working_days,
         p90_working_days: f.p90_working_days,
         deemed_consents: f.deemed_consents,
+        deemed_consents_by_absence: f.deemed_consents_by_absence,
         escalations: f.escalations,
         extensions_requested: f.extensions_requested,
         extensions_approved: f.extensions_approved,
@@ -1594,13 +1602,20 @@ impl pb::statistics_service_server::StatisticsService for StatisticsApi {
             .all_applications(&ApplicationFilter::default())
             .await
             .map_err(Error::from)?;
+        let sessions = self
+            .runtime
+            .store()
+            .all_sessions(&crate::store::SessionFilter::default())
+            .await
+            .map_err(Error::from)?;
         let calendar = self.runtime.calendar();
-        let report = lianban_orchestrator::statistics::report(
+        let mut report = lianban_orchestrator::statistics::report(
             &applications,
             period,
             &calendar,
             self.runtime.catalogue(),
         );
+        lianban_orchestrator::statistics::add_sessions(&mut report, &sessions, period, &calendar);
         ok(pb::Statistics {
             overall: Some(application_figures(&report.overall)),
             departments: report
@@ -1617,6 +1632,11 @@ impl pb::statistics_service_server::StatisticsService for StatisticsApi {
                     deemed_consents: d.deemed_consents,
                     escalations: d.escalations,
                     extensions_requested: d.extensions_requested,
+                    deemed_consents_by_absence: d.deemed_consents_by_absence,
+                    sessions_invited: d.sessions_invited,
+                    sessions_attended: d.sessions_attended,
+                    session_absences: d.session_absences,
+                    session_absences_excused: d.session_absences_excused,
                 })
                 .collect(),
             bundles: report

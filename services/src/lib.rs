@@ -14,6 +14,8 @@ pub mod error;
 pub mod grpc;
 pub mod runtime;
 pub mod server;
+pub mod session_api;
+pub mod sessions;
 pub mod staff;
 pub mod store;
 pub mod supervision;

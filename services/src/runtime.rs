@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use lianban_orchestrator::engine::{self, Command, Rules, Submit};
 use lianban_orchestrator::staffing::Staffing;
 use lianban_orchestrator::warning::WarningPolicy;
-use lianban_orchestrator::{Application, Calendar, Catalogue, Decision, Event};
+use lianban_orchestrator::{Application, Calendar, Catalogue, Decision, Event, SessionPolicy};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, broadcast};
@@ -132,6 +132,7 @@ pub struct Runtime {
     notifications: Arc<tokio::sync::watch::Sender<u64>>,
     telemetry: Arc<Telemetry>,
     serial: Arc<Vec<tokio::sync::Mutex<()>>>,
+    session_policy: SessionPolicy,
 }
 
 /// Which clock a runtime reads.
@@ -175,7 +176,40 @@ impl Runtime {
                     .map(|_| tokio::sync::Mutex::new(()))
                     .collect(),
             ),
+            session_policy: SessionPolicy::default(),
         }
+    }
+
+    /// The same runtime with another session policy.
+    pub fn with_session_policy(mut self, policy: SessionPolicy) -> Self {
+        self.session_policy = policy;
+        self
+    }
+
+    /// How joint review sessions run.
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.session_policy
+    }
+
+    /// Tells the timer that the earliest thing to act on may have moved.
+    pub fn wake_timer(&self) {
+        self.deadlines_changed.notify_one();
+    }
+
+    /// Tells notification subscribers that notifications were committed.
+    pub fn notifications_were_committed(&self) {
+        self.notifications.send_modify(|count| *count += 1);
+    }
+
+    /// The engine's rules as they stand now, handed to `f`.
+    pub fn with_rules<T>(&self, f: impl FnOnce(Rules<'_>) -> T) -> T {
+        let calendar = self.calendar();
+        let staffing = self.staffing();
+        f(Rules {
+            catalogue: &self.catalogue,
+            calendar: &calendar,
+            staffing: &staffing,
+        })
     }
 
     /// The catalogue.
@@ -369,7 +403,7 @@ impl Runtime {
     /// Commands on one application wait for each other in this process, so that concurrent
     /// decisions on its branches do not all read the same version and retry; the store's version
     /// check still guards against other processes.
-    async fn serialise(&self, application_id: Uuid) -> tokio::sync::MutexGuard<'_, ()> {
+    pub(crate) async fn serialise(&self, application_id: Uuid) -> tokio::sync::MutexGuard<'_, ()> {
         let stripe = (application_id.as_u128() % SERIAL_STRIPES as u128) as usize;
         self.serial[stripe].lock().await
     }
@@ -463,7 +497,7 @@ impl Runtime {
     }
 
     /// The remembered response for a repeated key, or `KeyReused` when the request differs.
-    async fn replay<R: Message + Default>(
+    pub(crate) async fn replay<R: Message + Default>(
         &self,
         idempotency: Option<&Idempotency>,
     ) -> Result<Option<R>, Error> {

@@ -19,6 +19,7 @@ use crate::grpc::{
     StatisticsApi, SupervisionApi, TaskApi,
 };
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
+use crate::session_api::SessionApi;
 use crate::store::Store;
 use crate::telemetry::{CURRENT_CALL, Call, GaugeSnapshot, Telemetry};
 
@@ -76,7 +77,8 @@ impl Prepared {
             config.warnings,
             clock,
             telemetry,
-        );
+        )
+        .with_session_policy(config.sessions.policy());
         let schedules = Schedules {
             sweep: config.sweep_schedule()?,
             digest: config.digest_schedule()?,
@@ -120,6 +122,9 @@ impl Prepared {
             .await;
         health_reporter
             .set_serving::<pb::statistics_service_server::StatisticsServiceServer<StatisticsApi>>()
+            .await;
+        health_reporter
+            .set_serving::<pb::session_service_server::SessionServiceServer<SessionApi>>()
             .await;
         health_reporter
             .set_serving::<pb::staff_service_server::StaffServiceServer<StaffApi>>()
@@ -191,6 +196,9 @@ impl Prepared {
             ))
             .add_service(pb::statistics_service_server::StatisticsServiceServer::new(
                 StatisticsApi::new(runtime.clone()),
+            ))
+            .add_service(pb::session_service_server::SessionServiceServer::new(
+                SessionApi::new(runtime.clone()),
             ))
             .add_service(pb::admin_service_server::AdminServiceServer::new(
                 AdminApi::new(runtime.clone(), self.calendar_config, self.schedules.digest),

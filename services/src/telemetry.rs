@@ -455,7 +455,7 @@ impl Telemetry {
                 Event::BranchDeemedConsent { deadline, .. } => {
                     instruments
                         .deemed_consents
-                        .add(1, std::slice::from_ref(&department));
+                        .add(1, &[department.clone(), KeyValue::new("basis", "deadline")]);
                     instruments
                         .timer_lag
                         .record(lag_seconds(*deadline, at), &[]);
@@ -468,11 +468,22 @@ impl Telemetry {
                         .timer_lag
                         .record(lag_seconds(*deadline, at), &[]);
                 }
+                Event::BranchDeemedConsentByAbsence { .. } => {
+                    instruments.deemed_consents.add(
+                        1,
+                        &[
+                            department.clone(),
+                            KeyValue::new("basis", "session_absence"),
+                        ],
+                    );
+                }
                 _ => {}
             }
             if matches!(
                 event,
-                Event::BranchDecided { .. } | Event::BranchDeemedConsent { .. }
+                Event::BranchDecided { .. }
+                    | Event::BranchDeemedConsent { .. }
+                    | Event::BranchDeemedConsentByAbsence { .. }
             ) {
                 let on_time = branch.deadline.is_none_or(|d| at <= d.at);
                 instruments.decided.add(

@@ -12,6 +12,7 @@ mod lifecycle;
 mod notifications;
 mod oversight;
 mod projects;
+mod sessions;
 mod staff;
 mod statistics;
 mod store;

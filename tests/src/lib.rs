@@ -170,6 +170,11 @@ impl TestServer {
         pb::statistics_service_client::StatisticsServiceClient::new(self.channel().await)
     }
 
+    /// The joint review sessions client.
+    pub async fn sessions(&self) -> pb::session_service_client::SessionServiceClient<Channel> {
+        pb::session_service_client::SessionServiceClient::new(self.channel().await)
+    }
+
     /// The catalogue client.
     pub async fn catalog(&self) -> pb::catalog_service_client::CatalogServiceClient<Channel> {
         pb::catalog_service_client::CatalogServiceClient::new(self.channel().await)

@@ -203,6 +203,8 @@ pub mod notification {
         pub message: String,
         /// When.
         pub created_at: DateTimeUtc,
+        /// The joint review session it is about, if any.
+        pub session_id: Option<String>,
     }
 
     /// No relations are navigated through the ORM.
@@ -308,6 +310,68 @@ pub mod clerk_absence {
         pub reason: String,
         /// Since when.
         pub since: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One row per joint review session.
+pub mod session {
+    use sea_orm::entity::prelude::*;
+
+    /// A session: indexed columns plus the whole aggregate.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sessions")]
+    pub struct Model {
+        /// UUID v7 as text, the paging key.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        /// State name.
+        pub state: String,
+        /// The convening department.
+        pub lead_department_code: String,
+        /// Key project code.
+        pub key_project_code: Option<String>,
+        /// Scheduled start.
+        pub starts_at: DateTimeUtc,
+        /// When the system closes it if the lead has not.
+        pub close_due_at: DateTimeUtc,
+        /// Whether its closing has been applied to every application.
+        pub settled: bool,
+        /// When last changed.
+        pub updated_at: DateTimeUtc,
+        /// Optimistic-concurrency version.
+        pub version: i64,
+        /// The aggregate as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub document: String,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Which applications each session reviews, to list an application's sessions.
+pub mod session_application {
+    use sea_orm::entity::prelude::*;
+
+    /// One (session, application) pair.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "session_applications")]
+    pub struct Model {
+        /// The session.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub session_id: String,
+        /// The application.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub application_id: String,
     }
 
     /// No relations are navigated through the ORM.

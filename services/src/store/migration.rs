@@ -7,7 +7,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateCoreTables)]
+        vec![Box::new(CreateCoreTables), Box::new(CreateSessionTables)]
     }
 }
 
@@ -224,6 +224,87 @@ impl MigrationTrait for CreateCoreTables {
             "branches",
             "applications",
         ] {
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Joint review sessions, and the session a notification is about.
+struct CreateSessionTables;
+
+// Named by hand: the derive names a migration after its file, and every migration lives here.
+impl MigrationName for CreateSessionTables {
+    fn name(&self) -> &str {
+        "m0002_create_session_tables"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateSessionTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("sessions")
+                    .col(string("id").primary_key())
+                    .col(string("state"))
+                    .col(string("lead_department_code"))
+                    .col(string_null("key_project_code"))
+                    .col(timestamp_with_time_zone("starts_at"))
+                    .col(timestamp_with_time_zone("close_due_at"))
+                    .col(boolean("settled"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(big_integer("version"))
+                    .col(text("document"))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns) in [
+            ("sessions_by_state", &["state", "close_due_at"][..]),
+            ("sessions_unsettled", &["settled", "state"][..]),
+        ] {
+            create_index(manager, name, "sessions", columns).await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table("session_applications")
+                    .col(string("session_id"))
+                    .col(string("application_id"))
+                    .primary_key(Index::create().col("session_id").col("application_id"))
+                    .to_owned(),
+            )
+            .await?;
+        create_index(
+            manager,
+            "session_applications_by_application",
+            "session_applications",
+            &["application_id", "session_id"],
+        )
+        .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("notifications")
+                    .add_column(string_null("session_id"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("notifications")
+                    .drop_column("session_id")
+                    .to_owned(),
+            )
+            .await?;
+        for table in ["session_applications", "sessions"] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -7,6 +7,9 @@
 
 mod entities;
 pub mod migration;
+mod sessions;
+
+pub use sessions::{SessionChange, SessionFilter};
 
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::{Application, ApplicationState, BranchState, Event};
@@ -155,6 +158,8 @@ pub struct StoredNotification {
     pub message: String,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The joint review session it is about, if any.
+    pub session_id: Option<String>,
 }
 
 /// Which notifications a reader wants.
@@ -437,6 +442,7 @@ impl Store {
                 branch_id: row.branch_id,
                 message: row.message,
                 created_at: row.created_at,
+                session_id: row.session_id,
             })
             .collect())
     }
@@ -922,10 +928,30 @@ async fn write_notifications(
     txn: &impl ConnectionTrait,
     change: &Change<'_>,
 ) -> Result<(), StoreError> {
-    if change.notices.is_empty() {
+    let about = NoticeSubject {
+        application_id: change.application.id,
+        session_id: None,
+    };
+    write_notices(txn, about, change.notices, change.at).await
+}
+
+/// What a batch of notices is about: an application, and the session for a session's notices.
+#[derive(Debug, Clone, Copy)]
+struct NoticeSubject {
+    application_id: Uuid,
+    session_id: Option<Uuid>,
+}
+
+async fn write_notices(
+    txn: &impl ConnectionTrait,
+    about: NoticeSubject,
+    notices: &[Notice],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if notices.is_empty() {
         return Ok(());
     }
-    let count = change.notices.len() as i64;
+    let count = notices.len() as i64;
     counter::Entity::update_many()
         .col_expr(counter::Column::Value, {
             use sea_orm::sea_query::ExprTrait;
@@ -938,8 +964,7 @@ async fn write_notifications(
         .one(txn)
         .await?
         .map_or(count, |row| row.value);
-    let models: Vec<notification::ActiveModel> = change
-        .notices
+    let models: Vec<notification::ActiveModel> = notices
         .iter()
         .enumerate()
         .map(|(index, notice)| {
@@ -950,13 +975,14 @@ async fn write_notifications(
             };
             notification::ActiveModel {
                 position: Set(last - count + 1 + index as i64),
-                application_id: Set(change.application.id.to_string()),
+                application_id: Set(about.application_id.to_string()),
                 audience: Set(audience.to_owned()),
                 department_code: Set(department),
                 kind: Set(notice.kind.to_owned()),
                 branch_id: Set(notice.branch_id.map(|id| id.to_string())),
                 message: Set(notice.message.clone()),
-                created_at: Set(change.at),
+                created_at: Set(at),
+                session_id: Set(about.session_id.map(|id| id.to_string())),
             }
         })
         .collect();

@@ -1,0 +1,237 @@
+//! Carrying out joint review sessions: schedule, acknowledge, opinions, reschedule, cancel and
+//! close through the engine's session rules, one transaction per change with its notices; then
+//! the closing is applied to each reviewed application.
+//!
+//! Closing and applying are two steps because a session may span several applications. The
+//! session row stays "unsettled" until every application has applied the closing; each
+//! application records the sessions it applied, so the sweep can repeat the step after a crash
+//! without deciding anything twice.
+
+use lianban_orchestrator::session::{self, ScheduleSession, SessionDecision};
+use lianban_orchestrator::{Command, Session, SessionCommand};
+use prost::Message;
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::runtime::{Idempotency, Runtime};
+use crate::store::{IdempotencyRecord, SessionChange, StoreError};
+
+/// How many times a session command is retried when another writer changed the session first.
+const CONFLICT_RETRIES: usize = 16;
+
+/// Schedules a session over `application_ids`; `respond` builds the response a retry gets.
+pub async fn schedule<R: Message + Default>(
+    runtime: &Runtime,
+    application_ids: &[Uuid],
+    command: ScheduleSession,
+    idempotency: Option<Idempotency>,
+    respond: impl Fn(&Session) -> R,
+) -> Result<R, Error> {
+    if let Some(response) = runtime.replay(idempotency.as_ref()).await? {
+        return Ok(response);
+    }
+    let mut applications = Vec::with_capacity(application_ids.len());
+    for (index, id) in application_ids.iter().enumerate() {
+        if application_ids[..index].contains(id) {
+            return Err(Error::invalid(
+                format!("application_ids[{index}]"),
+                "listed twice",
+            ));
+        }
+        let application =
+            runtime
+                .store()
+                .application(*id)
+                .await?
+                .ok_or_else(|| Error::NotFound {
+                    entity: "application",
+                    id: id.to_string(),
+                })?;
+        applications.push(application);
+    }
+    let now = runtime.now();
+    let policy = runtime.session_policy();
+    let decision = runtime
+        .with_rules(|rules| session::schedule(rules, policy, &applications, command, now))?;
+    let response = commit(runtime, decision, None, idempotency, &respond).await?;
+    Ok(response)
+}
+
+/// Carries out a command on a session, then applies its closing if it closed.
+pub async fn execute<R: Message + Default>(
+    runtime: &Runtime,
+    session_id: Uuid,
+    command: SessionCommand,
+    idempotency: Option<Idempotency>,
+    respond: impl Fn(&Session) -> R,
+) -> Result<R, Error> {
+    let (response, closed) = {
+        let _serial = runtime.serialise(session_id).await;
+        decide_and_commit(runtime, session_id, command, idempotency, &respond).await?
+    };
+    if closed {
+        settle(runtime, session_id).await?;
+    }
+    Ok(response)
+}
+
+async fn decide_and_commit<R: Message + Default>(
+    runtime: &Runtime,
+    session_id: Uuid,
+    command: SessionCommand,
+    idempotency: Option<Idempotency>,
+    respond: &impl Fn(&Session) -> R,
+) -> Result<(R, bool), Error> {
+    for _ in 0..CONFLICT_RETRIES {
+        if let Some(response) = runtime.replay(idempotency.as_ref()).await? {
+            return Ok((response, false));
+        }
+        let current = load(runtime, session_id).await?;
+        let now = runtime.now();
+        let policy = runtime.session_policy();
+        let decision = match runtime
+            .with_rules(|rules| session::execute(rules, policy, &current, command.clone(), now))
+        {
+            Ok(decision) => decision,
+            Err(refusal) => {
+                return runtime
+                    .replay(idempotency.as_ref())
+                    .await?
+                    .map(|response| (response, false))
+                    .ok_or(refusal.into());
+            }
+        };
+        let closed = decision
+            .events
+            .iter()
+            .any(|e| matches!(e, session::SessionEvent::Closed { .. }));
+        match commit(
+            runtime,
+            decision,
+            Some(current.version),
+            idempotency.clone(),
+            respond,
+        )
+        .await
+        {
+            Err(Error::Store(StoreError::Conflict(_))) => continue,
+            Err(error) => return Err(error),
+            Ok(response) => return Ok((response, closed)),
+        }
+    }
+    Err(Error::Store(StoreError::Conflict(session_id)))
+}
+
+/// Closes every session left open past its end and the grace period, and applies every closing
+/// not yet applied; returns how many sessions it closed or settled.
+pub async fn sweep(runtime: &Runtime) -> Result<u32, Error> {
+    let mut acted = 0;
+    for session_id in runtime.store().overdue_sessions(runtime.now()).await? {
+        match execute(
+            runtime,
+            session_id,
+            SessionCommand::CloseOverdue,
+            None,
+            |_| (),
+        )
+        .await
+        {
+            Ok(()) => {}
+            Err(error) => {
+                tracing::error!(%session_id, %error, "overdue session could not be closed")
+            }
+        }
+    }
+    for session_id in runtime.store().unsettled_sessions().await? {
+        match settle(runtime, session_id).await {
+            Ok(()) => acted += 1,
+            Err(error) => {
+                tracing::error!(%session_id, %error, "session closing could not be applied")
+            }
+        }
+    }
+    Ok(acted)
+}
+
+/// Applies a closed session's verdicts to each application it reviewed, then marks it settled.
+/// Each application applies a session once, so repeating this after a crash changes nothing twice.
+pub async fn settle(runtime: &Runtime, session_id: Uuid) -> Result<(), Error> {
+    let session = load(runtime, session_id).await?;
+    let mut verdicts = session.verdicts();
+    for application_id in session.application_ids() {
+        let command = Command::ApplySession {
+            session_id,
+            verdicts: verdicts.remove(&application_id).unwrap_or_default(),
+        };
+        runtime.execute_system(application_id, command).await?;
+    }
+    runtime.store().mark_session_settled(session_id).await?;
+    tracing::info!(%session_id, "session closing applied");
+    Ok(())
+}
+
+async fn load(runtime: &Runtime, session_id: Uuid) -> Result<Session, Error> {
+    runtime
+        .store()
+        .session(session_id)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            entity: "session",
+            id: session_id.to_string(),
+        })
+}
+
+async fn commit<R: Message + Default>(
+    runtime: &Runtime,
+    decision: SessionDecision,
+    previous_version: Option<u64>,
+    idempotency: Option<Idempotency>,
+    respond: &impl Fn(&Session) -> R,
+) -> Result<R, Error> {
+    let response = respond(&decision.session);
+    if decision.events.is_empty() {
+        return Ok(response);
+    }
+    let record = idempotency.as_ref().map(|i| IdempotencyRecord {
+        scope: i.scope.clone(),
+        key: i.key.clone(),
+        request_hash: i.request_hash.clone(),
+        response: response.encode_to_vec(),
+    });
+    let calendar = runtime.calendar();
+    let notices = session::notices(
+        &decision.session,
+        &decision.events,
+        runtime.catalogue(),
+        &calendar,
+    );
+    let change = SessionChange {
+        session: &decision.session,
+        previous_version,
+        close_due_at: decision.session.close_due_at(runtime.session_policy()),
+        at: runtime.now(),
+        notices: &notices,
+        idempotency: record,
+    };
+    match runtime.store().commit_session(change).await {
+        Ok(()) => {}
+        Err(StoreError::KeyTaken { .. }) => {
+            return runtime
+                .replay(idempotency.as_ref())
+                .await?
+                .ok_or_else(|| Error::Server("idempotency key vanished after a conflict".into()));
+        }
+        Err(error) => return Err(error.into()),
+    }
+    if !notices.is_empty() {
+        runtime.notifications_were_committed();
+    }
+    runtime.wake_timer();
+    tracing::info!(
+        session_id = %decision.session.id,
+        state = decision.session.state.name(),
+        version = decision.session.version,
+        "session changed"
+    );
+    Ok(response)
+}
