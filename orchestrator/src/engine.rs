@@ -1973,14 +1973,14 @@ fn check_materials(
     Ok(())
 }
 
-fn require_text(field: &str, value: &str) -> Result<(), EngineError> {
+pub(crate) fn require_text(field: &str, value: &str) -> Result<(), EngineError> {
     if value.trim().is_empty() {
         return Err(EngineError::invalid(field, "required"));
     }
     limit_text(field, value)
 }
 
-fn limit_text(field: &str, value: &str) -> Result<(), EngineError> {
+pub(crate) fn limit_text(field: &str, value: &str) -> Result<(), EngineError> {
     if value.chars().count() > MAX_TEXT_CHARS {
         return Err(EngineError::invalid(
             field,

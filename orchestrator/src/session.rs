@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::application::{Application, Decider};
 use crate::calendar::Calendar;
 use crate::catalogue::{Catalogue, Role};
-use crate::engine::{MAX_TEXT_CHARS, Rules};
+use crate::engine::{Rules, limit_text as limit, require_text as require};
 use crate::error::EngineError;
 use crate::machine::ApplicationState;
 use crate::notify::{Audience, Notice};
@@ -1245,23 +1245,6 @@ fn known_department(catalogue: &Catalogue, field: &str, code: &str) -> Result<()
         return Err(EngineError::invalid(
             field,
             format!("unknown department {code:?}"),
-        ));
-    }
-    Ok(())
-}
-
-fn require(field: &str, value: &str) -> Result<(), EngineError> {
-    if value.trim().is_empty() {
-        return Err(EngineError::invalid(field, "required"));
-    }
-    limit(field, value)
-}
-
-fn limit(field: &str, value: &str) -> Result<(), EngineError> {
-    if value.chars().count() > MAX_TEXT_CHARS {
-        return Err(EngineError::invalid(
-            field,
-            format!("longer than {MAX_TEXT_CHARS} characters"),
         ));
     }
     Ok(())

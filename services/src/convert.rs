@@ -79,6 +79,16 @@ pub fn optional_timestamp(at: Option<DateTime<Utc>>) -> Option<prost_types::Time
     at.map(timestamp)
 }
 
+/// Parses a required timestamp field.
+pub fn instant(field: &str, value: Option<prost_types::Timestamp>) -> Result<DateTime<Utc>, Error> {
+    let value = value.ok_or_else(|| Error::invalid(field, "required"))?;
+    DateTime::from_timestamp(
+        value.seconds,
+        u32::try_from(value.nanos).unwrap_or(u32::MAX),
+    )
+    .ok_or_else(|| Error::invalid(field, "out of range"))
+}
+
 /// Parses a required UUID field.
 pub fn uuid_field(field: &str, value: &str) -> Result<Uuid, Error> {
     if value.trim().is_empty() {

@@ -27,7 +27,8 @@ pub(crate) fn ok<T>(value: T) -> Reply<T> {
     Ok(Response::new(value))
 }
 
-fn optional_text(value: &str) -> Option<String> {
+/// A trimmed text field, `None` when blank.
+pub(crate) fn optional_text(value: &str) -> Option<String> {
     let value = value.trim();
     (!value.is_empty()).then(|| value.to_owned())
 }
@@ -847,12 +848,7 @@ impl pb::admin_service_server::AdminService for AdminApi {
     }
 
     async fn set_time(&self, request: Request<pb::SetTimeRequest>) -> Reply<pb::TimeResponse> {
-        let time = request
-            .into_inner()
-            .time
-            .ok_or_else(|| Error::invalid("time", "required"))?;
-        let to = chrono::DateTime::from_timestamp(time.seconds, time.nanos.max(0) as u32)
-            .ok_or_else(|| Error::invalid("time", "out of range"))?;
+        let to = convert::instant("time", request.into_inner().time)?;
         self.move_clock(|_| Ok(to)).await
     }
 

@@ -23,7 +23,7 @@ use crate::telemetry::Telemetry;
 const SERIAL_STRIPES: usize = 1024;
 
 /// How many times a command is retried when another writer changed the application first.
-const CONFLICT_RETRIES: usize = 16;
+pub(crate) const CONFLICT_RETRIES: usize = 16;
 
 /// Where the server reads the time. One clock for the whole server, so that tests can drive it.
 pub trait Clock: Send + Sync {
@@ -99,6 +99,16 @@ pub struct Idempotency {
 }
 
 impl Idempotency {
+    /// The record to store with a change: this key with the response it answered.
+    pub fn record(&self, response: &impl Message) -> IdempotencyRecord {
+        IdempotencyRecord {
+            scope: self.scope.clone(),
+            key: self.key.clone(),
+            request_hash: self.request_hash.clone(),
+            response: response.encode_to_vec(),
+        }
+    }
+
     /// The key of `request`, hashed with `strip` applied (which clears the key field itself).
     pub fn of<M: Message + Clone>(
         scope: String,
@@ -442,12 +452,7 @@ impl Runtime {
         if decision.events.is_empty() {
             return Ok(response);
         }
-        let record = idempotency.as_ref().map(|i| IdempotencyRecord {
-            scope: i.scope.clone(),
-            key: i.key.clone(),
-            request_hash: i.request_hash.clone(),
-            response: response.encode_to_vec(),
-        });
+        let record = idempotency.as_ref().map(|i| i.record(&response));
         let calendar = self.calendar();
         let notices = lianban_orchestrator::notify::notices(
             &decision.application,

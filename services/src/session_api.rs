@@ -2,7 +2,6 @@
 //! shape, builds an engine session command and lets `sessions` carry it out; errors become status
 //! codes only through `From<Error> for Status`.
 
-use chrono::{DateTime, Utc};
 use lianban_orchestrator::Session;
 use lianban_orchestrator::SessionCommand;
 use lianban_orchestrator::session::{
@@ -14,7 +13,7 @@ use uuid::Uuid;
 
 use crate::convert::{self, optional_timestamp, timestamp, uuid_field};
 use crate::error::Error;
-use crate::grpc::{HasKey, ok, optional_key};
+use crate::grpc::{HasKey, ok, optional_key, optional_text};
 use crate::runtime::Runtime;
 use crate::sessions;
 use crate::store::SessionFilter;
@@ -67,8 +66,8 @@ impl pb::session_service_server::SessionService for SessionApi {
         let kind = kind_from_wire(r.kind)?;
         let application_ids = uuids("application_ids", &r.application_ids)?;
         let branch_ids = uuids("branch_ids", &r.branch_ids)?;
-        let starts_at = instant("starts_at", r.starts_at)?;
-        let ends_at = instant("ends_at", r.ends_at)?;
+        let starts_at = convert::instant("starts_at", r.starts_at)?;
+        let ends_at = convert::instant("ends_at", r.ends_at)?;
         let scope = application_ids
             .first()
             .map_or_else(String::new, Uuid::to_string);
@@ -134,8 +133,8 @@ impl pb::session_service_server::SessionService for SessionApi {
         let filter = SessionFilter {
             states,
             application_id,
-            key_project_code: optional(&r.key_project_code),
-            department_code: optional(&r.department_code),
+            key_project_code: optional_text(&r.key_project_code),
+            department_code: optional_text(&r.department_code),
         };
         let found = self
             .runtime
@@ -193,8 +192,8 @@ impl pb::session_service_server::SessionService for SessionApi {
         let command = SessionCommand::Reschedule {
             department_code: convert::required_text("department_code", &r.department_code)?,
             clerk_id: r.clerk_id.trim().to_owned(),
-            starts_at: instant("starts_at", r.starts_at)?,
-            ends_at: instant("ends_at", r.ends_at)?,
+            starts_at: convert::instant("starts_at", r.starts_at)?,
+            ends_at: convert::instant("ends_at", r.ends_at)?,
             place: r.place.trim().to_owned(),
             reason: r.reason.trim().to_owned(),
         };
@@ -231,26 +230,12 @@ impl pb::session_service_server::SessionService for SessionApi {
     }
 }
 
-fn optional(value: &str) -> Option<String> {
-    let value = value.trim();
-    (!value.is_empty()).then(|| value.to_owned())
-}
-
 fn uuids(field: &str, values: &[String]) -> Result<Vec<Uuid>, Error> {
     values
         .iter()
         .enumerate()
         .map(|(index, value)| uuid_field(&format!("{field}[{index}]"), value))
         .collect()
-}
-
-fn instant(field: &str, value: Option<prost_types::Timestamp>) -> Result<DateTime<Utc>, Error> {
-    let value = value.ok_or_else(|| Error::invalid(field, "required"))?;
-    DateTime::from_timestamp(
-        value.seconds,
-        u32::try_from(value.nanos).unwrap_or(u32::MAX),
-    )
-    .ok_or_else(|| Error::invalid(field, "out of range"))
 }
 
 fn kind_from_wire(value: i32) -> Result<SessionKind, Error> {

@@ -13,11 +13,8 @@ use prost::Message;
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::runtime::{Idempotency, Runtime};
-use crate::store::{IdempotencyRecord, SessionChange, StoreError};
-
-/// How many times a session command is retried when another writer changed the session first.
-const CONFLICT_RETRIES: usize = 16;
+use crate::runtime::{CONFLICT_RETRIES, Idempotency, Runtime};
+use crate::store::{SessionChange, StoreError};
 
 /// Schedules a session over `application_ids`; `respond` builds the response a retry gets.
 pub async fn schedule<R: Message + Default>(
@@ -53,7 +50,7 @@ pub async fn schedule<R: Message + Default>(
     let policy = runtime.session_policy();
     let decision = runtime
         .with_rules(|rules| session::schedule(rules, policy, &applications, command, now))?;
-    let response = commit(runtime, decision, None, idempotency, &respond).await?;
+    let response = commit(runtime, decision, None, now, idempotency, &respond).await?;
     Ok(response)
 }
 
@@ -65,6 +62,19 @@ pub async fn execute<R: Message + Default>(
     idempotency: Option<Idempotency>,
     respond: impl Fn(&Session) -> R,
 ) -> Result<R, Error> {
+    let (response, _) =
+        execute_and_report(runtime, session_id, command, idempotency, respond).await?;
+    Ok(response)
+}
+
+/// As [`execute`], also telling whether this very command closed the session.
+async fn execute_and_report<R: Message + Default>(
+    runtime: &Runtime,
+    session_id: Uuid,
+    command: SessionCommand,
+    idempotency: Option<Idempotency>,
+    respond: impl Fn(&Session) -> R,
+) -> Result<(R, bool), Error> {
     let (response, closed) = {
         let _serial = runtime.serialise(session_id).await;
         decide_and_commit(runtime, session_id, command, idempotency, &respond).await?
@@ -72,7 +82,7 @@ pub async fn execute<R: Message + Default>(
     if closed {
         settle(runtime, session_id).await?;
     }
-    Ok(response)
+    Ok((response, closed))
 }
 
 async fn decide_and_commit<R: Message + Default>(
@@ -109,6 +119,7 @@ async fn decide_and_commit<R: Message + Default>(
             runtime,
             decision,
             Some(current.version),
+            now,
             idempotency.clone(),
             respond,
         )
@@ -123,34 +134,26 @@ async fn decide_and_commit<R: Message + Default>(
 }
 
 /// Closes every session left open past its end and the grace period, and applies every closing
-/// not yet applied; returns how many sessions it closed or settled.
+/// not yet applied (after a crash between closing and applying); returns how many sessions this
+/// sweep closed. Of racing sweeps, only the one whose close committed counts it.
 pub async fn sweep(runtime: &Runtime) -> Result<u32, Error> {
-    let mut acted = 0;
+    let mut closed = 0;
     for session_id in runtime.store().overdue_sessions(runtime.now()).await? {
-        match execute(
-            runtime,
-            session_id,
-            SessionCommand::CloseOverdue,
-            None,
-            |_| (),
-        )
-        .await
-        {
-            Ok(()) => {}
+        let command = SessionCommand::CloseOverdue;
+        match execute_and_report(runtime, session_id, command, None, |_| ()).await {
+            Ok(((), true)) => closed += 1,
+            Ok(((), false)) => {}
             Err(error) => {
                 tracing::error!(%session_id, %error, "overdue session could not be closed")
             }
         }
     }
     for session_id in runtime.store().unsettled_sessions().await? {
-        match settle(runtime, session_id).await {
-            Ok(()) => acted += 1,
-            Err(error) => {
-                tracing::error!(%session_id, %error, "session closing could not be applied")
-            }
+        if let Err(error) = settle(runtime, session_id).await {
+            tracing::error!(%session_id, %error, "session closing could not be applied")
         }
     }
-    Ok(acted)
+    Ok(closed)
 }
 
 /// Applies a closed session's verdicts to each application it reviewed, then marks it settled.
@@ -185,6 +188,7 @@ async fn commit<R: Message + Default>(
     runtime: &Runtime,
     decision: SessionDecision,
     previous_version: Option<u64>,
+    now: chrono::DateTime<chrono::Utc>,
     idempotency: Option<Idempotency>,
     respond: &impl Fn(&Session) -> R,
 ) -> Result<R, Error> {
@@ -192,12 +196,7 @@ async fn commit<R: Message + Default>(
     if decision.events.is_empty() {
         return Ok(response);
     }
-    let record = idempotency.as_ref().map(|i| IdempotencyRecord {
-        scope: i.scope.clone(),
-        key: i.key.clone(),
-        request_hash: i.request_hash.clone(),
-        response: response.encode_to_vec(),
-    });
+    let record = idempotency.as_ref().map(|i| i.record(&response));
     let calendar = runtime.calendar();
     let notices = session::notices(
         &decision.session,
@@ -209,7 +208,7 @@ async fn commit<R: Message + Default>(
         session: &decision.session,
         previous_version,
         close_due_at: decision.session.close_due_at(runtime.session_policy()),
-        at: runtime.now(),
+        at: now,
         notices: &notices,
         idempotency: record,
     };

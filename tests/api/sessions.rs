@@ -17,6 +17,7 @@ on_every_backend!(
     a_late_invitation_does_not_make_absence_consent,
     moves_and_cancellations_reach_every_invited_department,
     malformed_and_unauthorised_session_requests_change_nothing,
+    a_project_session_reviews_several_applications_at_once,
 );
 
 /// The four joint reviews of 工业建设工程联合竣工验收, as (matter, department).
@@ -430,12 +431,15 @@ async fn an_overdue_session_is_closed_by_the_system_exactly_once(backend: Backen
         get(&server, &session).await.state,
         pb::SessionState::Scheduled as i32
     );
-    // Two sweeps race for it: the admin call's and the timer's.
+    // Three sweeps race for it: two admin calls' and the timer's. One closes it; no two do.
     let (first, second) = tokio::join!(
         set_time(&server, "2026-03-04 13:00"),
         set_time(&server, "2026-03-04 13:00"),
     );
-    assert!(first + second >= 1);
+    assert!(
+        first + second <= 1,
+        "closed by at most one of the admin sweeps"
+    );
     let closed = get(&server, &session).await;
     assert_eq!(closed.state, pb::SessionState::Closed as i32);
     assert!(closed.closed_by_system);
@@ -803,5 +807,158 @@ async fn malformed_and_unauthorised_session_requests_change_nothing(backend: Bac
         .await;
     assert_status(unknown, Code::NotFound, "session");
     assert_eq!(get(&server, &session).await, session);
+    server.stop().await;
+}
+
+async fn a_project_session_reviews_several_applications_at_once(backend: Backend) {
+    let (server, _database) = start(backend, "2026-03-02 09:00").await;
+    server
+        .projects()
+        .await
+        .register_project(pb::RegisterProjectRequest {
+            project: Some(pb::Project {
+                code: "ZD-2026-009".into(),
+                name: "榕城智能制造产业园".into(),
+                investor: "榕城实业有限公司".into(),
+                investment_wan: 120_000,
+                facilitator: "bangban-01".into(),
+                registered_at: None,
+            }),
+        })
+        .await
+        .unwrap();
+    let mut submissions = Vec::new();
+    for _ in 0..2 {
+        let mut request = joint_acceptance();
+        request.key_project_code = "ZD-2026-009".into();
+        submissions.push(
+            server
+                .intake()
+                .await
+                .submit_application(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .application
+                .unwrap(),
+        );
+    }
+    let outside = submit_acceptance(&server).await;
+    let (first, second) = (&submissions[0], &submissions[1]);
+
+    // Only applications of one key project share a session.
+    let mut mixed = meeting(first, "2026-03-04 09:00", "2026-03-04 11:00");
+    mixed.application_ids.push(outside.id.clone());
+    assert_status(
+        server.sessions().await.schedule_session(mixed).await,
+        Code::InvalidArgument,
+        "application_ids[1]",
+    );
+    let mut request = meeting(first, "2026-03-04 09:00", "2026-03-04 11:00");
+    request.application_ids.push(second.id.clone());
+    let session = schedule(&server, request).await;
+    assert_eq!(session.key_project_code, "ZD-2026-009");
+    assert_eq!(
+        session.items.len(),
+        8,
+        "four joint reviews of each application"
+    );
+    assert_eq!(session.invitations.len(), 4, "each department invited once");
+
+    // rfb's review of the second application waits for an on-site inspection.
+    let paused = branch(second, "rfb-renfang-yanshou").id.clone();
+    server
+        .tasks()
+        .await
+        .start_special_procedure(pb::StartSpecialProcedureRequest {
+            idempotency_key: String::new(),
+            branch_id: paused.clone(),
+            department_code: "rfb".into(),
+            clerk_id: "rfb-clerk-01".into(),
+            kind: pb::PauseKind::OnSiteInspection as i32,
+            reason: "人防工程现场检测".into(),
+            expected_days: 3,
+        })
+        .await
+        .unwrap();
+    // daj consents in writing; a retry with the same key records it once.
+    let consent = opinion(&session, "daj", pb::OpinionKind::Consent, "档案齐全");
+    let recorded = record(&server, consent.clone()).await;
+    assert_eq!(record(&server, consent).await, recorded);
+    assert_eq!(recorded.opinions.len(), 1);
+    // zjj only sends a delegate: attended, but its branches stay with it.
+    set_time(&server, "2026-03-04 09:05").await;
+    record(
+        &server,
+        opinion(&session, "zjj", pb::OpinionKind::Delegate, "王工"),
+    )
+    .await;
+
+    set_time(&server, "2026-03-04 11:00").await;
+    let closed = server
+        .sessions()
+        .await
+        .close_session(close_request(
+            &session,
+            "档案同意；消防到会未表态；规划、人防缺席",
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .session
+        .unwrap();
+    assert_eq!(
+        outcome(&closed, "zjj").attendance,
+        pb::Attendance::Attended as i32
+    );
+    assert_eq!(
+        outcome(&closed, "daj").attendance,
+        pb::Attendance::WrittenOpinion as i32
+    );
+    for application in [first, second] {
+        let after = reread(&server, &application.id).await;
+        assert_eq!(
+            state_of(&after, "daj-dangan-yanshou"),
+            pb::BranchState::Consented
+        );
+        assert_eq!(
+            state_of(&after, "zjj-xiaofang-yanshou"),
+            pb::BranchState::Open
+        );
+        assert_eq!(
+            state_of(&after, "zrzy-guihua-heshi"),
+            pb::BranchState::DeemedConsent
+        );
+    }
+    assert_eq!(
+        state_of(&reread(&server, &first.id).await, "rfb-renfang-yanshou"),
+        pb::BranchState::DeemedConsent
+    );
+    assert_eq!(
+        state_of(&reread(&server, &second.id).await, "rfb-renfang-yanshou"),
+        pb::BranchState::Paused,
+        "a paused branch is not deemed to consent by absence"
+    );
+    let second_notices = notifications(&server, second).await;
+    assert!(
+        second_notices
+            .iter()
+            .any(|n| n.kind == "absence_not_deemed" && n.branch_id == paused)
+    );
+    // Both applications list the session; the one outside the project does not.
+    for (application, expected) in [(first, 1), (second, 1), (&outside, 0)] {
+        let listed = server
+            .sessions()
+            .await
+            .list_sessions(pb::ListSessionsRequest {
+                application_id: application.id.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .sessions;
+        assert_eq!(listed.len(), expected);
+    }
     server.stop().await;
 }
