@@ -24,6 +24,8 @@ on_every_backend!(
     an_application_reads_back_exactly_as_written,
     a_stale_write_is_a_conflict_and_changes_nothing,
     an_idempotency_key_is_recorded_once,
+    changes_written_together_are_refused_one_by_one,
+    an_upgraded_store_extends_each_chain_where_it_ended,
     listing_filters_and_pages_in_submission_order,
 );
 
@@ -209,6 +211,139 @@ async fn an_idempotency_key_is_recorded_once(backend: Backend) {
         store.remembered("SubmitApplication", "k-2").await.unwrap(),
         None
     );
+}
+
+/// Concurrent changes share the writer's transactions: a stale change and a taken key are each
+/// refused on their own, and leave no trace, while every other change commits.
+async fn changes_written_together_are_refused_one_by_one(backend: Backend) {
+    let (store, _database) = open(backend).await;
+    let stale_target = insert(&store, &COMPANY_MATERIALS).await;
+    let winner = approve_registration(&stale_target);
+    commit(&store, &winner, Some(&stale_target), None)
+        .await
+        .unwrap();
+    let events_before = store.event_kinds(stale_target.id).await.unwrap().len();
+    let mut others = Vec::new();
+    for _ in 0..12 {
+        others.push(insert(&store, &COMPANY_MATERIALS).await);
+    }
+    let record = |response: &[u8]| IdempotencyRecord {
+        scope: "SubmitApplication".into(),
+        key: "shared".into(),
+        request_hash: "h".into(),
+        response: response.to_vec(),
+    };
+
+    let mut tasks = tokio::task::JoinSet::new();
+    let spawn_commit = |tasks: &mut tokio::task::JoinSet<_>,
+                        label: String,
+                        decision: Decision,
+                        previous: Option<Application>,
+                        key: Option<IdempotencyRecord>| {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let outcome = commit(&store, &decision, previous.as_ref(), key).await;
+            (label, decision.application, outcome)
+        });
+    };
+    spawn_commit(
+        &mut tasks,
+        "stale".into(),
+        approve_registration(&stale_target),
+        Some(stale_target.clone()),
+        None,
+    );
+    for (index, other) in others.iter().enumerate() {
+        spawn_commit(
+            &mut tasks,
+            format!("approve {index}"),
+            approve_registration(other),
+            Some(other.clone()),
+            None,
+        );
+    }
+    for label in ["keyed a", "keyed b"] {
+        let decision = engine::submit(rules(), submission(&[]), &mut Uuid::now_v7, now()).unwrap();
+        spawn_commit(
+            &mut tasks,
+            label.into(),
+            decision,
+            None,
+            Some(record(label.as_bytes())),
+        );
+    }
+
+    let mut keyed = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (label, application, outcome) = joined.unwrap();
+        let stored = store.application(application.id).await.unwrap();
+        match label.as_str() {
+            "stale" => {
+                assert!(
+                    matches!(outcome, Err(StoreError::Conflict(id)) if id == stale_target.id),
+                    "{outcome:?}"
+                );
+                assert_eq!(stored.as_ref(), Some(&winner.application));
+            }
+            "keyed a" | "keyed b" => keyed.push((label, application, outcome, stored)),
+            _ => {
+                assert!(outcome.is_ok(), "{label}: {outcome:?}");
+                assert_eq!(stored.as_ref(), Some(&application), "{label}");
+            }
+        }
+    }
+    assert_eq!(
+        store.event_kinds(stale_target.id).await.unwrap().len(),
+        events_before,
+        "the stale change left no events"
+    );
+    let (won, lost): (Vec<_>, Vec<_>) = keyed
+        .into_iter()
+        .partition(|(_, _, outcome, _)| outcome.is_ok());
+    assert_eq!(
+        (won.len(), lost.len()),
+        (1, 1),
+        "exactly one keyed submission commits"
+    );
+    let (winner_label, winner_application, _, winner_stored) = &won[0];
+    let (_, _, loser_outcome, loser_stored) = &lost[0];
+    assert!(
+        matches!(loser_outcome, Err(StoreError::KeyTaken { .. })),
+        "{loser_outcome:?}"
+    );
+    assert_eq!(
+        loser_stored, &None,
+        "the refused submission left no application"
+    );
+    assert_eq!(winner_stored.as_ref(), Some(winner_application));
+    let remembered = store
+        .remembered("SubmitApplication", "shared")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(remembered.response, winner_label.as_bytes());
+}
+
+/// A store written before the chain's position was kept beside its head: the migration finds
+/// where each chain ends, and the next change links onto it.
+async fn an_upgraded_store_extends_each_chain_where_it_ended(backend: Backend) {
+    use lianban_services::store::migration::Migrator;
+    use sea_orm_migration::MigratorTrait;
+    let (store, _database) = open(backend).await;
+    let application = insert(&store, &COMPANY_MATERIALS).await;
+    let events_before = store.event_kinds(application.id).await.unwrap().len();
+    assert!(events_before > 1);
+    Migrator::down(store.connection(), Some(1)).await.unwrap();
+    Migrator::up(store.connection(), None).await.unwrap();
+
+    let approval = approve_registration(&application);
+    commit(&store, &approval, Some(&application), None)
+        .await
+        .unwrap();
+    let (rows, head) = store.audit_trail(application.id).await.unwrap().unwrap();
+    let verification = lianban_services::audit::verify(&rows, &head);
+    assert!(verification.is_intact(), "{}", verification.problem);
+    assert_eq!(rows.len(), events_before + approval.events.len());
 }
 
 async fn listing_filters_and_pages_in_submission_order(backend: Backend) {

@@ -33,6 +33,9 @@ pub mod application {
         pub document: String,
         /// Hash of the application's last audit event: deleting events at the end is detected.
         pub audit_head: String,
+        /// Position of that last event in the chain (0 before the first), so that a writer can
+        /// extend the chain without reading the events.
+        pub audit_seq: i64,
     }
 
     /// No relations are navigated through the ORM.

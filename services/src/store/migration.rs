@@ -7,7 +7,11 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateCoreTables), Box::new(CreateSessionTables)]
+        vec![
+            Box::new(CreateCoreTables),
+            Box::new(CreateSessionTables),
+            Box::new(AddAuditSeq),
+        ]
     }
 }
 
@@ -310,6 +314,48 @@ impl MigrationTrait for CreateSessionTables {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// The position of each application's last audit event, kept beside its hash.
+struct AddAuditSeq;
+
+impl MigrationName for AddAuditSeq {
+    fn name(&self) -> &str {
+        "m0003_add_audit_seq"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddAuditSeq {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("applications")
+                    .add_column(big_integer("audit_seq").default(0))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE applications SET audit_seq = COALESCE(\
+                 (SELECT MAX(seq) FROM events WHERE events.application_id = applications.id), 0)",
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("applications")
+                    .drop_column("audit_seq")
+                    .to_owned(),
+            )
+            .await
     }
 }
 

@@ -8,6 +8,7 @@
 mod entities;
 pub mod migration;
 mod sessions;
+mod writer;
 
 pub use sessions::{SessionChange, SessionFilter};
 
@@ -15,9 +16,8 @@ use chrono::{DateTime, Utc};
 use lianban_orchestrator::{Application, ApplicationState, BranchState, Event};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use sea_orm_migration::MigratorTrait;
 use thiserror::Error;
@@ -221,6 +221,7 @@ pub struct Page<T> {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    writer: writer::Writer,
 }
 
 impl Store {
@@ -237,7 +238,8 @@ impl Store {
         });
         let db = Database::connect(options).await?;
         migration::Migrator::up(&db, None).await?;
-        Ok(Store { db })
+        let writer = writer::Writer::start(db.clone());
+        Ok(Store { db, writer })
     }
 
     /// Closes every connection.
@@ -296,19 +298,10 @@ impl Store {
 
     /// Commits one change atomically. `Conflict` when the application changed since it was read;
     /// `KeyTaken` when a concurrent request recorded the same idempotency key first.
+    /// The change goes to the store's writer, which commits it together with whatever other
+    /// changes are waiting (see [`writer`]).
     pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
-        write_application(&txn, &change).await?;
-        write_branches(&txn, &change).await?;
-        // After the guarded write above this transaction holds the application: its chain head
-        // cannot move underneath it.
-        write_events(&txn, &change).await?;
-        write_notifications(&txn, &change).await?;
-        if let Some(record) = &change.idempotency {
-            write_idempotency(&txn, record, change.at).await?;
-        }
-        txn.commit().await?;
-        Ok(())
+        self.writer.write(writer::prepare(&change)).await
     }
 
     /// How many applications are in each state.
@@ -769,172 +762,6 @@ fn version(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-async fn write_application(
-    txn: &impl ConnectionTrait,
-    change: &Change<'_>,
-) -> Result<(), StoreError> {
-    let app = change.application;
-    let model = application::ActiveModel {
-        id: Set(app.id.to_string()),
-        bundle_code: Set(app.bundle_code.clone()),
-        state: Set(app.state.name().to_owned()),
-        receipt_number: Set(app.receipt_number.clone()),
-        key_project_code: Set(app.key_project_code.clone()),
-        submitted_at: Set(app.submitted_at),
-        updated_at: Set(change.at),
-        version: Set(version(app.version)),
-        document: Set(encode(app)),
-        audit_head: if change.previous.is_none() {
-            Set(String::new())
-        } else {
-            NotSet
-        },
-    };
-    match change.previous {
-        None => {
-            application::Entity::insert(model)
-                .exec_without_returning(txn)
-                .await?;
-        }
-        Some(previous) => {
-            let result = application::Entity::update_many()
-                .set(model)
-                .filter(application::Column::Id.eq(app.id.to_string()))
-                .filter(application::Column::Version.eq(version(previous.version)))
-                .exec(txn)
-                .await?;
-            if result.rows_affected != 1 {
-                return Err(StoreError::Conflict(app.id));
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn write_branches(txn: &impl ConnectionTrait, change: &Change<'_>) -> Result<(), StoreError> {
-    let app = change.application;
-    let changed = app.branches.iter().filter(|branch| {
-        let before = change
-            .previous
-            .and_then(|previous| previous.branch(branch.id));
-        before.is_none_or(|before| before.version != branch.version)
-    });
-    let models: Vec<branch::ActiveModel> = changed
-        .map(|b| branch::ActiveModel {
-            id: Set(b.id.to_string()),
-            application_id: Set(app.id.to_string()),
-            department_code: Set(b.department_code.clone()),
-            matter_code: Set(b.matter_code.clone()),
-            bundle_code: Set(app.bundle_code.clone()),
-            state: Set(b.state.name().to_owned()),
-            updated_at: Set(change.at),
-            deadline_at: Set(b.deadline.map(|d| d.at)),
-            deadline_pending: Set(deadline_pending(b)),
-            deadline_provisional: Set(
-                b.state.is_running() && b.deadline.is_some_and(|d| d.provisional)
-            ),
-            assignee: Set(b.assignee.clone()),
-            unstaffed: Set(b.unstaffed_since.is_some() && b.state.is_running()),
-        })
-        .collect();
-    if models.is_empty() {
-        return Ok(());
-    }
-    let upsert = OnConflict::column(branch::Column::Id)
-        .update_columns([
-            branch::Column::State,
-            branch::Column::UpdatedAt,
-            branch::Column::DeadlineAt,
-            branch::Column::DeadlinePending,
-            branch::Column::DeadlineProvisional,
-            branch::Column::Assignee,
-            branch::Column::Unstaffed,
-        ])
-        .to_owned();
-    branch::Entity::insert_many(models)
-        .on_conflict(upsert)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
-}
-
-/// Whether the timer still has to act on the branch's deadline: it is open, and it is either
-/// deemed to consent at the deadline or not yet escalated.
-fn deadline_pending(branch: &lianban_orchestrator::application::Branch) -> bool {
-    use lianban_orchestrator::catalogue::DeadlineAction;
-    branch.deadline.is_some()
-        && branch.state.is_actionable()
-        && (branch.on_deadline == DeadlineAction::DeemedConsent || branch.escalated_at.is_none())
-}
-
-async fn write_events(txn: &impl ConnectionTrait, change: &Change<'_>) -> Result<(), StoreError> {
-    if change.events.is_empty() {
-        return Ok(());
-    }
-    let application_id = change.application.id.to_string();
-    let last = event::Entity::find()
-        .filter(event::Column::ApplicationId.eq(application_id.as_str()))
-        .order_by_desc(event::Column::Seq)
-        .one(txn)
-        .await?;
-    let (mut seq, mut prev_hash) = last.map_or((0, String::new()), |row| (row.seq, row.hash));
-    let mut models = Vec::with_capacity(change.events.len());
-    for e in change.events {
-        seq += 1;
-        let mut link = AuditLink {
-            application_id: application_id.clone(),
-            seq,
-            version: version(change.application.version),
-            at: change.at,
-            actor: change.actor.to_owned(),
-            kind: e.kind().to_owned(),
-            detail: serde_json::to_string(e).expect("an event always serialises"),
-            prev_hash: prev_hash.clone(),
-        };
-        link.at = audit_time(link.at);
-        let hash = link.hash();
-        prev_hash = hash.clone();
-        models.push(event::ActiveModel {
-            application_id: Set(link.application_id),
-            seq: Set(link.seq),
-            version: Set(link.version),
-            at: Set(link.at),
-            actor: Set(link.actor),
-            kind: Set(link.kind),
-            detail: Set(link.detail),
-            prev_hash: Set(link.prev_hash),
-            hash: Set(hash),
-            ..Default::default()
-        });
-    }
-    event::Entity::insert_many(models)
-        .exec_without_returning(txn)
-        .await?;
-    application::Entity::update_many()
-        .col_expr(
-            application::Column::AuditHead,
-            sea_orm::sea_query::Expr::value(prev_hash),
-        )
-        .filter(application::Column::Id.eq(application_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-/// Writes the change's notices at the next outbox positions. The counter row's lock, held to the
-/// end of the transaction, makes positions commit in order, so a reader that has seen position n
-/// will never see a smaller one appear later.
-async fn write_notifications(
-    txn: &impl ConnectionTrait,
-    change: &Change<'_>,
-) -> Result<(), StoreError> {
-    let about = NoticeSubject {
-        application_id: change.application.id,
-        session_id: None,
-    };
-    write_notices(txn, about, change.notices, change.at).await
-}
-
 /// What a batch of notices is about: an application, and the session for a session's notices.
 #[derive(Debug, Clone, Copy)]
 struct NoticeSubject {
@@ -948,48 +775,100 @@ async fn write_notices(
     notices: &[Notice],
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if notices.is_empty() {
+    let rows = notices
+        .iter()
+        .map(|notice| NoticeRow { about, notice, at })
+        .collect();
+    write_notice_rows(txn, rows).await
+}
+
+/// One notice to write: what it is about, what it says, when.
+struct NoticeRow<'a> {
+    about: NoticeSubject,
+    notice: &'a Notice,
+    at: DateTime<Utc>,
+}
+
+/// Writes notices at the next outbox positions, in the order given. The counter row's lock, held
+/// to the end of the transaction, makes positions commit in order, so a reader that has seen
+/// position n will never see a smaller one appear later.
+async fn write_notice_rows(
+    txn: &impl ConnectionTrait,
+    rows: Vec<NoticeRow<'_>>,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
         return Ok(());
     }
-    let count = notices.len() as i64;
-    counter::Entity::update_many()
-        .col_expr(counter::Column::Value, {
-            use sea_orm::sea_query::ExprTrait;
-            sea_orm::sea_query::Expr::col(counter::Column::Value).add(count)
-        })
-        .filter(counter::Column::Name.eq("notifications"))
-        .exec(txn)
-        .await?;
-    let last = counter::Entity::find_by_id("notifications".to_owned())
-        .one(txn)
-        .await?
-        .map_or(count, |row| row.value);
-    let models: Vec<notification::ActiveModel> = notices
-        .iter()
+    let count = rows.len() as i64;
+    let last = advance_counter(txn, "notifications", count).await?;
+    let models: Vec<notification::ActiveModel> = rows
+        .into_iter()
         .enumerate()
-        .map(|(index, notice)| {
-            let (audience, department) = match &notice.audience {
+        .map(|(index, row)| {
+            let (audience, department) = match &row.notice.audience {
                 Audience::Applicant => ("applicant", None),
                 Audience::Department(code) => ("department", Some(code.clone())),
                 Audience::Supervision => ("supervision", None),
             };
             notification::ActiveModel {
                 position: Set(last - count + 1 + index as i64),
-                application_id: Set(about.application_id.to_string()),
+                application_id: Set(row.about.application_id.to_string()),
                 audience: Set(audience.to_owned()),
                 department_code: Set(department),
-                kind: Set(notice.kind.to_owned()),
-                branch_id: Set(notice.branch_id.map(|id| id.to_string())),
-                message: Set(notice.message.clone()),
-                created_at: Set(at),
-                session_id: Set(about.session_id.map(|id| id.to_string())),
+                kind: Set(row.notice.kind.to_owned()),
+                branch_id: Set(row.notice.branch_id.map(|id| id.to_string())),
+                message: Set(row.notice.message.clone()),
+                created_at: Set(row.at),
+                session_id: Set(row.about.session_id.map(|id| id.to_string())),
             }
         })
         .collect();
-    notification::Entity::insert_many(models)
-        .exec_without_returning(txn)
-        .await?;
+    for chunk in in_chunks(models) {
+        notification::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
     Ok(())
+}
+
+/// Adds `by` to the named counter and returns its new value, in one statement.
+async fn advance_counter(
+    txn: &impl ConnectionTrait,
+    name: &str,
+    by: i64,
+) -> Result<i64, StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let update = Query::update()
+        .table(counter::Entity)
+        .value(
+            counter::Column::Value,
+            Expr::col(counter::Column::Value).add(by),
+        )
+        .and_where(Expr::col(counter::Column::Name).eq(name))
+        .returning_col(counter::Column::Value)
+        .to_owned();
+    let row = txn
+        .query_one(&update)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt {
+            id: format!("counter {name}"),
+            message: "the counter row is missing".to_owned(),
+        })?;
+    Ok(row.try_get::<i64>("", "value")?)
+}
+
+/// Rows per multi-row insert: far below every backend's limit on bound parameters (SQLite's is
+/// 32,766 and PostgreSQL's 65,535; the widest table here has a dozen columns).
+const ROWS_PER_INSERT: usize = 500;
+
+/// `rows` in pieces of at most [`ROWS_PER_INSERT`].
+fn in_chunks<T>(rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut chunks = Vec::with_capacity(rows.len().div_ceil(ROWS_PER_INSERT));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        chunks.push(rows.by_ref().take(ROWS_PER_INSERT).collect());
+    }
+    chunks
 }
 
 /// An instant as the audit trail keeps it: microseconds, which every database stores exactly.
@@ -1053,11 +932,27 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// Inserts the idempotency record; `KeyTaken` when a concurrent request recorded its key first.
 async fn write_idempotency(
     txn: &impl ConnectionTrait,
     record: &IdempotencyRecord,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    if claim_key(txn, record, at).await? {
+        Ok(())
+    } else {
+        Err(StoreError::KeyTaken {
+            key: record.key.clone(),
+        })
+    }
+}
+
+/// Inserts the idempotency record unless its key is taken; true when inserted.
+async fn claim_key(
+    txn: &impl ConnectionTrait,
+    record: &IdempotencyRecord,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let model = idempotency::ActiveModel {
         scope: Set(record.scope.clone()),
         key: Set(record.key.clone()),
@@ -1065,18 +960,15 @@ async fn write_idempotency(
         response: Set(record.response.clone()),
         created_at: Set(at),
     };
-    match idempotency::Entity::insert(model)
+    let inserted = idempotency::Entity::insert(model)
+        .on_conflict(
+            OnConflict::columns([idempotency::Column::Scope, idempotency::Column::Key])
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(txn)
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            Err(StoreError::KeyTaken {
-                key: record.key.clone(),
-            })
-        }
-        Err(error) => Err(error.into()),
-    }
+        .await?;
+    Ok(inserted == 1)
 }
 
 /// Creates the folder of a `sqlite://` file URL, so that a fresh machine needs no set-up.

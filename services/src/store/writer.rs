@@ -1,0 +1,449 @@
+//! Group commit: one task writes every application change, many changes to one transaction.
+//!
+//! A commit of its own per change pays a `BEGIN`, a `COMMIT` with its WAL sync, about ten
+//! statements, and — on SQLite, whose database has a single write lock — a wait for that lock by
+//! polling with sleeps whenever another connection holds it. Here the callers do the expensive
+//! part in their own tasks (the document's JSON, the branch rows, the events' JSON), then hand the
+//! prepared change to the writer, which takes every change waiting at that moment into one
+//! transaction: one read of the chain heads, one guarded write per application (and one insert
+//! per idempotency key), then one multi-row statement each for the branches, the events and the
+//! notifications of the whole batch.
+//!
+//! Each change is still judged alone: a change that loses its version check, or whose
+//! idempotency key another request took, writes nothing (its key row, if it wrote one, is
+//! removed again) and gets its own refusal while the others commit. A database failure fails the
+//! whole batch, and every caller in it is told. A caller is answered only after the transaction
+//! holding its change has committed.
+
+use chrono::{DateTime, Utc};
+use lianban_orchestrator::application::Branch;
+use lianban_orchestrator::notify::Notice;
+use sea_orm::sea_query::OnConflict;
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{
+    ActiveValue::{self, NotSet, Set},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::entities::{application, branch, event, idempotency};
+use super::{
+    AuditLink, Change, IdempotencyRecord, NoticeRow, NoticeSubject, StoreError, audit_time,
+    claim_key, encode, in_chunks, version, write_notice_rows,
+};
+
+/// The most changes one transaction takes: bounds the time a caller waits behind others.
+const MOST_PER_TRANSACTION: usize = 256;
+
+/// A change with everything a caller can compute outside the transaction already computed.
+pub(super) struct Prepared {
+    application_id: Uuid,
+    row: application::ActiveModel,
+    /// The version read, `None` for a new application.
+    expected_version: Option<i64>,
+    version: i64,
+    branches: Vec<branch::ActiveModel>,
+    /// Each event's kind and JSON detail.
+    events: Vec<(&'static str, String)>,
+    actor: String,
+    at: DateTime<Utc>,
+    notices: Vec<Notice>,
+    idempotency: Option<IdempotencyRecord>,
+}
+
+/// Turns a borrowed change into the rows to write.
+pub(super) fn prepare(change: &Change<'_>) -> Prepared {
+    let app = change.application;
+    let row = application::ActiveModel {
+        id: Set(app.id.to_string()),
+        bundle_code: Set(app.bundle_code.clone()),
+        state: Set(app.state.name().to_owned()),
+        receipt_number: Set(app.receipt_number.clone()),
+        key_project_code: Set(app.key_project_code.clone()),
+        submitted_at: Set(app.submitted_at),
+        updated_at: Set(change.at),
+        version: Set(version(app.version)),
+        document: Set(encode(app)),
+        // Both set by the writer, which knows where the chain ends.
+        audit_head: NotSet,
+        audit_seq: NotSet,
+    };
+    Prepared {
+        application_id: app.id,
+        row,
+        expected_version: change.previous.map(|previous| version(previous.version)),
+        version: version(app.version),
+        branches: changed_branch_rows(change),
+        events: change
+            .events
+            .iter()
+            .map(|e| {
+                let detail = serde_json::to_string(e).expect("an event always serialises");
+                (e.kind(), detail)
+            })
+            .collect(),
+        actor: change.actor.to_owned(),
+        at: change.at,
+        notices: change.notices.to_vec(),
+        idempotency: change.idempotency.clone(),
+    }
+}
+
+/// The projection rows of the branches the change touched.
+fn changed_branch_rows(change: &Change<'_>) -> Vec<branch::ActiveModel> {
+    let app = change.application;
+    app.branches
+        .iter()
+        .filter(|branch| {
+            let before = change
+                .previous
+                .and_then(|previous| previous.branch(branch.id));
+            before.is_none_or(|before| before.version != branch.version)
+        })
+        .map(|b| branch::ActiveModel {
+            id: Set(b.id.to_string()),
+            application_id: Set(app.id.to_string()),
+            department_code: Set(b.department_code.clone()),
+            matter_code: Set(b.matter_code.clone()),
+            bundle_code: Set(app.bundle_code.clone()),
+            state: Set(b.state.name().to_owned()),
+            updated_at: Set(change.at),
+            deadline_at: Set(b.deadline.map(|d| d.at)),
+            deadline_pending: Set(deadline_pending(b)),
+            deadline_provisional: Set(
+                b.state.is_running() && b.deadline.is_some_and(|d| d.provisional)
+            ),
+            assignee: Set(b.assignee.clone()),
+            unstaffed: Set(b.unstaffed_since.is_some() && b.state.is_running()),
+        })
+        .collect()
+}
+
+/// Whether the timer still has to act on the branch's deadline: it is open, and it is either
+/// deemed to consent at the deadline or not yet escalated.
+fn deadline_pending(branch: &Branch) -> bool {
+    use lianban_orchestrator::catalogue::DeadlineAction;
+    branch.deadline.is_some()
+        && branch.state.is_actionable()
+        && (branch.on_deadline == DeadlineAction::DeemedConsent || branch.escalated_at.is_none())
+}
+
+/// A prepared change and where its answer goes.
+struct Job {
+    change: Prepared,
+    answer: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// The way to the writer task. The task ends when the last handle is dropped.
+#[derive(Clone)]
+pub(super) struct Writer {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer over `db`.
+    pub(super) fn start(db: DatabaseConnection) -> Writer {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(run(db, queue));
+        Writer { jobs }
+    }
+
+    /// Writes one change; answers once its transaction has committed or it was refused.
+    pub(super) async fn write(&self, change: Prepared) -> Result<(), StoreError> {
+        let (answer, answered) = oneshot::channel();
+        self.jobs
+            .send(Job { change, answer })
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Database(DbErr::Custom("the store's writer has stopped".to_owned()))
+}
+
+/// Takes whatever is waiting, up to a transaction's worth, and writes it; until every handle is
+/// gone.
+async fn run(db: DatabaseConnection, mut queue: mpsc::UnboundedReceiver<Job>) {
+    let mut batch = Vec::with_capacity(MOST_PER_TRANSACTION);
+    while queue.recv_many(&mut batch, MOST_PER_TRANSACTION).await > 0 {
+        write_batch(&db, std::mem::take(&mut batch)).await;
+    }
+}
+
+/// Writes `batch` in one transaction and answers every job.
+async fn write_batch(db: &DatabaseConnection, batch: Vec<Job>) {
+    let written = async {
+        let txn = db.begin().await?;
+        let outcomes = write_changes(&txn, batch.iter().map(|job| &job.change)).await?;
+        txn.commit().await?;
+        Ok::<_, StoreError>(outcomes)
+    }
+    .await;
+    match written {
+        Ok(outcomes) => {
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                // A caller that gave up waiting is no reason to stop.
+                let _ = job.answer.send(outcome);
+            }
+        }
+        Err(error) => {
+            let message = error.to_string();
+            tracing::error!(error = %message, changes = batch.len(), "group commit failed");
+            for job in batch {
+                let _ = job
+                    .answer
+                    .send(Err(StoreError::Database(DbErr::Custom(message.clone()))));
+            }
+        }
+    }
+}
+
+/// Where an application's audit chain ends, and the version that ending belongs to.
+#[derive(Debug, Clone)]
+struct ChainHead {
+    version: i64,
+    seq: i64,
+    hash: String,
+}
+
+/// Writes `changes` inside `txn`; one outcome per change. `Err` only when the database failed,
+/// which leaves the transaction unusable.
+async fn write_changes<'a>(
+    txn: &impl ConnectionTrait,
+    changes: impl ExactSizeIterator<Item = &'a Prepared> + Clone,
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let mut heads = read_chain_heads(txn, changes.clone()).await?;
+    let mut outcomes = Vec::with_capacity(changes.len());
+    let mut accepted = Accepted::default();
+    for change in changes {
+        let outcome = write_one(txn, change, &mut heads, &mut accepted).await?;
+        outcomes.push(outcome);
+    }
+    accepted.write(txn).await?;
+    Ok(outcomes)
+}
+
+/// The rows of the accepted changes, written together at the end of the batch.
+#[derive(Default)]
+struct Accepted<'a> {
+    branches: Vec<branch::ActiveModel>,
+    events: Vec<event::ActiveModel>,
+    notices: Vec<NoticeRow<'a>>,
+}
+
+impl Accepted<'_> {
+    async fn write(self, txn: &impl ConnectionTrait) -> Result<(), StoreError> {
+        write_branches(txn, self.branches).await?;
+        for chunk in in_chunks(self.events) {
+            event::Entity::insert_many(chunk)
+                .exec_without_returning(txn)
+                .await?;
+        }
+        write_notice_rows(txn, self.notices).await
+    }
+}
+
+/// The chain heads of the applications the batch updates, in one read per few hundred.
+async fn read_chain_heads<'a>(
+    txn: &impl ConnectionTrait,
+    changes: impl Iterator<Item = &'a Prepared>,
+) -> Result<HashMap<Uuid, ChainHead>, StoreError> {
+    let ids: Vec<String> = changes
+        .filter(|change| change.expected_version.is_some())
+        .map(|change| change.application_id.to_string())
+        .collect();
+    let mut heads = HashMap::with_capacity(ids.len());
+    for chunk in in_chunks(ids) {
+        let rows: Vec<(String, i64, i64, String)> = application::Entity::find()
+            .select_only()
+            .columns([
+                application::Column::Id,
+                application::Column::Version,
+                application::Column::AuditSeq,
+                application::Column::AuditHead,
+            ])
+            .filter(application::Column::Id.is_in(chunk))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for (id, version, seq, hash) in rows {
+            if let Ok(id) = id.parse() {
+                heads.insert(id, ChainHead { version, seq, hash });
+            }
+        }
+    }
+    Ok(heads)
+}
+
+/// Writes one change's application row and idempotency key, or refuses it having written
+/// nothing; an accepted change's other rows join `accepted`.
+async fn write_one<'a>(
+    txn: &impl ConnectionTrait,
+    change: &'a Prepared,
+    heads: &mut HashMap<Uuid, ChainHead>,
+    accepted: &mut Accepted<'a>,
+) -> Result<Result<(), StoreError>, StoreError> {
+    let head = match change.expected_version {
+        None => ChainHead {
+            version: 0,
+            seq: 0,
+            hash: String::new(),
+        },
+        Some(expected) => match heads.get(&change.application_id) {
+            Some(head) if head.version == expected => head.clone(),
+            _ => return Ok(Err(StoreError::Conflict(change.application_id))),
+        },
+    };
+    if let Some(record) = &change.idempotency
+        && !claim_key(txn, record, change.at).await?
+    {
+        return Ok(Err(StoreError::KeyTaken {
+            key: record.key.clone(),
+        }));
+    }
+    let (events, new_head) = chain(change, &head);
+    if !write_application(txn, change, &new_head).await? {
+        if let Some(record) = &change.idempotency {
+            release_key(txn, record).await?;
+        }
+        return Ok(Err(StoreError::Conflict(change.application_id)));
+    }
+    heads.insert(change.application_id, new_head);
+    accepted.branches.extend(change.branches.iter().cloned());
+    accepted.events.extend(events);
+    let about = NoticeSubject {
+        application_id: change.application_id,
+        session_id: None,
+    };
+    accepted
+        .notices
+        .extend(change.notices.iter().map(|notice| NoticeRow {
+            about,
+            notice,
+            at: change.at,
+        }));
+    Ok(Ok(()))
+}
+
+/// The change's events linked onto `head`, and the new head.
+fn chain(change: &Prepared, head: &ChainHead) -> (Vec<event::ActiveModel>, ChainHead) {
+    let application_id = change.application_id.to_string();
+    let at = audit_time(change.at);
+    let mut seq = head.seq;
+    let mut prev_hash = head.hash.clone();
+    let mut models = Vec::with_capacity(change.events.len());
+    for (kind, detail) in &change.events {
+        seq += 1;
+        let link = AuditLink {
+            application_id: application_id.clone(),
+            seq,
+            version: change.version,
+            at,
+            actor: change.actor.clone(),
+            kind: (*kind).to_owned(),
+            detail: detail.clone(),
+            prev_hash: std::mem::take(&mut prev_hash),
+        };
+        let hash = link.hash();
+        prev_hash.clone_from(&hash);
+        models.push(event::ActiveModel {
+            application_id: Set(link.application_id),
+            seq: Set(link.seq),
+            version: Set(link.version),
+            at: Set(link.at),
+            actor: Set(link.actor),
+            kind: Set(link.kind),
+            detail: Set(link.detail),
+            prev_hash: Set(link.prev_hash),
+            hash: Set(hash),
+            ..Default::default()
+        });
+    }
+    let head = ChainHead {
+        version: change.version,
+        seq,
+        hash: prev_hash,
+    };
+    (models, head)
+}
+
+/// Removes a key this transaction claimed for a change that was then refused.
+async fn release_key(
+    txn: &impl ConnectionTrait,
+    record: &IdempotencyRecord,
+) -> Result<(), StoreError> {
+    idempotency::Entity::delete_by_id((record.scope.clone(), record.key.clone()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a new application or updates one guarded by the version read; false when the guard
+/// (or, for a new one, a unique column) refused it.
+async fn write_application(
+    txn: &impl ConnectionTrait,
+    change: &Prepared,
+    head: &ChainHead,
+) -> Result<bool, StoreError> {
+    let mut row = change.row.clone();
+    row.audit_seq = Set(head.seq);
+    row.audit_head = Set(head.hash.clone());
+    let written = match change.expected_version {
+        None => {
+            application::Entity::insert(row)
+                .on_conflict(OnConflict::new().do_nothing().to_owned())
+                .exec_without_returning(txn)
+                .await?
+        }
+        Some(expected) => {
+            application::Entity::update_many()
+                .set(row)
+                .filter(application::Column::Id.eq(change.application_id.to_string()))
+                .filter(application::Column::Version.eq(expected))
+                .exec(txn)
+                .await?
+                .rows_affected
+        }
+    };
+    Ok(written == 1)
+}
+
+/// Upserts branch rows; when one branch changed twice in the batch, its last row wins (one
+/// statement may not touch a row twice).
+async fn write_branches(
+    txn: &impl ConnectionTrait,
+    rows: Vec<branch::ActiveModel>,
+) -> Result<(), StoreError> {
+    let mut seen = HashSet::with_capacity(rows.len());
+    let mut latest: Vec<branch::ActiveModel> = rows
+        .into_iter()
+        .rev()
+        .filter(|row| match &row.id {
+            ActiveValue::Set(id) => seen.insert(id.clone()),
+            _ => true,
+        })
+        .collect();
+    latest.reverse();
+    let upsert = OnConflict::column(branch::Column::Id)
+        .update_columns([
+            branch::Column::State,
+            branch::Column::UpdatedAt,
+            branch::Column::DeadlineAt,
+            branch::Column::DeadlinePending,
+            branch::Column::DeadlineProvisional,
+            branch::Column::Assignee,
+            branch::Column::Unstaffed,
+        ])
+        .to_owned();
+    for chunk in in_chunks(latest) {
+        branch::Entity::insert_many(chunk)
+            .on_conflict(upsert.clone())
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
