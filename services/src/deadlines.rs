@@ -13,12 +13,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::Command;
+use tokio::task::{JoinError, JoinSet};
+use uuid::Uuid;
 
 use crate::error::Error;
 use crate::runtime::Runtime;
 
 /// How many due branches one store query fetches.
-const BATCH: u64 = 256;
+const BATCH: u64 = 1024;
+/// How many deadlines a sweep acts on at once: enough for the store's writer to commit many in
+/// one transaction (acting on them one after another paid a transaction each).
+const IN_FLIGHT: usize = 64;
 /// The longest the timer sleeps without looking again.
 const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
 
@@ -34,20 +39,47 @@ pub async fn sweep(runtime: &Runtime) -> Result<u32, Error> {
         if fresh.is_empty() {
             return Ok(acted);
         }
-        for (application_id, branch_id) in fresh {
-            match runtime
-                .execute_system(application_id, Command::DeadlinePassed { branch_id })
-                .await
-            {
-                Ok(true) => {
-                    acted += 1;
-                    tracing::info!(%application_id, %branch_id, "deadline acted on");
-                }
-                Ok(false) => {}
-                Err(error) => {
-                    tracing::error!(%application_id, %branch_id, %error, "deadline could not be acted on")
-                }
-            }
+        acted += act_on_deadlines(runtime, fresh).await;
+    }
+}
+
+/// Acts on each (application, branch) deadline, [`IN_FLIGHT`] at a time; returns how many changed
+/// anything. A deadline that fails is logged and left for the next sweep.
+async fn act_on_deadlines(runtime: &Runtime, due: Vec<(Uuid, Uuid)>) -> u32 {
+    let mut tasks = JoinSet::new();
+    let mut acted = 0;
+    for (application_id, branch_id) in due {
+        if tasks.len() >= IN_FLIGHT {
+            acted += u32::from(tasks.join_next().await.is_some_and(changed));
+        }
+        let runtime = runtime.clone();
+        tasks.spawn(async move {
+            let command = Command::DeadlinePassed { branch_id };
+            let outcome = runtime.execute_system(application_id, command).await;
+            (application_id, branch_id, outcome)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        acted += u32::from(changed(joined));
+    }
+    acted
+}
+
+/// Whether one deadline's command changed anything, logging what happened.
+fn changed(joined: Result<(Uuid, Uuid, Result<bool, Error>), JoinError>) -> bool {
+    match joined {
+        Ok((application_id, branch_id, Ok(true))) => {
+            tracing::info!(%application_id, %branch_id, "deadline acted on");
+            true
+        }
+        Ok((_, _, Ok(false))) => false,
+        Ok((application_id, branch_id, Err(error))) => {
+            tracing::error!(%application_id, %branch_id, %error, "deadline could not be acted on");
+            false
+        }
+        Err(error) => {
+            tracing::error!(%error, "a deadline task failed");
+            false
         }
     }
 }
