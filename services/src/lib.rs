@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod convert;
 pub mod deadlines;
+pub mod documents;
 pub mod error;
 pub mod grpc;
 pub mod runtime;

@@ -8,19 +8,26 @@ use chrono::{DateTime, Utc};
 use lianban_orchestrator::engine::{self, Command, Rules, Submit};
 use lianban_orchestrator::staffing::Staffing;
 use lianban_orchestrator::warning::WarningPolicy;
-use lianban_orchestrator::{Application, Calendar, Catalogue, Decision, Event, SessionPolicy};
+use lianban_orchestrator::{
+    Application, Calendar, Catalogue, Decision, EngineError, Event, SessionPolicy,
+};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
 use crate::convert::View;
+use crate::documents::DocumentCache;
 use crate::error::Error;
 use crate::store::{Change, IdempotencyRecord, Store, StoreError};
 use crate::telemetry::Telemetry;
 
 /// How many locks serialise commands on one application within this process.
 const SERIAL_STRIPES: usize = 1024;
+
+/// How many application documents the runtime keeps after writing them (see [`DocumentCache`]):
+/// far more than the applications commanded at once, far fewer than are open.
+const CACHED_DOCUMENTS: usize = 1024;
 
 /// How many times a command is retried when another writer changed the application first.
 pub(crate) const CONFLICT_RETRIES: usize = 16;
@@ -127,6 +134,29 @@ impl Idempotency {
     }
 }
 
+/// One try at a command: the application as read, when, and the engine's answer.
+struct Attempt {
+    current: Arc<Application>,
+    /// Whether `current` is the document this process held rather than the stored one.
+    from_held: bool,
+    now: DateTime<Utc>,
+    outcome: Result<Decision, EngineError>,
+}
+
+impl Attempt {
+    /// Whether the answer must be asked again of the stored application. A held document may be
+    /// stale when another process wrote since; a change decided on it is safe (the store's
+    /// version guard refuses it), but a refusal or an answer that changes nothing is never
+    /// committed, so nothing would catch it.
+    fn needs_stored_read(&self) -> bool {
+        self.from_held
+            && !self
+                .outcome
+                .as_ref()
+                .is_ok_and(|decision| !decision.events.is_empty())
+    }
+}
+
 /// The engine, the store, the catalogue, the calendar and the clock, shared by every RPC.
 #[derive(Clone)]
 pub struct Runtime {
@@ -143,6 +173,7 @@ pub struct Runtime {
     telemetry: Arc<Telemetry>,
     serial: Arc<Vec<tokio::sync::Mutex<()>>>,
     session_policy: SessionPolicy,
+    documents: Arc<DocumentCache>,
 }
 
 /// Which clock a runtime reads.
@@ -187,6 +218,7 @@ impl Runtime {
                     .collect(),
             ),
             session_policy: SessionPolicy::default(),
+            documents: Arc::new(DocumentCache::new(CACHED_DOCUMENTS)),
         }
     }
 
@@ -334,22 +366,19 @@ impl Runtime {
         respond: impl Fn(&Application) -> R,
     ) -> Result<R, Error> {
         let _serial = self.serialise(application_id).await;
+        let mut use_held = true;
         for _ in 0..CONFLICT_RETRIES {
             // Checked on every attempt: after a conflict, the winner may have been this very
             // request's retry, whose answer must be returned rather than decided again.
             if let Some(response) = self.replay(idempotency.as_ref()).await? {
                 return Ok(response);
             }
-            let current = self.load(application_id).await?;
-            let now = self.clock.now();
-            let calendar = self.calendar();
-            let staffing = self.staffing();
-            let rules = Rules {
-                catalogue: &self.catalogue,
-                calendar: &calendar,
-                staffing: &staffing,
-            };
-            let decision = match engine::execute(rules, &current, command.clone(), now) {
+            let attempt = self.attempt(application_id, &command, use_held).await?;
+            if attempt.needs_stored_read() {
+                use_held = false;
+                continue;
+            }
+            let decision = match attempt.outcome {
                 Ok(decision) => decision,
                 // A concurrent retry of this request may have committed between the key check and
                 // the read: then its answer stands, not the refusal of a second attempt.
@@ -363,15 +392,15 @@ impl Runtime {
             match self
                 .commit(
                     decision,
-                    Some(&current),
+                    Some(&attempt.current),
                     actor,
-                    now,
+                    attempt.now,
                     idempotency.clone(),
                     &respond,
                 )
                 .await
             {
-                Err(Error::Store(StoreError::Conflict(_))) => continue,
+                Err(Error::Store(StoreError::Conflict(_))) => use_held = false,
                 other => return other,
             }
         }
@@ -386,28 +415,61 @@ impl Runtime {
         command: Command,
     ) -> Result<bool, Error> {
         let _serial = self.serialise(application_id).await;
+        let mut use_held = true;
         for _ in 0..CONFLICT_RETRIES {
-            let current = self.load(application_id).await?;
-            let now = self.clock.now();
-            let calendar = self.calendar();
-            let staffing = self.staffing();
-            let rules = Rules {
-                catalogue: &self.catalogue,
-                calendar: &calendar,
-                staffing: &staffing,
-            };
-            let decision = engine::execute(rules, &current, command.clone(), now)?;
+            let attempt = self.attempt(application_id, &command, use_held).await?;
+            if attempt.needs_stored_read() {
+                use_held = false;
+                continue;
+            }
+            let decision = attempt.outcome?;
             let changed = !decision.events.is_empty();
             match self
-                .commit(decision, Some(&current), "system", now, None, &|_| ())
+                .commit(
+                    decision,
+                    Some(&attempt.current),
+                    "system",
+                    attempt.now,
+                    None,
+                    &|_| (),
+                )
                 .await
             {
-                Err(Error::Store(StoreError::Conflict(_))) => continue,
+                Err(Error::Store(StoreError::Conflict(_))) => use_held = false,
                 Err(error) => return Err(error),
                 Ok(()) => return Ok(changed),
             }
         }
         Err(Error::Store(StoreError::Conflict(application_id)))
+    }
+
+    /// Reads the application (the held document when `use_held` and there is one) and asks the
+    /// engine what `command` does to it now.
+    async fn attempt(
+        &self,
+        application_id: Uuid,
+        command: &Command,
+        use_held: bool,
+    ) -> Result<Attempt, Error> {
+        let held = if use_held {
+            self.documents.get(application_id)
+        } else {
+            None
+        };
+        let from_held = held.is_some();
+        let current = match held {
+            Some(held) => held,
+            None => Arc::new(self.load(application_id).await?),
+        };
+        let now = self.clock.now();
+        let outcome =
+            self.with_rules(|rules| engine::execute(rules, &current, command.clone(), now));
+        Ok(Attempt {
+            current,
+            from_held,
+            now,
+            outcome,
+        })
     }
 
     /// Commands on one application wait for each other in this process, so that concurrent
@@ -430,6 +492,9 @@ impl Runtime {
 
     /// The application a branch belongs to.
     pub async fn application_of_branch(&self, branch_id: Uuid) -> Result<Uuid, Error> {
+        if let Some(application_id) = self.documents.application_of_branch(branch_id) {
+            return Ok(application_id);
+        }
         self.store
             .application_of_branch(branch_id)
             .await?
@@ -469,7 +534,12 @@ impl Runtime {
             idempotency: record,
             notices: &notices,
         };
-        match self.store.commit(change).await {
+        let committed = self.store.commit(change).await;
+        if committed.is_err() {
+            // Whatever went wrong, the held document may no longer be the stored one.
+            self.documents.forget(decision.application.id);
+        }
+        match committed {
             Ok(()) => {}
             Err(StoreError::KeyTaken { .. }) => {
                 // A concurrent retry of the same request committed first: answer as it did.
@@ -526,6 +596,7 @@ impl Runtime {
             .map_err(|error| Error::Server(format!("remembered response is unreadable: {error}")))
     }
 
+    /// Holds the committed document for the next command and tells watchers what changed.
     fn announce(&self, decision: Decision) {
         if decision
             .events
@@ -535,6 +606,7 @@ impl Runtime {
             self.deadlines_changed.notify_one();
         }
         let application = Arc::new(decision.application);
+        self.documents.put(Arc::clone(&application));
         let mut announced = Vec::new();
         for branch_id in decision.events.iter().filter_map(|event| event.branch_id()) {
             if announced.contains(&branch_id) {

@@ -18,6 +18,7 @@ on_every_backend!(
     unknown_and_malformed_requests_are_told_apart,
     a_claimed_branch_is_decided_by_its_clerk,
     a_watcher_gets_the_actionable_branches_then_every_change,
+    two_servers_on_one_store_each_decide_on_what_the_other_wrote,
 );
 
 async fn a_department_sees_only_its_own_branches(backend: Backend) {
@@ -283,4 +284,66 @@ async fn a_watcher_gets_the_actionable_branches_then_every_change(backend: Backe
         Code::InvalidArgument,
         "department_code",
     );
+}
+
+/// Two replicas on one database. Each keeps the documents it wrote last; a decision must still be
+/// taken on what the other replica wrote since, whether the held copy would refuse it (the branch
+/// had not started there) or accept it (the branch was open, but the application moved on).
+async fn two_servers_on_one_store_each_decide_on_what_the_other_wrote(backend: Backend) {
+    let running = start(backend).await;
+    let first = &running.server;
+    let second = lianban_tests::TestServer::start(&running.database.url).await;
+
+    let submitted = accepted_company(first).await;
+    let registered = decide(
+        &second,
+        decision(&submitted, "scjg-qiye-sheli", approve("91350102MA2Y000001")),
+    )
+    .await;
+    assert_eq!(
+        state_of(&registered, "gaj-yinzhang-beian"),
+        pb::BranchState::Open
+    );
+    // The first server still holds the application as it submitted it, with the seal branch not
+    // started: it must read the store rather than refuse.
+    let sealed = decide(
+        first,
+        decision(&registered, "gaj-yinzhang-beian", approve("seal-0001")),
+    )
+    .await;
+    assert_eq!(
+        state_of(&sealed, "gaj-yinzhang-beian"),
+        pb::BranchState::Approved
+    );
+    // The second server holds the application before the seal decision: its decision on another
+    // branch loses the version check, and is taken again on the stored application.
+    let invoiced = decide(
+        &second,
+        decision(&registered, "swj-fapiao-shenling", approve("invoice-0001")),
+    )
+    .await;
+    assert_eq!(
+        state_of(&invoiced, "gaj-yinzhang-beian"),
+        pb::BranchState::Approved,
+        "the seal decision made on the other server is kept"
+    );
+    assert_eq!(
+        state_of(&invoiced, "swj-fapiao-shenling"),
+        pb::BranchState::Approved
+    );
+    // A refusal is still a refusal once confirmed on the stored application.
+    let again = first
+        .tasks()
+        .await
+        .decide_task(decision(
+            &registered,
+            "gaj-yinzhang-beian",
+            approve("seal-0002"),
+        ))
+        .await;
+    assert_status(again, Code::FailedPrecondition, "approved");
+    let stored = reread(first, &submitted.id).await;
+    assert_eq!(stored, reread(&second, &submitted.id).await);
+    assert_eq!(stored.version, invoiced.version);
+    second.stop().await;
 }
