@@ -30,6 +30,24 @@ const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
 /// Acts on every deadline that has passed by now, and on every session left open past its end and
 /// grace period; returns how many branches and sessions changed.
 pub async fn sweep(runtime: &Runtime) -> Result<u32, Error> {
+    let _only_sweep = runtime.sweeping().await;
+    sweep_now(runtime).await
+}
+
+/// Moves the manual clock to `to` and sweeps at the new time. No other sweep runs from before the
+/// move to the end of this one, so what became due is acted on, and counted, by this sweep.
+pub async fn move_clock_and_sweep(
+    runtime: &Runtime,
+    clock: &crate::runtime::ManualClock,
+    to: impl FnOnce(DateTime<Utc>) -> Result<DateTime<Utc>, Error>,
+) -> Result<u32, Error> {
+    let _only_sweep = runtime.sweeping().await;
+    clock.set(to(runtime.now())?)?;
+    sweep_now(runtime).await
+}
+
+/// The sweep itself; the caller holds the sweep lock.
+async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
     let now = runtime.now();
     let mut seen = HashSet::new();
     let mut acted = crate::sessions::sweep(runtime).await?;

@@ -826,8 +826,7 @@ impl AdminApi {
         to: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, Error>,
     ) -> Reply<pb::TimeResponse> {
         let clock = self.runtime.manual_clock().ok_or(Error::ClockNotManual)?;
-        clock.set(to(self.runtime.now())?)?;
-        let acted = crate::deadlines::sweep(&self.runtime).await?;
+        let acted = crate::deadlines::move_clock_and_sweep(&self.runtime, clock, to).await?;
         crate::deadlines::digest_if_due(&self.runtime, &self.digest_schedule).await?;
         ok(pb::TimeResponse {
             now: Some(convert::timestamp(self.runtime.now())),

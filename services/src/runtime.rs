@@ -174,6 +174,7 @@ pub struct Runtime {
     serial: Arc<Vec<tokio::sync::Mutex<()>>>,
     session_policy: SessionPolicy,
     documents: Arc<DocumentCache>,
+    sweeping: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Which clock a runtime reads.
@@ -219,6 +220,7 @@ impl Runtime {
             ),
             session_policy: SessionPolicy::default(),
             documents: Arc::new(DocumentCache::new(CACHED_DOCUMENTS)),
+            sweeping: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -231,6 +233,12 @@ impl Runtime {
     /// How joint review sessions run.
     pub fn session_policy(&self) -> SessionPolicy {
         self.session_policy
+    }
+
+    /// Held by the deadline sweep that runs: sweeps take turns, so that a sweep started by a
+    /// clock move acts on everything the move made due.
+    pub async fn sweeping(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.sweeping.lock().await
     }
 
     /// Tells the timer that the earliest thing to act on may have moved.
@@ -340,18 +348,15 @@ impl Runtime {
         idempotency: Option<Idempotency>,
         respond: impl Fn(&Application) -> R,
     ) -> Result<R, Error> {
-        if let Some(response) = self.replay(idempotency.as_ref()).await? {
-            return Ok(response);
-        }
+        // No look-up of the key first: the key is recorded in the transaction of the change, so a
+        // repeated request finds it taken there and is answered from the record (see `commit`).
         let now = self.clock.now();
-        let calendar = self.calendar();
-        let staffing = self.staffing();
-        let rules = Rules {
-            catalogue: &self.catalogue,
-            calendar: &calendar,
-            staffing: &staffing,
+        let decided =
+            self.with_rules(|rules| engine::submit(rules, command, &mut Uuid::now_v7, now));
+        let decision = match decided {
+            Ok(decision) => decision,
+            Err(refusal) => return self.replay_or(idempotency.as_ref(), refusal).await,
         };
-        let decision = engine::submit(rules, command, &mut Uuid::now_v7, now)?;
         self.commit(decision, None, actor, now, idempotency, &respond)
             .await
     }
@@ -368,26 +373,23 @@ impl Runtime {
         let _serial = self.serialise(application_id).await;
         let mut use_held = true;
         for _ in 0..CONFLICT_RETRIES {
-            // Checked on every attempt: after a conflict, the winner may have been this very
-            // request's retry, whose answer must be returned rather than decided again.
-            if let Some(response) = self.replay(idempotency.as_ref()).await? {
-                return Ok(response);
-            }
+            // The key is not looked up first: a repeated request is recognised when its key is
+            // found taken in the change's transaction (see `commit`), or below when the engine
+            // refuses it or finds nothing to do — the state the first request left behind.
             let attempt = self.attempt(application_id, &command, use_held).await?;
             if attempt.needs_stored_read() {
                 use_held = false;
                 continue;
             }
             let decision = match attempt.outcome {
-                Ok(decision) => decision,
-                // A concurrent retry of this request may have committed between the key check and
-                // the read: then its answer stands, not the refusal of a second attempt.
-                Err(refusal) => {
-                    return self
-                        .replay(idempotency.as_ref())
-                        .await?
-                        .ok_or(refusal.into());
+                Ok(decision) if decision.events.is_empty() => {
+                    if let Some(response) = self.replay(idempotency.as_ref()).await? {
+                        return Ok(response);
+                    }
+                    decision
                 }
+                Ok(decision) => decision,
+                Err(refusal) => return self.replay_or(idempotency.as_ref(), refusal).await,
             };
             match self
                 .commit(
@@ -569,6 +571,17 @@ impl Runtime {
         );
         self.announce(decision);
         Ok(response)
+    }
+
+    /// The remembered response when this request was already carried out, else the engine's
+    /// refusal: a repeated request is refused by the state its first attempt left behind, and
+    /// must get that attempt's answer instead.
+    async fn replay_or<R: Message + Default>(
+        &self,
+        idempotency: Option<&Idempotency>,
+        refusal: EngineError,
+    ) -> Result<R, Error> {
+        self.replay(idempotency).await?.ok_or(refusal.into())
     }
 
     /// The remembered response for a repeated key, or `KeyReused` when the request differs.
