@@ -130,21 +130,54 @@ pub fn report(
     calendar: &Calendar,
     catalogue: &Catalogue,
 ) -> Report {
-    let within = |at: Option<DateTime<Utc>>| {
-        at.map(|at| calendar.local_date(at))
-            .is_some_and(|day| day >= period.from && day <= period.to)
-    };
-    let mut report = Report::default();
-    let mut overall = Tally::default();
-    let mut bundles: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut departments: BTreeMap<String, BranchTally> = BTreeMap::new();
+    let mut builder = ReportBuilder::new(period, calendar, catalogue);
     for application in applications {
-        let tally = bundles.entry(application.bundle_code.clone()).or_default();
-        for t in [&mut overall, tally] {
+        builder.add(application);
+    }
+    builder.finish()
+}
+
+/// The report built one application at a time, so that a caller can read applications a page at
+/// a time and never hold them all.
+pub struct ReportBuilder<'a> {
+    period: Period,
+    calendar: &'a Calendar,
+    catalogue: &'a Catalogue,
+    overall: Tally,
+    bundles: BTreeMap<String, Tally>,
+    departments: BTreeMap<String, BranchTally>,
+}
+
+impl<'a> ReportBuilder<'a> {
+    /// An empty report over `period`.
+    pub fn new(period: Period, calendar: &'a Calendar, catalogue: &'a Catalogue) -> Self {
+        ReportBuilder {
+            period,
+            calendar,
+            catalogue,
+            overall: Tally::default(),
+            bundles: BTreeMap::new(),
+            departments: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one application (any application: only what happened in the period counts).
+    pub fn add(&mut self, application: &Application) {
+        let (period, calendar) = (self.period, self.calendar);
+        let within = |at: Option<DateTime<Utc>>| {
+            at.map(|at| calendar.local_date(at))
+                .is_some_and(|day| day >= period.from && day <= period.to)
+        };
+        let tally = self
+            .bundles
+            .entry(application.bundle_code.clone())
+            .or_default();
+        for t in [&mut self.overall, tally] {
             t.add(application, &within, calendar);
         }
         for branch in &application.branches {
-            let d = departments
+            let d = self
+                .departments
                 .entry(branch.department_code.clone())
                 .or_default();
             if within(branch.started_at) {
@@ -186,31 +219,40 @@ pub fn report(
                 .count() as u32;
         }
     }
-    report.overall = overall.finish();
-    for (code, tally) in bundles {
-        let (critical_path_days, serial_sum_days) = catalogue.bundle(&code).map_or((0, 0), |b| {
-            (
-                catalogue.critical_path_days(b),
-                catalogue.serial_sum_days(b),
-            )
-        });
-        report.bundles.insert(
-            code,
-            BundleFigures {
-                figures: tally.finish(),
-                critical_path_days,
-                serial_sum_days,
-            },
-        );
+
+    /// The report.
+    pub fn finish(self) -> Report {
+        let mut report = Report {
+            overall: self.overall.finish(),
+            ..Report::default()
+        };
+        let catalogue = self.catalogue;
+        for (code, tally) in self.bundles {
+            let (critical_path_days, serial_sum_days) =
+                catalogue.bundle(&code).map_or((0, 0), |b| {
+                    (
+                        catalogue.critical_path_days(b),
+                        catalogue.serial_sum_days(b),
+                    )
+                });
+            report.bundles.insert(
+                code,
+                BundleFigures {
+                    figures: tally.finish(),
+                    critical_path_days,
+                    serial_sum_days,
+                },
+            );
+        }
+        for (code, tally) in self.departments {
+            let mut figures = tally.figures;
+            figures.on_time_rate = ratio(figures.on_time, figures.decided);
+            figures.average_working_days = average(&tally.days);
+            figures.p90_working_days = p90(tally.days);
+            report.departments.insert(code, figures);
+        }
+        report
     }
-    for (code, tally) in departments {
-        let mut figures = tally.figures;
-        figures.on_time_rate = ratio(figures.on_time, figures.decided);
-        figures.average_working_days = average(&tally.days);
-        figures.p90_working_days = p90(tally.days);
-        report.departments.insert(code, figures);
-    }
-    report
 }
 
 #[derive(Default)]

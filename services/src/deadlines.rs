@@ -24,6 +24,9 @@ const BATCH: u64 = 1024;
 /// How many deadlines a sweep acts on at once: enough for the store's writer to commit many in
 /// one transaction (acting on them one after another paid a transaction each).
 const IN_FLIGHT: usize = 64;
+/// How many applications of due deadlines are read in one query ahead of acting on them: well
+/// inside the runtime's document cache, so none is dropped before its command runs.
+const PREFETCH: usize = 256;
 /// The longest the timer sleeps without looking again.
 const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
 
@@ -57,7 +60,17 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
         if fresh.is_empty() {
             return Ok(acted);
         }
-        acted += act_on_deadlines(runtime, fresh).await;
+        for chunk in fresh.chunks(PREFETCH) {
+            let ids: Vec<Uuid> = chunk
+                .iter()
+                .map(|(application_id, _)| *application_id)
+                .collect();
+            if let Err(error) = runtime.hold_documents(&ids).await {
+                // Each command reads its application itself then.
+                tracing::warn!(%error, "could not read ahead the applications of due deadlines");
+            }
+            acted += act_on_deadlines(runtime, chunk.to_vec()).await;
+        }
     }
 }
 

@@ -278,11 +278,14 @@ impl TaskApi {
             bundle_code: None,
             ..Default::default()
         };
-        let found = self.runtime.store().all_branches(&filter).await?;
-        Ok(found
-            .iter()
-            .filter_map(|(application, id)| self.task(application, *id))
-            .collect())
+        let mut tasks = Vec::new();
+        self.runtime
+            .store()
+            .scan_branches(&filter, |application, id| {
+                tasks.extend(self.task(&application, id));
+            })
+            .await?;
+        Ok(tasks)
     }
 }
 
@@ -973,27 +976,25 @@ impl pb::supervision_service_server::SupervisionService for SupervisionApi {
         };
         let view = self.runtime.view();
         let mut pending = Vec::new();
-        let found = self
-            .runtime
+        self.runtime
             .store()
-            .all_branches(&filter)
+            .scan_branches(&filter, |application, branch_id| {
+                let Some(branch) = application.branch(branch_id) else {
+                    return;
+                };
+                for extension in branch.extensions.iter().filter(|e| e.decision.is_none()) {
+                    let task = self.task(&application, branch_id, &view);
+                    pending.push((
+                        extension.requested_at,
+                        pb::PendingExtension {
+                            task,
+                            number: extension.number,
+                        },
+                    ));
+                }
+            })
             .await
             .map_err(Error::from)?;
-        for (application, branch_id) in &found {
-            let Some(branch) = application.branch(*branch_id) else {
-                continue;
-            };
-            for extension in branch.extensions.iter().filter(|e| e.decision.is_none()) {
-                let task = self.task(application, *branch_id, &view);
-                pending.push((
-                    extension.requested_at,
-                    pb::PendingExtension {
-                        task,
-                        number: extension.number,
-                    },
-                ));
-            }
-        }
         pending.sort_by_key(|(at, _)| *at);
         ok(pb::ListExtensionRequestsResponse {
             requests: pending.into_iter().map(|(_, p)| p).collect(),
@@ -1591,25 +1592,27 @@ impl pb::statistics_service_server::StatisticsService for StatisticsApi {
         if period.to < period.from {
             return Err(Error::invalid("to", "before from").into());
         }
-        let applications = self
-            .runtime
+        let calendar = self.runtime.calendar();
+        let mut builder = lianban_orchestrator::statistics::ReportBuilder::new(
+            period,
+            &calendar,
+            self.runtime.catalogue(),
+        );
+        // A page at a time: the report never needs every application in memory at once.
+        self.runtime
             .store()
-            .all_applications(&ApplicationFilter::default())
+            .scan_applications(&ApplicationFilter::default(), |application| {
+                builder.add(&application)
+            })
             .await
             .map_err(Error::from)?;
+        let mut report = builder.finish();
         let sessions = self
             .runtime
             .store()
             .all_sessions(&crate::store::SessionFilter::default())
             .await
             .map_err(Error::from)?;
-        let calendar = self.runtime.calendar();
-        let mut report = lianban_orchestrator::statistics::report(
-            &applications,
-            period,
-            &calendar,
-            self.runtime.catalogue(),
-        );
         lianban_orchestrator::statistics::add_sessions(&mut report, &sessions, period, &calendar);
         ok(pb::Statistics {
             overall: Some(application_figures(&report.overall)),

@@ -235,6 +235,15 @@ impl Runtime {
         self.session_policy
     }
 
+    /// Reads these applications in one go and holds their documents for the commands about to
+    /// run on them (a sweep acting on many deadlines), instead of one read per command.
+    pub async fn hold_documents(&self, ids: &[Uuid]) -> Result<(), Error> {
+        for application in self.store.applications_by_id(ids).await? {
+            self.documents.put(Arc::new(application));
+        }
+        Ok(())
+    }
+
     /// Held by the deadline sweep that runs: sweeps take turns, so that a sweep started by a
     /// clock move acts on everything the move made due.
     pub async fn sweeping(&self) -> tokio::sync::MutexGuard<'_, ()> {

@@ -241,21 +241,22 @@ async fn gauge_snapshot(runtime: &Runtime) -> Result<GaugeSnapshot, Error> {
             .collect(),
         ..GaugeSnapshot::default()
     };
-    let all = [Colour::Green, Colour::Yellow, Colour::Red];
-    for warned in crate::supervision::warnings(runtime, None, None, &all).await? {
+    let mut open_branches = std::collections::BTreeMap::new();
+    crate::supervision::assess_running(runtime, None, None, |warned| {
         let Some(branch) = warned.application.branch(warned.branch_id) else {
-            continue;
+            return;
         };
         let colour = match warned.colour {
             Colour::Green => "green",
             Colour::Yellow => "yellow",
             Colour::Red => "red",
         };
-        *snapshot
-            .open_branches
+        *open_branches
             .entry((branch.department_code.clone(), colour.to_owned()))
             .or_default() += 1;
-    }
+    })
+    .await?;
+    snapshot.open_branches = open_branches;
     Ok(snapshot)
 }
 

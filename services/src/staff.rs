@@ -77,18 +77,15 @@ pub async fn set_availability(
         format!("{clerk} back: {reason}")
     };
     let mut moved = 0;
-    let targets: Vec<_> = runtime
+    let mut targets = Vec::new();
+    runtime
         .store()
-        .all_branches(&filter)
-        .await?
-        .iter()
-        .filter(|(application, id)| {
-            application
-                .branch(*id)
-                .is_some_and(|b| b.state.is_running())
+        .scan_branches(&filter, |application, id| {
+            if application.branch(id).is_some_and(|b| b.state.is_running()) {
+                targets.push((application.id, id));
+            }
         })
-        .map(|(application, id)| (application.id, *id))
-        .collect();
+        .await?;
     for (application_id, branch_id) in targets {
         if runtime
             .execute_system(

@@ -28,13 +28,52 @@ pub struct Warned {
 }
 
 /// Running branches (open, claimed or paused) whose warning is one of `colours`, red first, then
-/// by deadline.
+/// by deadline. Only these are kept in memory: the rest are looked at a page at a time.
 pub async fn warnings(
     runtime: &Runtime,
     department_code: Option<String>,
     bundle_code: Option<String>,
     colours: &[Colour],
 ) -> Result<Vec<Warned>, Error> {
+    let mut warned = Vec::new();
+    assess_running(runtime, department_code, bundle_code, |assessed| {
+        if assessed.is_warned(colours) {
+            warned.push(assessed);
+        }
+    })
+    .await?;
+    warned.sort_by_key(|w| (std::cmp::Reverse(w.colour), w.deadline()));
+    Ok(warned)
+}
+
+impl Warned {
+    /// Whether a supervisor asking for `colours` sees it: its colour is one of them, or nobody of
+    /// its post can take it (such a branch is escalated whatever its colour).
+    fn is_warned(&self, colours: &[Colour]) -> bool {
+        colours.contains(&self.colour)
+            || self
+                .application
+                .branch(self.branch_id)
+                .is_some_and(|b| b.unstaffed_since.is_some())
+    }
+
+    fn deadline(&self) -> Option<DateTime<Utc>> {
+        self.application
+            .branch(self.branch_id)
+            .and_then(|b| b.deadline)
+            .map(|d| d.at)
+    }
+}
+
+/// Hands every running branch (open, claimed or paused) that has a deadline to `visit`, with its
+/// warning now (a paused branch: as of its pause). The store is read a page at a time, so memory
+/// does not grow with the number of open applications.
+pub async fn assess_running(
+    runtime: &Runtime,
+    department_code: Option<String>,
+    bundle_code: Option<String>,
+    mut visit: impl FnMut(Warned),
+) -> Result<(), Error> {
     let filter = BranchFilter {
         department_code,
         states: vec![BranchState::Open, BranchState::Claimed, BranchState::Paused],
@@ -43,40 +82,31 @@ pub async fn warnings(
     };
     let calendar = runtime.calendar();
     let now = runtime.now();
-    let mut warned = Vec::new();
-    for (application, branch_id) in runtime.store().all_branches(&filter).await? {
-        let Some(branch) = application.branch(branch_id) else {
-            continue;
-        };
-        let Some(deadline) = branch.deadline else {
-            continue;
-        };
-        let as_of = branch
-            .pauses
-            .last()
-            .filter(|p| p.ended_at.is_none())
-            .map_or(now, |p| p.started_at);
-        let limit = branch.limit_days + branch.extension_days;
-        let assessment = warning::assess(&calendar, runtime.policy(), &deadline, limit, as_of);
-        // A branch nobody of its post can take is escalated: it shows whatever its colour.
-        if colours.contains(&assessment.colour) || branch.unstaffed_since.is_some() {
-            warned.push(Warned {
-                application: application.clone(),
+    runtime
+        .store()
+        .scan_branches(&filter, |application, branch_id| {
+            let Some(branch) = application.branch(branch_id) else {
+                return;
+            };
+            let Some(deadline) = branch.deadline else {
+                return;
+            };
+            let as_of = branch
+                .pauses
+                .last()
+                .filter(|p| p.ended_at.is_none())
+                .map_or(now, |p| p.started_at);
+            let limit = branch.limit_days + branch.extension_days;
+            let assessment = warning::assess(&calendar, runtime.policy(), &deadline, limit, as_of);
+            visit(Warned {
+                application,
                 branch_id,
                 colour: assessment.colour,
                 remaining_days: assessment.remaining_days,
             });
-        }
-    }
-    warned.sort_by_key(|w| {
-        let deadline = w
-            .application
-            .branch(w.branch_id)
-            .and_then(|b| b.deadline)
-            .map(|d| d.at);
-        (std::cmp::Reverse(w.colour), deadline)
-    });
-    Ok(warned)
+        })
+        .await?;
+    Ok(())
 }
 
 /// One branch in a stored digest.
@@ -126,11 +156,14 @@ pub async fn write_digest(runtime: &Runtime) -> Result<bool, Error> {
     if !calendar.is_working_day(today) {
         return Ok(false);
     }
-    let warned = warnings(runtime, None, None, &[Colour::Yellow, Colour::Red]).await?;
     let mut departments: std::collections::BTreeMap<String, DepartmentDigest> = Default::default();
-    for w in warned {
+    let warned_colours = [Colour::Yellow, Colour::Red];
+    assess_running(runtime, None, None, |w| {
+        if !w.is_warned(&warned_colours) {
+            return;
+        }
         let Some(branch) = w.application.branch(w.branch_id) else {
-            continue;
+            return;
         };
         let entry = departments
             .entry(branch.department_code.clone())
@@ -152,6 +185,12 @@ pub async fn write_digest(runtime: &Runtime) -> Result<bool, Error> {
         match w.colour {
             Colour::Red => entry.red.push(item),
             _ => entry.yellow.push(item),
+        }
+    })
+    .await?;
+    for department in departments.values_mut() {
+        for items in [&mut department.red, &mut department.yellow] {
+            items.sort_by_key(|item| (std::cmp::Reverse(item.colour), item.deadline));
         }
     }
     let digest = StoredDigest {

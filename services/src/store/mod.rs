@@ -261,6 +261,22 @@ impl Store {
         row.map(|row| decode(&row)).transpose()
     }
 
+    /// The applications with these ids that exist, in one read.
+    pub async fn applications_by_id(&self, ids: &[Uuid]) -> Result<Vec<Application>, StoreError> {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in in_chunks(ids) {
+            let rows = application::Entity::find()
+                .filter(application::Column::Id.is_in(chunk))
+                .all(&self.db)
+                .await?;
+            for row in &rows {
+                found.push(decode(row)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// One application by receipt number.
     pub async fn application_by_receipt(
         &self,
@@ -641,42 +657,59 @@ impl Store {
         Ok(Page { items, next_after })
     }
 
-    /// Every application matching the filter, read page by page (for internal scans).
+    /// Every application matching the filter (for filters that keep few, such as one key
+    /// project's).
     pub async fn all_applications(
         &self,
         filter: &ApplicationFilter,
     ) -> Result<Vec<Application>, StoreError> {
         let mut all = Vec::new();
+        self.scan_applications(filter, |application| all.push(application))
+            .await?;
+        Ok(all)
+    }
+
+    /// Hands every application matching the filter to `visit`, oldest first, reading a page at a
+    /// time, so that memory holds one page however many match.
+    pub async fn scan_applications(
+        &self,
+        filter: &ApplicationFilter,
+        mut visit: impl FnMut(Application),
+    ) -> Result<(), StoreError> {
         let mut page = PageRequest {
             size: SCAN_PAGE,
             after: None,
         };
         loop {
             let found = self.applications(filter, &page).await?;
-            all.extend(found.items);
+            found.items.into_iter().for_each(&mut visit);
             match found.next_after {
                 Some(after) => page.after = Some(after),
-                None => return Ok(all),
+                None => return Ok(()),
             }
         }
     }
 
-    /// Every branch matching the filter with its application, read page by page (for internal scans).
-    pub async fn all_branches(
+    /// Hands every branch matching the filter, with its application, to `visit`, in start order.
+    /// The rows are read a page at a time, so memory holds one page however many match: the
+    /// caller keeps only what it needs.
+    pub async fn scan_branches(
         &self,
         filter: &BranchFilter,
-    ) -> Result<Vec<(Application, Uuid)>, StoreError> {
-        let mut all = Vec::new();
+        mut visit: impl FnMut(Application, Uuid),
+    ) -> Result<(), StoreError> {
         let mut page = PageRequest {
             size: SCAN_PAGE,
             after: None,
         };
         loop {
             let found = self.branches(filter, &page).await?;
-            all.extend(found.items);
+            for (application, branch_id) in found.items {
+                visit(application, branch_id);
+            }
             match found.next_after {
                 Some(after) => page.after = Some(after),
-                None => return Ok(all),
+                None => return Ok(()),
             }
         }
     }
