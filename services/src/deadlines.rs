@@ -221,7 +221,8 @@ pub async fn digest_if_due(runtime: &Runtime, schedule: &cron::Schedule) -> Resu
     {
         return Ok(false);
     }
-    crate::supervision::write_digest(runtime).await
+    // The day and time found due: a clock move since must not make this another day's digest.
+    crate::supervision::write_digest(runtime, now.with_timezone(&Utc)).await
 }
 
 /// The next time the digest schedule fires, in UTC.

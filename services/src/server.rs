@@ -242,7 +242,7 @@ async fn gauge_snapshot(runtime: &Runtime) -> Result<GaugeSnapshot, Error> {
         ..GaugeSnapshot::default()
     };
     let mut open_branches = std::collections::BTreeMap::new();
-    crate::supervision::assess_running(runtime, None, None, |warned| {
+    crate::supervision::assess_running(runtime, None, None, runtime.now(), |warned| {
         let Some(branch) = warned.application.branch(warned.branch_id) else {
             return;
         };

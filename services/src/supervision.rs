@@ -36,7 +36,8 @@ pub async fn warnings(
     colours: &[Colour],
 ) -> Result<Vec<Warned>, Error> {
     let mut warned = Vec::new();
-    assess_running(runtime, department_code, bundle_code, |assessed| {
+    let now = runtime.now();
+    assess_running(runtime, department_code, bundle_code, now, |assessed| {
         if assessed.is_warned(colours) {
             warned.push(assessed);
         }
@@ -66,12 +67,13 @@ impl Warned {
 }
 
 /// Hands every running branch (open, claimed or paused) that has a deadline to `visit`, with its
-/// warning now (a paused branch: as of its pause). The store is read a page at a time, so memory
+/// warning at `now` (a paused branch: as of its pause). The store is read a page at a time, so memory
 /// does not grow with the number of open applications.
 pub async fn assess_running(
     runtime: &Runtime,
     department_code: Option<String>,
     bundle_code: Option<String>,
+    now: DateTime<Utc>,
     mut visit: impl FnMut(Warned),
 ) -> Result<(), Error> {
     let filter = BranchFilter {
@@ -81,7 +83,6 @@ pub async fn assess_running(
         ..Default::default()
     };
     let calendar = runtime.calendar();
-    let now = runtime.now();
     runtime
         .store()
         .scan_branches(&filter, |application, branch_id| {
@@ -148,17 +149,18 @@ pub struct StoredDigest {
     pub departments: Vec<DepartmentDigest>,
 }
 
-/// Writes today's digest if today is a working day and none was written yet; true when written.
-pub async fn write_digest(runtime: &Runtime) -> Result<bool, Error> {
+/// Writes the digest of the day of `now`, as the picture at `now` (the time the schedule was found
+/// due: the clock may have moved on since), unless that day is not a working day or its digest
+/// was written already; true when written.
+pub async fn write_digest(runtime: &Runtime, now: DateTime<Utc>) -> Result<bool, Error> {
     let calendar = runtime.calendar();
-    let now = runtime.now();
     let today = calendar.local_date(now);
     if !calendar.is_working_day(today) {
         return Ok(false);
     }
     let mut departments: std::collections::BTreeMap<String, DepartmentDigest> = Default::default();
     let warned_colours = [Colour::Yellow, Colour::Red];
-    assess_running(runtime, None, None, |w| {
+    assess_running(runtime, None, None, now, |w| {
         if !w.is_warned(&warned_colours) {
             return;
         }

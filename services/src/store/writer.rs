@@ -15,12 +15,12 @@
 //! whole batch, and every caller in it is told. A caller is answered only after the transaction
 //! holding its change has committed.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::application::Branch;
 use lianban_orchestrator::notify::Notice;
 use sea_orm::sea_query::OnConflict;
-use std::collections::{HashMap, HashSet};
-
 use sea_orm::{
     ActiveValue::{self, NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
