@@ -1,5 +1,6 @@
-//! A bounded cache of the application documents this process wrote last, so that the next command
-//! on a busy application skips reading its row and decoding its JSON.
+//! A bounded cache of the application documents this process wrote last (and of those a deadline
+//! sweep read ahead in one query), so that the next command on an application skips reading its
+//! row and decoding its JSON.
 //!
 //! It is safe without any invalidation from other processes because a cached document is only
 //! ever used as the *read* of a command: the store's version guard refuses the commit when another

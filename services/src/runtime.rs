@@ -25,8 +25,8 @@ use crate::telemetry::Telemetry;
 /// How many locks serialise commands on one application within this process.
 const SERIAL_STRIPES: usize = 1024;
 
-/// How many application documents the runtime keeps after writing them (see [`DocumentCache`]):
-/// far more than the applications commanded at once, far fewer than are open.
+/// How many application documents the runtime keeps after writing or reading ahead (see
+/// [`DocumentCache`]): far more than the applications commanded at once, far fewer than are open.
 const CACHED_DOCUMENTS: usize = 1024;
 
 /// How many times a command is retried when another writer changed the application first.

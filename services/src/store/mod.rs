@@ -314,6 +314,7 @@ impl Store {
 
     /// Commits one change atomically. `Conflict` when the application changed since it was read;
     /// `KeyTaken` when a concurrent request recorded the same idempotency key first.
+    ///
     /// The change goes to the store's writer, which commits it together with whatever other
     /// changes are waiting (see [`writer`]).
     pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
