@@ -13,11 +13,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::codec::version;
+use super::connection::Store;
 use super::entities::{session, session_application};
-use super::{
-    IdempotencyRecord, NoticeSubject, Page, PageRequest, SCAN_PAGE, Store, StoreError, version,
-    write_idempotency, write_notices,
-};
+use super::error::StoreError;
+use super::keys::write_idempotency;
+use super::outbox::{NoticeSubject, write_notices};
+use super::paging::SCAN_PAGE;
+use super::records::{IdempotencyRecord, Page, PageRequest};
 
 /// One change to a session, committed atomically.
 pub struct SessionChange<'a> {

@@ -29,11 +29,13 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::codec::{audit_time, encode, version};
 use super::entities::{application, branch, event, idempotency};
-use super::{
-    AuditLink, Change, IdempotencyRecord, NoticeRow, NoticeSubject, StoreError, audit_time,
-    claim_key, encode, in_chunks, version, write_notice_rows,
-};
+use super::error::StoreError;
+use super::keys::claim_key;
+use super::outbox::{NoticeRow, NoticeSubject, write_notice_rows};
+use super::paging::in_chunks;
+use super::records::{AuditLink, Change, IdempotencyRecord};
 
 /// The most changes one transaction takes: bounds the time a caller waits behind others.
 const MOST_PER_TRANSACTION: usize = 256;

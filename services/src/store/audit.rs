@@ -1,0 +1,58 @@
+//! An application's events as stored: the audit trail with its stored chain head, which the
+//! audit check recomputes, and the bare list of event kinds.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::connection::Store;
+use super::entities::{application, event};
+use super::error::StoreError;
+use super::records::{AuditLink, AuditRow};
+
+impl Store {
+    /// An application's audit trail in chain order, with the stored chain head.
+    pub async fn audit_trail(
+        &self,
+        application_id: Uuid,
+    ) -> Result<Option<(Vec<AuditRow>, String)>, StoreError> {
+        let Some(head) = application::Entity::find_by_id(application_id.to_string())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let rows = event::Entity::find()
+            .filter(event::Column::ApplicationId.eq(application_id.to_string()))
+            .order_by_asc(event::Column::Seq)
+            .all(&self.db)
+            .await?;
+        let rows = rows
+            .into_iter()
+            .map(|row| AuditRow {
+                id: row.id,
+                hash: row.hash,
+                link: AuditLink {
+                    application_id: row.application_id,
+                    seq: row.seq,
+                    version: row.version,
+                    at: row.at,
+                    actor: row.actor,
+                    kind: row.kind,
+                    detail: row.detail,
+                    prev_hash: row.prev_hash,
+                },
+            })
+            .collect();
+        Ok(Some((rows, head.audit_head)))
+    }
+
+    /// The kinds of an application's events, oldest first.
+    pub async fn event_kinds(&self, application_id: Uuid) -> Result<Vec<String>, StoreError> {
+        let rows = event::Entity::find()
+            .filter(event::Column::ApplicationId.eq(application_id.to_string()))
+            .order_by_asc(event::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| row.kind).collect())
+    }
+}

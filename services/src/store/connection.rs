@@ -1,0 +1,73 @@
+//! The store's handle and its lifecycle: the connection pool and the writer task, opening a
+//! database (its folder and schema included) and closing it. The methods live in the files of
+//! what they serve; this file only holds what they all share.
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+
+use super::error::StoreError;
+use super::migration;
+use super::writer;
+
+/// The store over one database.
+#[derive(Clone)]
+pub struct Store {
+    pub(super) db: DatabaseConnection,
+    pub(super) writer: writer::Writer,
+}
+
+impl Store {
+    /// Connects, creating a SQLite file's folder when needed, and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        prepare_sqlite_folder(url)?;
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false).map_sqlx_sqlite_opts(|opts| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(std::time::Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+        let db = Database::connect(options).await?;
+        migration::Migrator::up(&db, None).await?;
+        let writer = writer::Writer::start(db.clone());
+        Ok(Store { db, writer })
+    }
+
+    /// Closes every connection.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+
+    /// The underlying connection, for tests that inspect the database directly.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+/// Creates the folder of a `sqlite://` file URL, so that a fresh machine needs no set-up.
+fn prepare_sqlite_folder(url: &str) -> Result<(), StoreError> {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return Ok(());
+    };
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|error| {
+            StoreError::Url(format!(
+                "cannot create folder {}: {error}",
+                parent.display()
+            ))
+        })?;
+    }
+    Ok(())
+}

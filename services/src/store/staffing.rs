@@ -1,0 +1,89 @@
+//! Staff in the store: the posts each department declares and the clerks away, which together
+//! make the staffing the engine assigns branches with.
+
+use chrono::{DateTime, Utc};
+use lianban_orchestrator::staffing::{Post, Staffing};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::connection::Store;
+use super::entities::{clerk_absence, post};
+use super::error::StoreError;
+
+impl Store {
+    /// Adds or replaces a post.
+    pub async fn save_post(&self, post: &Post) -> Result<(), StoreError> {
+        let model = post::ActiveModel {
+            department_code: Set(post.department.clone()),
+            code: Set(post.code.clone()),
+            definition: Set(serde_json::to_string(post).expect("a post always serialises")),
+        };
+        let upsert = OnConflict::columns([post::Column::DepartmentCode, post::Column::Code])
+            .update_column(post::Column::Definition)
+            .to_owned();
+        post::Entity::insert(model)
+            .on_conflict(upsert)
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Every post and every clerk away: the staffing the engine assigns with.
+    pub async fn staffing(&self) -> Result<Staffing, StoreError> {
+        let posts = post::Entity::find()
+            .order_by_asc(post::Column::DepartmentCode)
+            .order_by_asc(post::Column::Code)
+            .all(&self.db)
+            .await?;
+        let mut staffing = Staffing::new(Vec::new());
+        for row in posts {
+            let post: Post =
+                serde_json::from_str(&row.definition).map_err(|e| StoreError::Corrupt {
+                    id: format!("post {}/{}", row.department_code, row.code),
+                    message: e.to_string(),
+                })?;
+            staffing.declare(post);
+        }
+        for absence in clerk_absence::Entity::find().all(&self.db).await? {
+            staffing.set_away(&absence.department_code, &absence.clerk_id, true);
+        }
+        Ok(staffing)
+    }
+
+    /// Records a clerk away (with the reason) or back.
+    pub async fn set_clerk_away(
+        &self,
+        department: &str,
+        clerk: &str,
+        away: bool,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if away {
+            let model = clerk_absence::ActiveModel {
+                department_code: Set(department.to_owned()),
+                clerk_id: Set(clerk.to_owned()),
+                reason: Set(reason.to_owned()),
+                since: Set(at),
+            };
+            let upsert = OnConflict::columns([
+                clerk_absence::Column::DepartmentCode,
+                clerk_absence::Column::ClerkId,
+            ])
+            .update_columns([clerk_absence::Column::Reason, clerk_absence::Column::Since])
+            .to_owned();
+            clerk_absence::Entity::insert(model)
+                .on_conflict(upsert)
+                .exec_without_returning(&self.db)
+                .await?;
+        } else {
+            clerk_absence::Entity::delete_many()
+                .filter(clerk_absence::Column::DepartmentCode.eq(department))
+                .filter(clerk_absence::Column::ClerkId.eq(clerk))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+}
