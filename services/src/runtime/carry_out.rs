@@ -14,8 +14,8 @@ use super::shared::Runtime;
 use crate::error::Error;
 use crate::store::StoreError;
 
-/// How many times a command is retried when another writer changed the application first.
-pub(crate) const CONFLICT_RETRIES: usize = 16;
+/// How many times a command is tried when another writer keeps changing the aggregate first.
+const CONFLICT_RETRIES: usize = 16;
 
 /// When the request's idempotency key is looked up in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
