@@ -3,6 +3,7 @@
 //! The engine (`lianban-orchestrator`) decides; this crate reads and writes the store, keeps the
 //! time, serves gRPC, and turns engine errors into status codes in one place (`error`).
 
+pub mod api;
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
@@ -12,10 +13,8 @@ pub mod convert;
 pub mod deadlines;
 pub mod documents;
 pub mod error;
-pub mod grpc;
 pub mod runtime;
 pub mod server;
-pub mod session_api;
 pub mod sessions;
 pub mod staff;
 pub mod store;

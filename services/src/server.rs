@@ -11,15 +11,14 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
+use crate::api::{
+    AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, ProjectApi, SessionApi,
+    StaffApi, StatisticsApi, SupervisionApi, TaskApi,
+};
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
 use crate::error::Error;
-use crate::grpc::{
-    AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, ProjectApi, StaffApi,
-    StatisticsApi, SupervisionApi, TaskApi,
-};
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
-use crate::session_api::SessionApi;
 use crate::store::Store;
 use crate::telemetry::{CURRENT_CALL, Call, GaugeSnapshot, Telemetry};
 

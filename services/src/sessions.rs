@@ -7,13 +7,14 @@
 //! application records the sessions it applied, so the sweep can repeat the step after a crash
 //! without deciding anything twice.
 
-use lianban_orchestrator::session::{self, ScheduleSession, SessionDecision};
-use lianban_orchestrator::{Command, Session, SessionCommand};
+use chrono::{DateTime, Utc};
+use lianban_orchestrator::session::{self, ScheduleSession, SessionDecision, SessionEvent};
+use lianban_orchestrator::{Command, EngineError, Session, SessionCommand};
 use prost::Message;
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::runtime::{CONFLICT_RETRIES, Idempotency, Runtime};
+use crate::runtime::{Aggregate, Idempotency, KeyLookUp, Runtime, carry_out};
 use crate::store::{SessionChange, StoreError};
 
 /// Schedules a session over `application_ids`; `respond` builds the response a retry gets.
@@ -75,62 +76,84 @@ async fn execute_and_report<R: Message + Default>(
     idempotency: Option<Idempotency>,
     respond: impl Fn(&Session) -> R,
 ) -> Result<(R, bool), Error> {
-    let (response, closed) = {
-        let _serial = runtime.serialise(session_id).await;
-        decide_and_commit(runtime, session_id, command, idempotency, &respond).await?
+    let command = OnSession {
+        session_id,
+        command,
     };
+    let carried = carry_out(runtime, &command, idempotency, &respond).await?;
+    // A replayed answer closed nothing now.
+    let closed = carried.summary().is_some_and(|closed| *closed);
     if closed {
         settle(runtime, session_id).await?;
     }
-    Ok((response, closed))
+    Ok((carried.into_response(), closed))
 }
 
-async fn decide_and_commit<R: Message + Default>(
-    runtime: &Runtime,
+/// A command on an existing session.
+struct OnSession {
     session_id: Uuid,
     command: SessionCommand,
-    idempotency: Option<Idempotency>,
-    respond: &impl Fn(&Session) -> R,
-) -> Result<(R, bool), Error> {
-    for _ in 0..CONFLICT_RETRIES {
-        if let Some(response) = runtime.replay(idempotency.as_ref()).await? {
-            return Ok((response, false));
-        }
-        let current = load(runtime, session_id).await?;
-        let now = runtime.now();
+}
+
+impl Aggregate for OnSession {
+    type Document = Session;
+    type Subject = Session;
+    type Decision = SessionDecision;
+    /// Whether the decision closed the session.
+    type Summary = bool;
+    const KEY_LOOK_UP: KeyLookUp = KeyLookUp::BeforeEachTry;
+
+    fn id(&self) -> Uuid {
+        self.session_id
+    }
+
+    /// Sessions are always read from the store: no document of theirs is held.
+    async fn read(&self, runtime: &Runtime, _use_held: bool) -> Result<(Session, bool), Error> {
+        Ok((load(runtime, self.session_id).await?, false))
+    }
+
+    fn decide(
+        &self,
+        runtime: &Runtime,
+        current: &Session,
+        now: DateTime<Utc>,
+    ) -> Result<SessionDecision, EngineError> {
         let policy = runtime.session_policy();
-        let decision = match runtime
-            .with_rules(|rules| session::execute(rules, policy, &current, command.clone(), now))
-        {
-            Ok(decision) => decision,
-            Err(refusal) => {
-                return runtime
-                    .replay(idempotency.as_ref())
-                    .await?
-                    .map(|response| (response, false))
-                    .ok_or(refusal.into());
-            }
-        };
-        let closed = decision
+        runtime
+            .with_rules(|rules| session::execute(rules, policy, current, self.command.clone(), now))
+    }
+
+    fn changes_nothing(decision: &SessionDecision) -> bool {
+        decision.events.is_empty()
+    }
+
+    fn summarise(decision: &SessionDecision) -> bool {
+        decision
             .events
             .iter()
-            .any(|e| matches!(e, session::SessionEvent::Closed { .. }));
-        match commit(
+            .any(|e| matches!(e, SessionEvent::Closed { .. }))
+    }
+
+    async fn commit<R: Message + Default>(
+        &self,
+        runtime: &Runtime,
+        decision: SessionDecision,
+        current: &Session,
+        now: DateTime<Utc>,
+        idempotency: Option<Idempotency>,
+        respond: &impl Fn(&Session) -> R,
+    ) -> Result<R, Error> {
+        let previous_version = Some(current.version);
+        commit(
             runtime,
             decision,
-            Some(current.version),
+            previous_version,
             now,
-            idempotency.clone(),
+            idempotency,
             respond,
         )
         .await
-        {
-            Err(Error::Store(StoreError::Conflict(_))) => continue,
-            Err(error) => return Err(error),
-            Ok(response) => return Ok((response, closed)),
-        }
     }
-    Err(Error::Store(StoreError::Conflict(session_id)))
 }
 
 /// Closes every session left open past its end and the grace period, and applies every closing
@@ -184,11 +207,13 @@ async fn load(runtime: &Runtime, session_id: Uuid) -> Result<Session, Error> {
         })
 }
 
+/// Commits a session's decision with its notices and the key's record, and answers with
+/// `respond`; a decision that changes nothing is answered without a commit.
 async fn commit<R: Message + Default>(
     runtime: &Runtime,
     decision: SessionDecision,
     previous_version: Option<u64>,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
     idempotency: Option<Idempotency>,
     respond: &impl Fn(&Session) -> R,
 ) -> Result<R, Error> {
@@ -215,10 +240,7 @@ async fn commit<R: Message + Default>(
     match runtime.store().commit_session(change).await {
         Ok(()) => {}
         Err(StoreError::KeyTaken { .. }) => {
-            return runtime
-                .replay(idempotency.as_ref())
-                .await?
-                .ok_or_else(|| Error::Server("idempotency key vanished after a conflict".into()));
+            return runtime.replay_after_key_taken(idempotency.as_ref()).await;
         }
         Err(error) => return Err(error.into()),
     }

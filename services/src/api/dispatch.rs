@@ -1,0 +1,69 @@
+//! `DispatchService`, the dispatch window: what is ready to hand over, and the hand-over itself.
+
+use lianban_orchestrator::ApplicationState;
+use lianban_orchestrator::engine::Command;
+use lianban_proto::v1 as pb;
+use lianban_proto::v1::dispatch_service_server::DispatchService;
+use tonic::Request;
+
+use super::answers::{Reply, application_page, ok};
+use super::commands::answer_with_application;
+use super::keys::optional_key;
+use crate::convert::{self, optional_text, uuid_field};
+use crate::runtime::Runtime;
+use crate::store::ApplicationFilter;
+
+/// The dispatch window.
+pub struct DispatchApi {
+    runtime: Runtime,
+}
+
+impl DispatchApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        DispatchApi { runtime }
+    }
+}
+
+#[tonic::async_trait]
+impl DispatchService for DispatchApi {
+    async fn list_ready_for_dispatch(
+        &self,
+        request: Request<pb::ListReadyForDispatchRequest>,
+    ) -> Reply<pb::ListReadyForDispatchResponse> {
+        let request = request.into_inner();
+        let filter = ApplicationFilter {
+            bundle_code: optional_text(&request.bundle_code),
+            states: vec![ApplicationState::ReadyForDispatch],
+            key_project_code: None,
+        };
+        let (applications, next_page_token) = application_page(
+            &self.runtime,
+            &filter,
+            request.page_size,
+            &request.page_token,
+        )
+        .await?;
+        ok(pb::ListReadyForDispatchResponse {
+            applications,
+            next_page_token,
+        })
+    }
+
+    async fn record_hand_over(
+        &self,
+        request: Request<pb::RecordHandOverRequest>,
+    ) -> Reply<pb::Application> {
+        let request = request.into_inner();
+        let id = uuid_field("application_id", &request.application_id)?;
+        let idempotency = optional_key("RecordHandOver", &id, &request)?;
+        let command = Command::Dispatch {
+            method: convert::hand_over_method(request.method)?,
+            handed_by: request.handed_by.trim().to_owned(),
+            recipient: request.recipient.trim().to_owned(),
+            tracking_reference: request.tracking_reference.trim().to_owned(),
+        };
+        let actor = format!("dispatch:{}", request.handed_by.trim());
+        ok(answer_with_application(&self.runtime, id, command, &actor, idempotency).await?)
+    }
+}

@@ -1,0 +1,201 @@
+//! `SessionService`: joint review sessions — schedule, look up and list them, and the commands of
+//! the invited departments and the lead on one.
+
+use lianban_orchestrator::SessionCommand;
+use lianban_orchestrator::session::ScheduleSession;
+use lianban_proto::v1 as pb;
+use lianban_proto::v1::session_service_server::SessionService;
+use tonic::Request;
+use uuid::Uuid;
+
+use super::answers::{Reply, ok};
+use super::commands::{answer_with_session, on_session, session_response};
+use super::keys::optional_key;
+use crate::convert::{self, optional_text, required_text, uuid_field, uuids};
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::sessions;
+use crate::store::SessionFilter;
+
+/// Joint review sessions.
+pub struct SessionApi {
+    runtime: Runtime,
+}
+
+impl SessionApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        SessionApi { runtime }
+    }
+}
+
+#[tonic::async_trait]
+impl SessionService for SessionApi {
+    async fn schedule_session(
+        &self,
+        request: Request<pb::ScheduleSessionRequest>,
+    ) -> Reply<pb::SessionResponse> {
+        let r = request.into_inner();
+        let kind = convert::session_kind(r.kind)?;
+        let application_ids = uuids("application_ids", &r.application_ids)?;
+        let branch_ids = uuids("branch_ids", &r.branch_ids)?;
+        let starts_at = convert::instant("starts_at", r.starts_at)?;
+        let ends_at = convert::instant("ends_at", r.ends_at)?;
+        // Remembered per first application: a session is scheduled over applications.
+        let scope = application_ids
+            .first()
+            .map_or_else(String::new, Uuid::to_string);
+        let idempotency = optional_key("ScheduleSession", &scope, &r)?;
+        let command = ScheduleSession {
+            session_id: Uuid::now_v7(),
+            kind,
+            lead_department_code: r.lead_department_code.trim().to_owned(),
+            clerk_id: r.clerk_id.trim().to_owned(),
+            starts_at,
+            ends_at,
+            place: r.place.trim().to_owned(),
+            branch_ids,
+            invited_department_codes: r
+                .invited_department_codes
+                .iter()
+                .map(|code| code.trim().to_owned())
+                .collect(),
+        };
+        let runtime = &self.runtime;
+        let policy = runtime.session_policy();
+        let response = sessions::schedule(runtime, &application_ids, command, idempotency, |s| {
+            session_response(s, policy)
+        })
+        .await?;
+        ok(response)
+    }
+
+    async fn get_session(
+        &self,
+        request: Request<pb::GetSessionRequest>,
+    ) -> Reply<pb::SessionResponse> {
+        let id = uuid_field("session_id", &request.into_inner().session_id)?;
+        let session = self
+            .runtime
+            .store()
+            .session(id)
+            .await
+            .map_err(Error::from)?
+            .ok_or_else(|| Error::NotFound {
+                entity: "session",
+                id: id.to_string(),
+            })?;
+        ok(session_response(&session, self.runtime.session_policy()))
+    }
+
+    async fn list_sessions(
+        &self,
+        request: Request<pb::ListSessionsRequest>,
+    ) -> Reply<pb::ListSessionsResponse> {
+        let r = request.into_inner();
+        let page = convert::page_request(r.page_size, &r.page_token)?;
+        let states = convert::session_states(r.state)?;
+        let application_id = match r.application_id.trim() {
+            "" => None,
+            id => Some(uuid_field("application_id", id)?),
+        };
+        let filter = SessionFilter {
+            states,
+            application_id,
+            key_project_code: optional_text(&r.key_project_code),
+            department_code: optional_text(&r.department_code),
+        };
+        let found = self
+            .runtime
+            .store()
+            .sessions(&filter, &page)
+            .await
+            .map_err(Error::from)?;
+        let policy = self.runtime.session_policy();
+        ok(pb::ListSessionsResponse {
+            sessions: found
+                .items
+                .iter()
+                .map(|s| convert::session_to_wire(s, policy))
+                .collect(),
+            next_page_token: convert::page_token(found.next_after),
+        })
+    }
+
+    async fn acknowledge_invitation(
+        &self,
+        request: Request<pb::AcknowledgeInvitationRequest>,
+    ) -> Reply<pb::SessionResponse> {
+        let r = request.into_inner();
+        let session_id = uuid_field("session_id", &r.session_id)?;
+        let command = SessionCommand::Acknowledge {
+            department_code: required_text("department_code", &r.department_code)?,
+            clerk_id: r.clerk_id.trim().to_owned(),
+        };
+        // The request carries no key: acknowledging twice changes nothing.
+        ok(answer_with_session(&self.runtime, session_id, command, None).await?)
+    }
+
+    async fn record_opinion(
+        &self,
+        request: Request<pb::RecordOpinionRequest>,
+    ) -> Reply<pb::SessionResponse> {
+        let r = request.into_inner();
+        let command = SessionCommand::RecordOpinion {
+            department_code: required_text("department_code", &r.department_code)?,
+            clerk_id: r.clerk_id.trim().to_owned(),
+            kind: convert::opinion_kind(r.kind)?,
+            text: r.text.trim().to_owned(),
+        };
+        ok(on_session(&self.runtime, "RecordOpinion", &r, &r.session_id, command).await?)
+    }
+
+    async fn reschedule_session(
+        &self,
+        request: Request<pb::RescheduleSessionRequest>,
+    ) -> Reply<pb::SessionResponse> {
+        let r = request.into_inner();
+        let command = SessionCommand::Reschedule {
+            department_code: required_text("department_code", &r.department_code)?,
+            clerk_id: r.clerk_id.trim().to_owned(),
+            starts_at: convert::instant("starts_at", r.starts_at)?,
+            ends_at: convert::instant("ends_at", r.ends_at)?,
+            place: r.place.trim().to_owned(),
+            reason: r.reason.trim().to_owned(),
+        };
+        ok(on_session(
+            &self.runtime,
+            "RescheduleSession",
+            &r,
+            &r.session_id,
+            command,
+        )
+        .await?)
+    }
+
+    async fn cancel_session(
+        &self,
+        request: Request<pb::CancelSessionRequest>,
+    ) -> Reply<pb::SessionResponse> {
+        let r = request.into_inner();
+        let command = SessionCommand::Cancel {
+            department_code: required_text("department_code", &r.department_code)?,
+            clerk_id: r.clerk_id.trim().to_owned(),
+            reason: r.reason.trim().to_owned(),
+        };
+        ok(on_session(&self.runtime, "CancelSession", &r, &r.session_id, command).await?)
+    }
+
+    async fn close_session(
+        &self,
+        request: Request<pb::CloseSessionRequest>,
+    ) -> Reply<pb::SessionResponse> {
+        let r = request.into_inner();
+        let command = SessionCommand::Close {
+            department_code: required_text("department_code", &r.department_code)?,
+            clerk_id: r.clerk_id.trim().to_owned(),
+            minutes: r.minutes.trim().to_owned(),
+        };
+        ok(on_session(&self.runtime, "CloseSession", &r, &r.session_id, command).await?)
+    }
+}

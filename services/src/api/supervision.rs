@@ -1,0 +1,160 @@
+//! `SupervisionService`, for supervisors: warned branches, pending extension requests and their
+//! decision, an application's audit trail, and the daily digest.
+
+use lianban_orchestrator::BranchState;
+use lianban_orchestrator::engine::Command;
+use lianban_proto::v1 as pb;
+use lianban_proto::v1::supervision_service_server::SupervisionService;
+use tonic::Request;
+
+use super::answers::{Reply, ok, view};
+use super::checks::optional_department;
+use super::commands::answer_with_branch;
+use super::keys::optional_key;
+use crate::convert::{self, optional_text, uuid_field};
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::store::BranchFilter;
+use crate::supervision::{self, StoredDigest};
+
+/// Supervisors: warnings, extension requests, the daily digest.
+pub struct SupervisionApi {
+    runtime: Runtime,
+}
+
+impl SupervisionApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        SupervisionApi { runtime }
+    }
+}
+
+#[tonic::async_trait]
+impl SupervisionService for SupervisionApi {
+    async fn list_warnings(
+        &self,
+        request: Request<pb::ListWarningsRequest>,
+    ) -> Reply<pb::ListWarningsResponse> {
+        let request = request.into_inner();
+        let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
+        let wanted = convert::colours(&request.colours)?;
+        let bundle = optional_text(&request.bundle_code);
+        let warned = supervision::warnings(&self.runtime, department, bundle, &wanted).await?;
+        let view = view(&self.runtime);
+        ok(pb::ListWarningsResponse {
+            tasks: warned
+                .iter()
+                .filter_map(|w| convert::task_of_branch(&w.application, w.branch_id, &view))
+                .collect(),
+        })
+    }
+
+    async fn list_extension_requests(
+        &self,
+        request: Request<pb::ListExtensionRequestsRequest>,
+    ) -> Reply<pb::ListExtensionRequestsResponse> {
+        let department = optional_text(&request.into_inner().department_code);
+        let filter = BranchFilter {
+            department_code: department,
+            states: vec![BranchState::Open, BranchState::Claimed, BranchState::Paused],
+            bundle_code: None,
+            ..Default::default()
+        };
+        let view = view(&self.runtime);
+        let mut pending = Vec::new();
+        self.runtime
+            .store()
+            .scan_branches(&filter, |application, branch_id| {
+                let Some(branch) = application.branch(branch_id) else {
+                    return;
+                };
+                for extension in branch.extensions.iter().filter(|e| e.decision.is_none()) {
+                    let task = convert::task_of_branch(&application, branch_id, &view);
+                    pending.push((
+                        extension.requested_at,
+                        pb::PendingExtension {
+                            task,
+                            number: extension.number,
+                        },
+                    ));
+                }
+            })
+            .await
+            .map_err(Error::from)?;
+        pending.sort_by_key(|(at, _)| *at);
+        ok(pb::ListExtensionRequestsResponse {
+            requests: pending.into_iter().map(|(_, p)| p).collect(),
+        })
+    }
+
+    async fn decide_extension(
+        &self,
+        request: Request<pb::DecideExtensionRequest>,
+    ) -> Reply<pb::Branch> {
+        let request = request.into_inner();
+        let branch_id = uuid_field("branch_id", &request.branch_id)?;
+        if request.number == 0 {
+            return Err(Error::invalid("number", "required").into());
+        }
+        let idempotency = optional_key("DecideExtension", &branch_id, &request)?;
+        let application_id = self.runtime.application_of_branch(branch_id).await?;
+        let supervisor = request.supervisor_id.trim().to_owned();
+        let actor = format!("supervisor:{supervisor}");
+        let command = Command::DecideExtension {
+            branch_id,
+            number: request.number,
+            supervisor_id: supervisor,
+            approve: request.approve,
+            note: request.note.trim().to_owned(),
+        };
+        let runtime = &self.runtime;
+        let branch = answer_with_branch(
+            runtime,
+            application_id,
+            branch_id,
+            command,
+            &actor,
+            idempotency,
+        );
+        ok(branch.await?)
+    }
+
+    async fn get_audit_trail(
+        &self,
+        request: Request<pb::GetAuditTrailRequest>,
+    ) -> Reply<pb::AuditTrail> {
+        let id = uuid_field("application_id", &request.into_inner().application_id)?;
+        let (rows, head) = self
+            .runtime
+            .store()
+            .audit_trail(id)
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::NotFound {
+                entity: "application",
+                id: id.to_string(),
+            })?;
+        let verification = crate::audit::verify(&rows, &head);
+        ok(convert::audit_trail_to_wire(id, rows, verification))
+    }
+
+    async fn get_digest(&self, request: Request<pb::GetDigestRequest>) -> Reply<pb::Digest> {
+        let day = optional_text(&request.into_inner().day);
+        if let Some(day) = &day {
+            convert::day("day", day, "YYYY-MM-DD")?;
+        }
+        let found = self
+            .runtime
+            .store()
+            .digest(day.as_deref())
+            .await
+            .map_err(Error::from)?;
+        let (day, generated_at, content) = found.ok_or(Error::NotFound {
+            entity: "digest",
+            id: day.unwrap_or_else(|| "(latest)".to_owned()),
+        })?;
+        let stored: StoredDigest = serde_json::from_str(&content)
+            .map_err(|e| Error::Server(format!("stored digest {day} is unreadable: {e}")))?;
+        ok(convert::digest_to_wire(day, generated_at, &stored))
+    }
+}

@@ -1,0 +1,188 @@
+//! `TaskService`, for department systems: their queue, a live feed of it, and the commands of a
+//! department's clerk on one of its branches — claim, decide, ask for a supplement, start a
+//! special procedure, resume, ask for an extension.
+
+use lianban_orchestrator::application::PauseKind;
+use lianban_orchestrator::engine::Command;
+use lianban_proto::v1 as pb;
+use lianban_proto::v1::task_service_server::TaskService;
+use tonic::Request;
+
+use super::answers::{Reply, ok, view};
+use super::checks::known_department;
+use super::commands::{department_key, no_key, on_department_branch};
+use super::keys::{keyed, required_key};
+use super::streams::Streamed;
+use super::task_feed::{task, watch};
+use crate::convert::{self, optional_text, uuid_field};
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::store::BranchFilter;
+
+/// Department systems.
+pub struct TaskApi {
+    runtime: Runtime,
+}
+
+impl TaskApi {
+    /// Over a runtime.
+    pub fn new(runtime: Runtime) -> Self {
+        TaskApi { runtime }
+    }
+}
+
+#[tonic::async_trait]
+impl TaskService for TaskApi {
+    type WatchTasksStream = Streamed<pb::TaskEvent>;
+
+    async fn list_tasks(
+        &self,
+        request: Request<pb::ListTasksRequest>,
+    ) -> Reply<pb::ListTasksResponse> {
+        let request = request.into_inner();
+        let catalogue = self.runtime.catalogue();
+        let filter = BranchFilter {
+            department_code: Some(known_department(catalogue, &request.department_code)?),
+            states: convert::branch_states(&request.states)?,
+            bundle_code: optional_text(&request.bundle_code),
+            assignee: optional_text(&request.clerk_id),
+            ..Default::default()
+        };
+        let page = convert::page_request(request.page_size, &request.page_token)?;
+        let found = self
+            .runtime
+            .store()
+            .branches(&filter, &page)
+            .await
+            .map_err(Error::from)?;
+        ok(pb::ListTasksResponse {
+            tasks: found
+                .items
+                .iter()
+                .filter_map(|(application, id)| task(&self.runtime, application, *id))
+                .collect(),
+            next_page_token: convert::page_token(found.next_after),
+        })
+    }
+
+    async fn watch_tasks(
+        &self,
+        request: Request<pb::WatchTasksRequest>,
+    ) -> Reply<Self::WatchTasksStream> {
+        let code = request.into_inner().department_code;
+        let department = known_department(self.runtime.catalogue(), &code)?;
+        ok(watch(self.runtime.clone(), department).await?)
+    }
+
+    async fn claim_task(&self, request: Request<pb::ClaimTaskRequest>) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let branch = on_department_branch(&self.runtime, &r, no_key, |by| Command::Claim {
+            branch_id: by.branch_id,
+            department_code: by.department,
+            clerk_id: by.clerk,
+        });
+        ok(branch.await?)
+    }
+
+    async fn decide_task(
+        &self,
+        request: Request<pb::DecideTaskRequest>,
+    ) -> Reply<pb::DecideTaskResponse> {
+        let request = request.into_inner();
+        let key = required_key(&request)?;
+        let branch_id = uuid_field("branch_id", &request.branch_id)?;
+        let department = known_department(self.runtime.catalogue(), &request.department_code)?;
+        let idempotency = keyed(format!("DecideTask:{department}"), key, &request);
+        let verdict = convert::verdict(request.decision.clone())?;
+        let application_id = self.runtime.application_of_branch(branch_id).await?;
+        let clerk = request.clerk_id.trim().to_owned();
+        let actor = format!("department:{department}/{clerk}");
+        let command = Command::Decide {
+            branch_id,
+            department_code: department,
+            clerk_id: clerk,
+            verdict,
+        };
+        let view = view(&self.runtime);
+        let response = self
+            .runtime
+            .execute(application_id, command, &actor, Some(idempotency), |a| {
+                pb::DecideTaskResponse {
+                    branch: a
+                        .branch(branch_id)
+                        .map(|b| convert::branch_to_wire(a, b, &view)),
+                    application: Some(convert::application_to_wire(a, &view)),
+                }
+            })
+            .await?;
+        ok(response)
+    }
+
+    async fn request_supplement(
+        &self,
+        request: Request<pb::RequestSupplementRequest>,
+    ) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let reason = r.reason.trim().to_owned();
+        let material_codes = r.material_codes.iter().map(|c| c.trim().to_owned());
+        let key = department_key("RequestSupplement", &r);
+        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Pause {
+            branch_id: by.branch_id,
+            department_code: by.department,
+            clerk_id: by.clerk,
+            kind: PauseKind::Supplement,
+            reason,
+            expected_days: 0,
+            material_codes: material_codes.collect(),
+        });
+        ok(branch.await?)
+    }
+
+    async fn start_special_procedure(
+        &self,
+        request: Request<pb::StartSpecialProcedureRequest>,
+    ) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let kind = convert::special_procedure(r.kind)?;
+        let (reason, expected_days) = (r.reason.trim().to_owned(), r.expected_days);
+        let key = department_key("StartSpecialProcedure", &r);
+        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Pause {
+            branch_id: by.branch_id,
+            department_code: by.department,
+            clerk_id: by.clerk,
+            kind,
+            reason,
+            expected_days,
+            material_codes: Vec::new(),
+        });
+        ok(branch.await?)
+    }
+
+    async fn resume_task(&self, request: Request<pb::ResumeTaskRequest>) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let key = department_key("ResumeTask", &r);
+        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Resume {
+            branch_id: by.branch_id,
+            department_code: by.department,
+            clerk_id: by.clerk,
+        });
+        ok(branch.await?)
+    }
+
+    async fn request_extension(
+        &self,
+        request: Request<pb::RequestExtensionRequest>,
+    ) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let (reason, days) = (r.reason.trim().to_owned(), r.days);
+        let key = department_key("RequestExtension", &r);
+        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::RequestExtension {
+            branch_id: by.branch_id,
+            department_code: by.department,
+            clerk_id: by.clerk,
+            days,
+            reason,
+        });
+        ok(branch.await?)
+    }
+}

@@ -1,0 +1,39 @@
+//! Conversions between the wire contract (`lianban.v1`) and the engine's values: the one place
+//! where the two meet, so that neither the engine nor the runtime knows the wire.
+//!
+//! Inbound, every conversion that can fail names the request field; outbound, names from the
+//! catalogue are filled in so that clients need no second call to display a result. The files go
+//! by subject, each below the ones that use it: request fields and paging, the view of the time,
+//! the catalogue, what the front desk takes in, branches, applications, sessions, and what
+//! supervisors, subscribers, facilitators, staff and statistics read.
+
+mod applications;
+mod branches;
+mod catalogue;
+mod fields;
+mod intake;
+mod notifications;
+mod projects;
+mod sessions;
+mod staff;
+mod statistics;
+mod supervision;
+mod view;
+
+pub use applications::{application_states, application_to_wire, task_of_branch, task_to_wire};
+pub use branches::{branch_states, branch_to_wire, special_procedure, verdict};
+pub use catalogue::{bundle_to_wire, department_to_wire, material_to_wire, matter_to_wire};
+pub use fields::{
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, day, idempotency_key, instant, optional_text,
+    optional_timestamp, page_request, page_token, required_text, timestamp, uuid_field, uuids,
+};
+pub use intake::{
+    applicant, channel, hand_over_method, materials, notice_to_wire, rating_score, rating_stage,
+};
+pub use notifications::{audience, notification_to_wire};
+pub use projects::{project_application, project_record, project_to_wire};
+pub use sessions::{opinion_kind, session_kind, session_states, session_to_wire};
+pub use staff::{post_from_wire, post_to_wire};
+pub use statistics::{period, statistics_to_wire};
+pub use supervision::{audit_trail_to_wire, colour_to_wire, colours, digest_to_wire};
+pub use view::View;

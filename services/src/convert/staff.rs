@@ -1,0 +1,39 @@
+//! Posts (AB岗) on the wire. Inbound, text is trimmed and blank B clerks are dropped; whether the
+//! post fits the catalogue is checked by `staff::check_post`.
+
+use lianban_orchestrator::staffing::Post;
+use lianban_proto::v1 as pb;
+
+use crate::error::Error;
+
+/// A post to declare, from the wire.
+pub fn post_from_wire(post: Option<pb::Post>) -> Result<Post, Error> {
+    let post = post.ok_or_else(|| Error::invalid("post", "required"))?;
+    Ok(Post {
+        department: post.department_code.trim().to_owned(),
+        code: post.code.trim().to_owned(),
+        matters: post
+            .matter_codes
+            .iter()
+            .map(|m| m.trim().to_owned())
+            .collect(),
+        a: post.a.trim().to_owned(),
+        b: post
+            .b
+            .iter()
+            .map(|b| b.trim().to_owned())
+            .filter(|b| !b.is_empty())
+            .collect(),
+    })
+}
+
+/// A post on the wire.
+pub fn post_to_wire(post: &Post) -> pb::Post {
+    pb::Post {
+        department_code: post.department.clone(),
+        code: post.code.clone(),
+        matter_codes: post.matters.clone(),
+        a: post.a.clone(),
+        b: post.b.clone(),
+    }
+}

@@ -1,0 +1,222 @@
+//! The runtime's shared parts: the store, the catalogue, the current calendar and staffing, the
+//! one clock, the held documents and the channels that tell watchers, subscribers and the timer
+//! what changed. Every RPC, the timer and the sweep hold a clone; the clones share all of it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use lianban_orchestrator::engine::Rules;
+use lianban_orchestrator::staffing::Staffing;
+use lianban_orchestrator::warning::WarningPolicy;
+use lianban_orchestrator::{Application, Calendar, Catalogue, SessionPolicy};
+use tokio::sync::{Notify, broadcast};
+use uuid::Uuid;
+
+use super::clock::{Clock, ManualClock, RuntimeClock, SystemClock};
+use crate::documents::DocumentCache;
+use crate::error::Error;
+use crate::store::Store;
+use crate::telemetry::Telemetry;
+
+/// How many locks serialise commands on one application within this process.
+const SERIAL_STRIPES: usize = 1024;
+
+/// How many application documents the runtime keeps after writing or reading ahead (see
+/// [`DocumentCache`]): far more than the applications commanded at once, far fewer than are open.
+const CACHED_DOCUMENTS: usize = 1024;
+
+/// One branch that changed, for watchers.
+#[derive(Debug, Clone)]
+pub struct BranchChange {
+    /// The application after the change.
+    pub application: Arc<Application>,
+    /// The branch.
+    pub branch_id: Uuid,
+    /// Its department.
+    pub department_code: String,
+}
+
+/// The engine, the store, the catalogue, the calendar and the clock, shared by every RPC.
+#[derive(Clone)]
+pub struct Runtime {
+    store: Store,
+    catalogue: Arc<Catalogue>,
+    calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
+    staffing: Arc<std::sync::RwLock<Arc<Staffing>>>,
+    policy: WarningPolicy,
+    clock: Arc<dyn Clock>,
+    manual_clock: Option<Arc<ManualClock>>,
+    /// Where branch changes are announced to watchers.
+    pub(super) changes: broadcast::Sender<BranchChange>,
+    deadlines_changed: Arc<Notify>,
+    notifications: Arc<tokio::sync::watch::Sender<u64>>,
+    telemetry: Arc<Telemetry>,
+    serial: Arc<Vec<tokio::sync::Mutex<()>>>,
+    session_policy: SessionPolicy,
+    /// The documents held for the next command on them.
+    pub(super) documents: Arc<DocumentCache>,
+    sweeping: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Runtime {
+    /// A runtime over a connected store.
+    pub fn new(
+        store: Store,
+        catalogue: Arc<Catalogue>,
+        calendar: Arc<Calendar>,
+        staffing: Staffing,
+        policy: WarningPolicy,
+        clock: RuntimeClock,
+        telemetry: Arc<Telemetry>,
+    ) -> Self {
+        let (changes, _) = broadcast::channel(4096);
+        let (clock, manual_clock): (Arc<dyn Clock>, _) = match clock {
+            RuntimeClock::System => (Arc::new(SystemClock), None),
+            RuntimeClock::Manual(manual) => (manual.clone(), Some(manual)),
+        };
+        Runtime {
+            store,
+            catalogue,
+            calendar: Arc::new(std::sync::RwLock::new(calendar)),
+            staffing: Arc::new(std::sync::RwLock::new(Arc::new(staffing))),
+            policy,
+            clock,
+            manual_clock,
+            changes,
+            deadlines_changed: Arc::new(Notify::new()),
+            notifications: Arc::new(tokio::sync::watch::channel(0).0),
+            telemetry,
+            serial: Arc::new(
+                (0..SERIAL_STRIPES)
+                    .map(|_| tokio::sync::Mutex::new(()))
+                    .collect(),
+            ),
+            session_policy: SessionPolicy::default(),
+            documents: Arc::new(DocumentCache::new(CACHED_DOCUMENTS)),
+            sweeping: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// The same runtime with another session policy.
+    pub fn with_session_policy(mut self, policy: SessionPolicy) -> Self {
+        self.session_policy = policy;
+        self
+    }
+
+    /// How joint review sessions run.
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.session_policy
+    }
+
+    /// Reads these applications in one go and holds their documents for the commands about to
+    /// run on them (a sweep acting on many deadlines), instead of one read per command.
+    pub async fn hold_documents(&self, ids: &[Uuid]) -> Result<(), Error> {
+        for application in self.store.applications_by_id(ids).await? {
+            self.documents.put(Arc::new(application));
+        }
+        Ok(())
+    }
+
+    /// Held by the deadline sweep that runs: sweeps take turns, so that a sweep started by a
+    /// clock move acts on everything the move made due.
+    pub async fn sweeping(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.sweeping.lock().await
+    }
+
+    /// Tells the timer that the earliest thing to act on may have moved.
+    pub fn wake_timer(&self) {
+        self.deadlines_changed.notify_one();
+    }
+
+    /// Tells notification subscribers that notifications were committed.
+    pub fn notifications_were_committed(&self) {
+        self.notifications.send_modify(|count| *count += 1);
+    }
+
+    /// The engine's rules as they stand now, handed to `f`.
+    pub fn with_rules<T>(&self, f: impl FnOnce(Rules<'_>) -> T) -> T {
+        let calendar = self.calendar();
+        let staffing = self.staffing();
+        f(Rules {
+            catalogue: &self.catalogue,
+            calendar: &calendar,
+            staffing: &staffing,
+        })
+    }
+
+    /// The catalogue.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// The working calendar as it stands now.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendar.read().expect("calendar lock").clone()
+    }
+
+    /// Posts and who is away, as they stand now.
+    pub fn staffing(&self) -> Arc<Staffing> {
+        self.staffing.read().expect("staffing lock").clone()
+    }
+
+    /// Changes the staffing in memory (the caller has stored the change).
+    pub fn update_staffing(&self, change: impl FnOnce(&mut Staffing)) {
+        let mut guard = self.staffing.write().expect("staffing lock");
+        let mut staffing = (**guard).clone();
+        change(&mut staffing);
+        *guard = Arc::new(staffing);
+    }
+
+    /// Replaces the working calendar (the caller recounts provisional deadlines).
+    pub fn replace_calendar(&self, calendar: Calendar) {
+        *self.calendar.write().expect("calendar lock") = Arc::new(calendar);
+    }
+
+    /// The server's telemetry.
+    pub fn telemetry(&self) -> &Telemetry {
+        &self.telemetry
+    }
+
+    /// The warning policy.
+    pub fn policy(&self) -> &WarningPolicy {
+        &self.policy
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The time now, on the server's one clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The manual clock, when the server runs on one.
+    pub fn manual_clock(&self) -> Option<&ManualClock> {
+        self.manual_clock.as_deref()
+    }
+
+    /// Subscribes to branch changes.
+    pub fn subscribe(&self) -> broadcast::Receiver<BranchChange> {
+        self.changes.subscribe()
+    }
+
+    /// A receiver that changes whenever notifications were committed.
+    pub fn notifications_committed(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.notifications.subscribe()
+    }
+
+    /// Resolves when a commit may have brought an earlier deadline.
+    pub async fn deadlines_changed(&self) {
+        self.deadlines_changed.notified().await;
+    }
+
+    /// Commands on one application (or session) wait for each other in this process, so that
+    /// concurrent decisions on it do not all read the same version and retry; the store's version
+    /// check still guards against other processes.
+    pub(crate) async fn serialise(&self, id: Uuid) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = (id.as_u128() % SERIAL_STRIPES as u128) as usize;
+        self.serial[stripe].lock().await
+    }
+}
