@@ -17,6 +17,7 @@ pub mod notify;
 pub mod session;
 pub mod staffing;
 pub mod statistics;
+mod vocabulary;
 pub mod warning;
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::application::{Application, PauseKind};
 use crate::calendar::Calendar;
 use crate::catalogue::Catalogue;
-use crate::engine::Event;
+use crate::vocabulary::Event;
 
 /// Who a notice is for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,10 +18,12 @@ use uuid::Uuid;
 use crate::application::{Application, Decider};
 use crate::calendar::Calendar;
 use crate::catalogue::{Catalogue, Role};
-use crate::engine::{Rules, limit_text as limit, require_text as require};
 use crate::error::EngineError;
 use crate::machine::ApplicationState;
 use crate::notify::{Audience, Notice};
+use crate::vocabulary::{Rules, limit_text as limit, require_text as require};
+
+pub use crate::vocabulary::SessionVerdict;
 
 /// How the centre runs its sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -481,37 +483,6 @@ pub struct SessionDecision {
     pub session: Session,
     /// What happened; empty when nothing changed.
     pub events: Vec<SessionEvent>,
-}
-
-/// What a closed session means for one branch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionVerdict {
-    /// The department's standing consent.
-    Consent {
-        /// Who gave it.
-        decider: Decider,
-        /// Its comment.
-        comment: String,
-    },
-    /// The department's standing objection.
-    Object {
-        /// Who gave it.
-        decider: Decider,
-        /// The reasons.
-        reasons: String,
-    },
-    /// The department was absent: deemed to consent under `rule`.
-    Absent {
-        /// "absent from session <id>".
-        rule: String,
-        /// Invitation and acknowledgement, or its absence.
-        evidence: String,
-    },
-    /// The department was absent but notified too late: the deadline rule applies.
-    Excused {
-        /// Why.
-        reason: String,
-    },
 }
 
 /// Schedules a session over `applications` (every application one of its branches belongs to).
