@@ -20,9 +20,6 @@ pub mod statistics;
 mod vocabulary;
 pub mod warning;
 
-#[cfg(test)]
-mod engine_tests;
-
 pub use application::Application;
 pub use calendar::{Calendar, Deadline};
 pub use catalogue::Catalogue;

@@ -34,6 +34,9 @@ mod sessions;
 mod supplement;
 mod transitions;
 
+#[cfg(test)]
+pub(crate) mod tests;
+
 pub use decisions::role_name;
 pub use execute::execute;
 pub use intake::{missing_materials, submit};

@@ -25,6 +25,9 @@ mod schedule;
 mod state;
 mod verdicts;
 
+#[cfg(test)]
+mod tests;
+
 pub use commands::{ScheduleSession, SessionCommand, SessionDecision, SessionEvent};
 pub use execute::execute;
 pub use model::{
