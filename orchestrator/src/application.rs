@@ -99,6 +99,16 @@ pub struct Decider {
     pub clerk_id: String,
 }
 
+impl Decider {
+    /// The department and clerk a command names.
+    pub(crate) fn new(department_code: String, clerk_id: String) -> Self {
+        Decider {
+            department_code,
+            clerk_id,
+        }
+    }
+}
+
 /// How a branch ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {

@@ -17,10 +17,8 @@ pub mod notify;
 pub mod session;
 pub mod staffing;
 pub mod statistics;
+mod vocabulary;
 pub mod warning;
-
-#[cfg(test)]
-mod engine_tests;
 
 pub use application::Application;
 pub use calendar::{Calendar, Deadline};

@@ -1,0 +1,23 @@
+//! The published catalogue: departments, materials, matters and the bundles that combine them.
+//!
+//! The catalogue is data. It is read from TOML sources (one folder, any number of files, each file
+//! holding any of the four tables), checked as a whole, and then never changes while the server
+//! runs. Every check names the file and the entry, because the person who reads the error is the
+//! one editing those files.
+//!
+//! `entries` holds what the files declare, `load` reads and checks them, `lookup` is the checked
+//! catalogue and its look-ups, and `graph` the dependency order, critical path and cycles.
+
+mod entries;
+mod graph;
+mod load;
+mod lookup;
+
+#[cfg(test)]
+mod tests;
+
+pub use entries::{
+    Bundle, BundleBranch, DeadlineAction, Department, FormField, Material, Matter, Role,
+};
+pub use load::CatalogueSource;
+pub use lookup::Catalogue;

@@ -1,0 +1,109 @@
+//! The dispatch of a command on an existing application to the one handler that carries it out.
+//!
+//! The handlers work on a copy: a refused command returns its error and the current application
+//! is untouched, so a caller can only ever store a whole change or none of it.
+
+use chrono::{DateTime, Utc};
+
+use super::change::Change;
+use super::{assignment, deadlines, decisions, dispatch, extensions, intake, pauses};
+use super::{sessions, supplement};
+use crate::application::{Application, Decider};
+use crate::error::EngineError;
+use crate::vocabulary::{Command, Decision, Rules};
+
+/// Carries out a command on an existing application.
+pub fn execute(
+    rules: Rules<'_>,
+    current: &Application,
+    command: Command,
+    now: DateTime<Utc>,
+) -> Result<Decision, EngineError> {
+    let mut change = Change::of(rules, current, now);
+    carry_out(&mut change, command)?;
+    Ok(change.into_decision())
+}
+
+/// Hands the command's fields to its handler.
+fn carry_out(change: &mut Change<'_>, command: Command) -> Result<(), EngineError> {
+    match command {
+        Command::Supplement { materials, channel } => {
+            supplement::supplement(change, materials, channel)
+        }
+        Command::Withdraw { reason } => intake::withdraw(change, reason),
+        Command::Claim {
+            branch_id,
+            department_code,
+            clerk_id,
+        } => decisions::claim(change, branch_id, &department_code, clerk_id),
+        Command::Decide {
+            branch_id,
+            department_code,
+            clerk_id,
+            verdict,
+        } => {
+            let by = Decider::new(department_code, clerk_id);
+            decisions::decide(change, branch_id, by, verdict)
+        }
+        Command::DeadlinePassed { branch_id } => deadlines::deadline_passed(change, branch_id),
+        Command::Pause {
+            branch_id,
+            department_code,
+            clerk_id,
+            kind,
+            reason,
+            expected_days,
+            material_codes,
+        } => {
+            let by = Decider::new(department_code, clerk_id);
+            pauses::pause(
+                change,
+                branch_id,
+                by,
+                kind,
+                reason,
+                expected_days,
+                material_codes,
+            )
+        }
+        Command::Resume {
+            branch_id,
+            department_code,
+            clerk_id,
+        } => pauses::resume(change, branch_id, &department_code, clerk_id),
+        Command::RequestExtension {
+            branch_id,
+            department_code,
+            clerk_id,
+            days,
+            reason,
+        } => {
+            let by = Decider::new(department_code, clerk_id);
+            extensions::request_extension(change, branch_id, by, days, reason)
+        }
+        Command::DecideExtension {
+            branch_id,
+            number,
+            supervisor_id,
+            approve,
+            note,
+        } => extensions::decide_extension(change, branch_id, number, supervisor_id, approve, note),
+        Command::RecountDeadline { branch_id } => deadlines::recount_deadline(change, branch_id),
+        Command::Reassign { branch_id, reason } => assignment::reassign(change, branch_id, reason),
+        Command::Rate {
+            stage,
+            score,
+            comment,
+        } => dispatch::rate(change, stage, score, comment),
+        Command::ApplySession {
+            session_id,
+            verdicts,
+        } => sessions::apply_session(change, session_id, verdicts),
+        Command::Dispatch {
+            method,
+            handed_by,
+            recipient,
+            tracking_reference,
+        } => dispatch::dispatch(change, method, handed_by, recipient, tracking_reference),
+    }
+}
