@@ -6,7 +6,6 @@
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
-pub mod cli;
 pub mod config;
 pub mod convert;
 pub mod deadlines;
