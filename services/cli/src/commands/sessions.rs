@@ -21,19 +21,13 @@ pub async fn run(
     intake: &mut IntakeClient,
 ) -> CliResult {
     let answer = match action {
-        SessionAction::Schedule(schedule_args) => schedule(sessions, intake, schedule_args).await?,
+        SessionAction::Schedule(args) => schedule(sessions, intake, args).await?,
         SessionAction::List {
             department,
             application,
             project,
         } => return list(sessions, intake, department, application, project).await,
-        SessionAction::Show { session } => {
-            sessions
-                .get_session(pb::GetSessionRequest {
-                    session_id: session,
-                })
-                .await
-        }
+        SessionAction::Show { session } => show(sessions, session).await,
         SessionAction::Close {
             session,
             caller,
@@ -53,22 +47,22 @@ pub async fn run(
 async fn schedule(
     sessions: &mut SessionClient,
     intake: &mut IntakeClient,
-    schedule: ScheduleArgs,
+    args: ScheduleArgs,
 ) -> Result<SessionAnswer, String> {
     let mut application_ids = Vec::new();
-    for application in &schedule.applications {
+    for application in &args.applications {
         application_ids.push(resolve_id(intake, application).await?);
     }
     let request = pb::ScheduleSessionRequest {
-        kind: session_kind_to_wire(schedule.kind),
-        lead_department_code: schedule.caller.department,
-        clerk_id: schedule.caller.clerk,
+        kind: session_kind_to_wire(args.kind),
+        lead_department_code: args.caller.department,
+        clerk_id: args.caller.clerk,
         application_ids,
-        branch_ids: schedule.branches,
-        invited_department_codes: schedule.invite,
-        starts_at: Some(parse_local_time("--starts", &schedule.starts)?),
-        ends_at: Some(parse_local_time("--ends", &schedule.ends)?),
-        place: schedule.place,
+        branch_ids: args.branches,
+        invited_department_codes: args.invite,
+        starts_at: Some(parse_local_time("--starts", &args.starts)?),
+        ends_at: Some(parse_local_time("--ends", &args.ends)?),
+        place: args.place,
         idempotency_key: String::new(),
     };
     Ok(sessions.schedule_session(request).await)
@@ -102,6 +96,15 @@ async fn list(
     Ok(())
 }
 
+async fn show(sessions: &mut SessionClient, session: String) -> SessionAnswer {
+    sessions
+        .get_session(pb::GetSessionRequest {
+            session_id: session,
+        })
+        .await
+}
+
+/// Closes a session with its minutes; the server deems absent departments to consent.
 async fn close(
     sessions: &mut SessionClient,
     session: String,
