@@ -7,7 +7,6 @@ pub mod api;
 pub mod audit;
 pub mod calendar;
 pub mod catalogue;
-pub mod cli;
 pub mod config;
 pub mod convert;
 pub mod deadlines;

@@ -1,0 +1,158 @@
+//! The command line itself: the global `--server` and every subcommand with its flags, as clap
+//! reads them. Kept apart from the commands so that the help text is in one place.
+
+mod session;
+mod values;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use session::{ScheduleArgs, SessionAction};
+pub use values::{
+    ApplicationStateArg, BranchStateArg, Caller, ChannelArg, DecisionArgs, MethodArg,
+    SessionKindArg,
+};
+
+/// Command-line arguments.
+#[derive(Parser)]
+#[command(name = "lianban", version, about = "Lianban command-line client")]
+pub struct Cli {
+    /// Server address.
+    #[arg(
+        long,
+        global = true,
+        env = "LIANBAN_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub server: String,
+    #[command(subcommand)]
+    pub command: Action,
+}
+
+/// One subcommand with its arguments.
+#[derive(Subcommand)]
+pub enum Action {
+    /// List the bundles of the catalogue.
+    Bundles,
+    /// Show one bundle: its branches, dependencies, limits and materials.
+    Bundle {
+        /// Bundle code.
+        code: String,
+    },
+    /// Submit an application described in a TOML or JSON file.
+    Submit {
+        /// The file.
+        file: PathBuf,
+        /// Idempotency key; defaults to a hash of the file, so submitting the same file twice creates one application.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+        /// Print only the application id.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Hand in missing materials: `--material CODE=DOCUMENT_REF`, repeated.
+    Supplement {
+        /// Application id or receipt number.
+        application: String,
+        /// A material as CODE=DOCUMENT_REF.
+        #[arg(long = "material", required = true)]
+        materials: Vec<String>,
+        /// How the applicant came.
+        #[arg(long, value_enum, default_value = "on-site")]
+        channel: ChannelArg,
+    },
+    /// Show one application with every branch.
+    Show {
+        /// Application id or receipt number.
+        application: String,
+    },
+    /// List applications.
+    List {
+        /// Only this bundle.
+        #[arg(long)]
+        bundle: Option<String>,
+        /// Only this state.
+        #[arg(long, value_enum)]
+        state: Option<ApplicationStateArg>,
+    },
+    /// List one department's tasks.
+    Tasks {
+        /// Department code.
+        department: String,
+        /// Only this state.
+        #[arg(long, value_enum)]
+        state: Option<BranchStateArg>,
+        /// Only the branches of this application (id).
+        #[arg(long)]
+        application: Option<String>,
+        /// Only this clerk's own queue.
+        #[arg(long)]
+        clerk: Option<String>,
+        /// Print only branch ids.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Claim a branch for a clerk.
+    Claim {
+        /// Branch id.
+        branch: String,
+        #[command(flatten)]
+        caller: Caller,
+    },
+    /// Decide a branch: approve or reject (approval), consent or object (joint review).
+    Decide {
+        /// Branch id.
+        branch: String,
+        #[command(flatten)]
+        caller: Caller,
+        #[command(flatten)]
+        decision: DecisionArgs,
+        /// Idempotency key; defaults to a hash of the decision, so repeating the command decides once.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Withdraw an application before dispatch.
+    Withdraw {
+        /// Application id.
+        application: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// List applications ready for dispatch.
+    Ready,
+    /// List key projects.
+    Projects {
+        /// Only this facilitator's.
+        #[arg(long)]
+        facilitator: Option<String>,
+    },
+    /// Show a key project: every application and branch, its deadline and what it waits for.
+    Project {
+        /// Project code.
+        code: String,
+    },
+    /// Joint review sessions (联审会 / 联合踏勘): schedule, list, show and close.
+    Session {
+        #[command(subcommand)]
+        action: SessionAction,
+    },
+    /// Record the one hand-over of every result.
+    Dispatch {
+        /// Application id.
+        application: String,
+        /// How.
+        #[arg(long, value_enum)]
+        method: MethodArg,
+        /// Dispatch-window clerk.
+        #[arg(long)]
+        by: String,
+        /// Who received it.
+        #[arg(long, default_value = "")]
+        recipient: String,
+        /// Post tracking number or e-delivery reference.
+        #[arg(long, default_value = "")]
+        tracking: String,
+    },
+}

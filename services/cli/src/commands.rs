@@ -1,0 +1,99 @@
+//! What each subcommand does: `run` connects once and hands the parsed arguments to the one
+//! function of that subcommand. The functions are grouped by subject in the files below.
+
+mod applications;
+mod catalogue;
+mod dispatch;
+mod projects;
+mod sessions;
+mod tasks;
+
+use crate::args::{Action, Cli};
+use crate::connection::{CliResult, connect};
+
+/// Runs one parsed command line against the server it names.
+pub async fn run(cli: Cli) -> CliResult {
+    let mut clients = connect(&cli.server).await?;
+    match cli.command {
+        Action::Bundles => catalogue::bundles(&mut clients.catalog).await,
+        Action::Bundle { code } => catalogue::bundle(&mut clients.catalog, code).await,
+        Action::Submit {
+            file,
+            idempotency_key,
+            quiet,
+        } => applications::submit(&mut clients.intake, &file, idempotency_key, quiet).await,
+        Action::Supplement {
+            application,
+            materials,
+            channel,
+        } => applications::supplement(&mut clients.intake, &application, &materials, channel).await,
+        Action::Show { application } => applications::show(&mut clients.intake, application).await,
+        Action::List { bundle, state } => {
+            applications::list(&mut clients.intake, bundle, state).await
+        }
+        Action::Tasks {
+            department,
+            state,
+            application,
+            clerk,
+            quiet,
+        } => {
+            let filter = tasks::TaskFilter {
+                department,
+                state,
+                application,
+                clerk,
+            };
+            tasks::list(&mut clients.tasks, filter, quiet).await
+        }
+        Action::Claim { branch, caller } => tasks::claim(&mut clients.tasks, branch, caller).await,
+        Action::Decide {
+            branch,
+            caller,
+            decision,
+            idempotency_key,
+        } => {
+            tasks::decide(
+                &mut clients.tasks,
+                branch,
+                caller,
+                decision,
+                idempotency_key,
+            )
+            .await
+        }
+        Action::Withdraw {
+            application,
+            reason,
+        } => applications::withdraw(&mut clients.intake, &application, reason).await,
+        Action::Ready => dispatch::ready(&mut clients.dispatch).await,
+        Action::Projects { facilitator } => {
+            projects::list(&mut clients.projects, facilitator).await
+        }
+        Action::Project { code } => projects::board(&mut clients.projects, code).await,
+        Action::Session { action } => {
+            sessions::run(action, &mut clients.sessions, &mut clients.intake).await
+        }
+        Action::Dispatch {
+            application,
+            method,
+            by,
+            recipient,
+            tracking,
+        } => {
+            let hand_over = dispatch::HandOver {
+                method,
+                by,
+                recipient,
+                tracking,
+            };
+            dispatch::hand_over(
+                &mut clients.intake,
+                &mut clients.dispatch,
+                &application,
+                hand_over,
+            )
+            .await
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! A facilitator's commands on key projects: `projects` and `project`.
+
+use lianban_proto::v1 as pb;
+use tonic::transport::Channel;
+
+use crate::connection::{CliResult, status_text};
+use crate::render::{render_project, render_projects};
+
+type ProjectClient = pb::project_service_client::ProjectServiceClient<Channel>;
+
+/// Prints the key projects, or only one facilitator's.
+pub async fn list(projects: &mut ProjectClient, facilitator: Option<String>) -> CliResult {
+    let request = pb::ListProjectsRequest {
+        facilitator: facilitator.unwrap_or_default(),
+    };
+    let found = projects
+        .list_projects(request)
+        .await
+        .map_err(status_text)?
+        .into_inner()
+        .projects;
+    print!("{}", render_projects(&found));
+    Ok(())
+}
+
+/// Prints a key project's board: every branch of every application and what it waits for.
+pub async fn board(projects: &mut ProjectClient, code: String) -> CliResult {
+    let board = projects
+        .get_project_board(pb::GetProjectBoardRequest { code })
+        .await
+        .map_err(status_text)?
+        .into_inner();
+    print!("{}", render_project(&board));
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! A department's commands on its branches: `tasks`, `claim` and `decide`.
+
+use lianban_proto::v1 as pb;
+use tonic::transport::Channel;
+
+use crate::args::{BranchStateArg, Caller, DecisionArgs};
+use crate::connection::{CliResult, status_text};
+use crate::keys::hash_key;
+use crate::render::{application_state_name, branch_state_name, render_tasks};
+use crate::wire::{branch_state_to_wire, decision_to_wire};
+
+type TaskClient = pb::task_service_client::TaskServiceClient<Channel>;
+
+/// Which tasks `tasks` lists.
+pub struct TaskFilter {
+    /// The department whose tasks these are.
+    pub department: String,
+    /// Only this state.
+    pub state: Option<BranchStateArg>,
+    /// Only the branches of this application (id); the server has no such filter, so it is
+    /// applied here.
+    pub application: Option<String>,
+    /// Only this clerk's own queue.
+    pub clerk: Option<String>,
+}
+
+/// Prints the department's tasks; with `quiet`, only their branch ids, one a line.
+pub async fn list(tasks: &mut TaskClient, filter: TaskFilter, quiet: bool) -> CliResult {
+    let all = every_page(tasks, &filter).await?;
+    let wanted = |task: &pb::Task| {
+        let branch = task.branch.as_ref();
+        filter
+            .application
+            .as_ref()
+            .is_none_or(|a| branch.is_some_and(|b| &b.application_id == a))
+    };
+    let selected: Vec<&pb::Task> = all.iter().filter(|t| wanted(t)).collect();
+    if quiet {
+        for task in selected {
+            println!(
+                "{}",
+                task.branch
+                    .as_ref()
+                    .map(|b| b.id.as_str())
+                    .unwrap_or_default()
+            );
+        }
+    } else {
+        print!("{}", render_tasks(&selected));
+    }
+    Ok(())
+}
+
+/// Claims a branch for the caller's clerk and says so in one line.
+pub async fn claim(tasks: &mut TaskClient, branch: String, caller: Caller) -> CliResult {
+    let request = pb::ClaimTaskRequest {
+        branch_id: branch,
+        department_code: caller.department,
+        clerk_id: caller.clerk,
+    };
+    let claimed = tasks
+        .claim_task(request)
+        .await
+        .map_err(status_text)?
+        .into_inner();
+    println!(
+        "branch {} {} by {}",
+        claimed.id,
+        branch_state_name(claimed.state),
+        claimed.claimed_by
+    );
+    Ok(())
+}
+
+/// Decides a branch and says in one line where the branch and its application now stand.
+pub async fn decide(
+    tasks: &mut TaskClient,
+    branch: String,
+    caller: Caller,
+    decision: DecisionArgs,
+    idempotency_key: Option<String>,
+) -> CliResult {
+    let (decision, summary) = decision_to_wire(decision);
+    let key = idempotency_key.unwrap_or_else(|| {
+        hash_key(&format!(
+            "decide\n{branch}\n{}\n{}\n{summary}",
+            caller.department, caller.clerk
+        ))
+    });
+    let request = pb::DecideTaskRequest {
+        idempotency_key: key,
+        branch_id: branch,
+        department_code: caller.department,
+        clerk_id: caller.clerk,
+        decision: Some(decision),
+    };
+    let response = tasks
+        .decide_task(request)
+        .await
+        .map_err(status_text)?
+        .into_inner();
+    let branch = response.branch.unwrap_or_default();
+    let application = response.application.unwrap_or_default();
+    println!(
+        "branch {} ({}) is {}; application {} is {}",
+        branch.id,
+        branch.matter_name,
+        branch_state_name(branch.state),
+        application.receipt_number,
+        application_state_name(application.state)
+    );
+    Ok(())
+}
+
+/// Every task the server lists for the filter, following page tokens to the end.
+async fn every_page(tasks: &mut TaskClient, filter: &TaskFilter) -> Result<Vec<pb::Task>, String> {
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListTasksRequest {
+            clerk_id: filter.clerk.clone().unwrap_or_default(),
+            department_code: filter.department.clone(),
+            states: filter.state.map(branch_state_to_wire).into_iter().collect(),
+            bundle_code: String::new(),
+            page_size: 500,
+            page_token,
+        };
+        let page = tasks
+            .list_tasks(request)
+            .await
+            .map_err(status_text)?
+            .into_inner();
+        all.extend(page.tasks);
+        if page.next_page_token.is_empty() {
+            return Ok(all);
+        }
+        page_token = page.next_page_token;
+    }
+}
