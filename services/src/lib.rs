@@ -1,4 +1,4 @@
-//! Lianban's adapters and binaries: the sea-orm store, the gRPC server and the command-line client.
+//! Lianban's adapters and the server: the sea-orm store, the runtime and the gRPC services.
 //!
 //! The engine (`lianban-orchestrator`) decides; this crate reads and writes the store, keeps the
 //! time, serves gRPC, and turns engine errors into status codes in one place (`error`).
