@@ -1,8 +1,18 @@
-//! The services' one error type, and the one place where errors become gRPC status codes.
+//! The services' one error type, and the one place where errors become gRPC statuses.
+//!
+//! Every refusal carries the google.rpc error model: an `ErrorInfo` (domain [`DOMAIN`], reason
+//! the name of a `lianban.v1.ErrorReason` value, metadata naming the field or entity), plus a
+//! `BadRequest` field violation for `INVALID_ARGUMENT` and a `PreconditionFailure` (type = the
+//! entity, subject = its id, description = the state that blocks) for `FAILED_PRECONDITION`.
+//! Store and internal failures answer a generic message; their detail goes to the log only.
+
+use std::collections::HashMap;
 
 use lianban_orchestrator::{CalendarError, CatalogueError, EngineError};
+use lianban_proto::v1::ErrorReason;
 use thiserror::Error;
 use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::store::StoreError;
 
@@ -64,39 +74,354 @@ impl Error {
     }
 }
 
-impl From<Error> for Status {
-    fn from(error: Error) -> Status {
-        let code = match &error {
+/// The `ErrorInfo` domain of every refusal.
+pub const DOMAIN: &str = "lianban.v1";
+
+/// The message of a store failure: the driver's text stays in the log.
+pub const STORE_UNAVAILABLE_MESSAGE: &str = "the store is unavailable; try again";
+
+/// The message of an internal failure: the detail stays in the log.
+pub const INTERNAL_MESSAGE: &str =
+    "the server failed to handle the request; the detail is in its log";
+
+impl Error {
+    /// The reason a client branches on: the one choice of reason for every variant.
+    pub fn reason(&self) -> ErrorReason {
+        match self {
             Error::InvalidArgument { .. } | Error::Engine(EngineError::InvalidArgument { .. }) => {
-                Code::InvalidArgument
+                ErrorReason::InvalidField
             }
-            Error::Engine(
-                EngineError::InvalidTransition { .. }
-                | EngineError::ClaimedByOther { .. }
-                | EngineError::NotYet { .. },
-            ) => Code::FailedPrecondition,
-            Error::Engine(
-                EngineError::WrongDepartment { .. }
-                | EngineError::SamePerson { .. }
-                | EngineError::NotLead { .. }
-                | EngineError::NotInvited { .. },
-            ) => Code::PermissionDenied,
-            Error::NotFound { .. } | Error::Engine(EngineError::NotFound { .. }) => Code::NotFound,
-            Error::KeyReused { .. } | Error::Store(StoreError::Duplicate { .. }) => {
-                Code::AlreadyExists
+            Error::Engine(EngineError::InvalidTransition { entity, .. }) => match *entity {
+                "application" => ErrorReason::ApplicationState,
+                "session" => ErrorReason::SessionState,
+                "extension request" => ErrorReason::ExtensionDecided,
+                _ => ErrorReason::BranchNotActionable,
+            },
+            Error::Engine(EngineError::ClaimedByOther { .. }) => ErrorReason::ClaimedByOther,
+            Error::Engine(EngineError::NotYet { .. }) => ErrorReason::NotYet,
+            Error::ClockNotManual => ErrorReason::ClockNotManual,
+            Error::Engine(EngineError::WrongDepartment { .. }) => ErrorReason::NotOwner,
+            Error::Engine(EngineError::SamePerson { .. }) => ErrorReason::SamePerson,
+            Error::Engine(EngineError::NotLead { .. }) => ErrorReason::NotLead,
+            Error::Engine(EngineError::NotInvited { .. }) => ErrorReason::NotInvited,
+            Error::NotFound { .. } | Error::Engine(EngineError::NotFound { .. }) => {
+                ErrorReason::NotFound
             }
-            Error::ClockNotManual => Code::FailedPrecondition,
-            Error::Store(StoreError::Conflict(_) | StoreError::KeyTaken { .. }) => Code::Aborted,
-            Error::Store(StoreError::Database(_)) => Code::Unavailable,
-            Error::Store(_)
+            Error::KeyReused { .. } => ErrorReason::KeyReused,
+            Error::Store(StoreError::Duplicate { .. }) => ErrorReason::AlreadyRegistered,
+            Error::Store(StoreError::Conflict(_) | StoreError::KeyTaken { .. }) => {
+                ErrorReason::Conflict
+            }
+            Error::Store(StoreError::Database(_)) => ErrorReason::StoreUnavailable,
+            Error::Store(StoreError::Corrupt { .. } | StoreError::Url(_))
             | Error::Catalogue(_)
             | Error::Calendar(_)
             | Error::Config(_)
-            | Error::Server(_) => Code::Internal,
-        };
-        if code == Code::Internal || code == Code::Unavailable {
-            tracing::error!(error = %error, "request failed");
+            | Error::Server(_) => ErrorReason::Internal,
         }
-        Status::new(code, error.to_string())
+    }
+
+    /// What the caller may read beyond the reason: `ErrorInfo` metadata, and the field
+    /// violation or the precondition violation (type, subject, description) when there is one.
+    fn details(&self) -> Details {
+        let mut details = Details::default();
+        match self {
+            Error::InvalidArgument { field, message }
+            | Error::Engine(EngineError::InvalidArgument { field, message }) => {
+                details.meta("field", field);
+                details.field = Some((field.clone(), message.clone()));
+            }
+            Error::Engine(EngineError::InvalidTransition {
+                entity,
+                id,
+                state,
+                command,
+            }) => {
+                details.entity(entity, id).meta("state", state);
+                details.precondition = Some((
+                    (*entity).to_owned(),
+                    id.clone(),
+                    format!("{entity} is {state}: cannot {command}"),
+                ));
+            }
+            Error::Engine(EngineError::ClaimedByOther { branch_id, holder }) => {
+                details.entity("branch", branch_id).meta("holder", holder);
+                details.precondition = Some((
+                    "branch".to_owned(),
+                    branch_id.clone(),
+                    format!("claimed by clerk {holder}"),
+                ));
+            }
+            Error::Engine(EngineError::NotYet {
+                entity,
+                id,
+                message,
+            }) => {
+                details.entity(entity, id);
+                details.precondition = Some((
+                    (*entity).to_owned(),
+                    id.clone(),
+                    format!("not yet: {message}"),
+                ));
+            }
+            Error::ClockNotManual => {
+                details.precondition = Some((
+                    "clock".to_owned(),
+                    "system".to_owned(),
+                    "the server runs on the system clock".to_owned(),
+                ));
+            }
+            Error::Engine(EngineError::WrongDepartment {
+                branch_id,
+                owner,
+                caller,
+            }) => {
+                details
+                    .entity("branch", branch_id)
+                    .meta("owner", owner)
+                    .meta("caller", caller);
+            }
+            Error::Engine(EngineError::SamePerson { who }) => {
+                details.meta("who", who);
+            }
+            Error::Engine(EngineError::NotLead {
+                session_id,
+                lead,
+                caller,
+            }) => {
+                details
+                    .entity("session", session_id)
+                    .meta("lead", lead)
+                    .meta("caller", caller);
+            }
+            Error::Engine(EngineError::NotInvited {
+                session_id,
+                department_code,
+            }) => {
+                details
+                    .entity("session", session_id)
+                    .meta("caller", department_code);
+            }
+            Error::NotFound { entity, id }
+            | Error::Engine(EngineError::NotFound { entity, id }) => {
+                details.entity(entity, id);
+            }
+            Error::KeyReused { .. } => {
+                details.meta("field", "idempotency_key");
+            }
+            Error::Store(StoreError::Duplicate { what, code }) => {
+                details.entity(what, code);
+            }
+            _ => {}
+        }
+        details
+    }
+}
+
+/// The parts of a refusal beyond its code, reason and message.
+#[derive(Default)]
+struct Details {
+    metadata: HashMap<String, String>,
+    field: Option<(String, String)>,
+    precondition: Option<(String, String, String)>,
+}
+
+impl Details {
+    fn meta(&mut self, key: &str, value: &str) -> &mut Self {
+        self.metadata.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    fn entity(&mut self, entity: &str, id: &str) -> &mut Self {
+        self.meta("entity", entity).meta("id", id)
+    }
+}
+
+/// The status code of each reason, as documented in `errors.proto`.
+pub fn code_of(reason: ErrorReason) -> Code {
+    match reason {
+        ErrorReason::InvalidField => Code::InvalidArgument,
+        ErrorReason::ApplicationState
+        | ErrorReason::BranchNotActionable
+        | ErrorReason::SessionState
+        | ErrorReason::ExtensionDecided
+        | ErrorReason::ClaimedByOther
+        | ErrorReason::NotYet
+        | ErrorReason::ClockNotManual => Code::FailedPrecondition,
+        ErrorReason::NotOwner
+        | ErrorReason::SamePerson
+        | ErrorReason::NotLead
+        | ErrorReason::NotInvited => Code::PermissionDenied,
+        ErrorReason::NotFound => Code::NotFound,
+        ErrorReason::KeyReused | ErrorReason::AlreadyRegistered => Code::AlreadyExists,
+        ErrorReason::Conflict => Code::Aborted,
+        ErrorReason::StoreUnavailable => Code::Unavailable,
+        ErrorReason::Internal | ErrorReason::Unspecified => Code::Internal,
+    }
+}
+
+impl From<Error> for Status {
+    fn from(error: Error) -> Status {
+        let reason = error.reason();
+        let code = code_of(reason);
+        let message = match code {
+            Code::Unavailable => {
+                tracing::error!(error = %error, "request failed: store unavailable");
+                STORE_UNAVAILABLE_MESSAGE.to_owned()
+            }
+            Code::Internal => {
+                tracing::error!(error = %error, "request failed");
+                INTERNAL_MESSAGE.to_owned()
+            }
+            _ => error.to_string(),
+        };
+        let details = error.details();
+        let mut rich = match (details.field, details.precondition) {
+            (Some((field, description)), _) => {
+                ErrorDetails::with_bad_request_violation(field, description)
+            }
+            (None, Some((kind, subject, description))) => {
+                ErrorDetails::with_precondition_failure_violation(kind, subject, description)
+            }
+            (None, None) => ErrorDetails::new(),
+        };
+        rich.set_error_info(reason.as_str_name(), DOMAIN, details.metadata);
+        Status::with_error_details(code, message, rich)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use sea_orm::DbErr;
+    use uuid::Uuid;
+
+    use super::*;
+
+    /// One error of every variant (and of every entity an undefined transition names).
+    fn every_error() -> Vec<Error> {
+        let transition = |entity| EngineError::InvalidTransition {
+            entity,
+            id: "x".into(),
+            state: "s",
+            command: "c",
+        };
+        let text = || "x".to_owned();
+        vec![
+            Error::invalid("field", "bad"),
+            EngineError::invalid("field", "bad").into(),
+            transition("application").into(),
+            transition("branch").into(),
+            transition("session").into(),
+            transition("extension request").into(),
+            EngineError::ClaimedByOther {
+                branch_id: text(),
+                holder: text(),
+            }
+            .into(),
+            EngineError::NotYet {
+                entity: "session",
+                id: text(),
+                message: text(),
+            }
+            .into(),
+            Error::ClockNotManual,
+            EngineError::WrongDepartment {
+                branch_id: text(),
+                owner: text(),
+                caller: text(),
+            }
+            .into(),
+            EngineError::SamePerson { who: text() }.into(),
+            EngineError::NotLead {
+                session_id: text(),
+                lead: text(),
+                caller: text(),
+            }
+            .into(),
+            EngineError::NotInvited {
+                session_id: text(),
+                department_code: text(),
+            }
+            .into(),
+            Error::NotFound {
+                entity: "application",
+                id: text(),
+            },
+            EngineError::NotFound {
+                entity: "branch",
+                id: text(),
+            }
+            .into(),
+            Error::KeyReused { key: text() },
+            StoreError::Duplicate {
+                what: "project",
+                code: text(),
+            }
+            .into(),
+            StoreError::Conflict(Uuid::nil()).into(),
+            StoreError::KeyTaken { key: text() }.into(),
+            StoreError::Database(DbErr::Custom("secret driver text".into())).into(),
+            StoreError::Corrupt {
+                id: text(),
+                message: text(),
+            }
+            .into(),
+            StoreError::Url(text()).into(),
+            CatalogueError::Unreadable {
+                path: text(),
+                message: text(),
+            }
+            .into(),
+            CalendarError::Unreadable {
+                path: text(),
+                message: text(),
+            }
+            .into(),
+            Error::Config(text()),
+            Error::Server(text()),
+        ]
+    }
+
+    #[test]
+    fn every_reason_has_a_producer_and_every_producer_a_reason() {
+        let produced: BTreeSet<i32> = every_error().iter().map(|e| e.reason() as i32).collect();
+        let declared: BTreeSet<i32> = (1..1000)
+            .filter(|value| ErrorReason::try_from(*value).is_ok())
+            .collect();
+        assert!(!produced.contains(&(ErrorReason::Unspecified as i32)));
+        assert_eq!(
+            produced, declared,
+            "reasons without a producer, or unknown reasons"
+        );
+    }
+
+    #[test]
+    fn every_refusal_carries_its_reason_and_details() {
+        for error in every_error() {
+            let reason = error.reason();
+            let status = Status::from(error);
+            assert_eq!(status.code(), code_of(reason));
+            let details = status.get_error_details();
+            let info = details.error_info().expect("error info");
+            assert_eq!(info.reason, reason.as_str_name());
+            assert_eq!(info.domain, DOMAIN);
+            match status.code() {
+                Code::InvalidArgument => assert!(details.bad_request().is_some()),
+                Code::FailedPrecondition => assert!(details.precondition_failure().is_some()),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn store_failures_do_not_leak() {
+        let error: Error = StoreError::Database(DbErr::Custom("secret driver text".into())).into();
+        let status = Status::from(error);
+        assert_eq!(status.code(), Code::Unavailable);
+        assert_eq!(status.message(), STORE_UNAVAILABLE_MESSAGE);
+        let status = Status::from(Error::Server("secret detail".into()));
+        assert_eq!(status.message(), INTERNAL_MESSAGE);
     }
 }
