@@ -61,22 +61,25 @@ async fn bundles_carry_their_branches_limits_and_time_saved() {
         .filter(|b| b.role == pb::Role::JointReview as i32)
         .count();
     assert_eq!(reviews, 4);
-    assert_status(
+    let refusal = assert_refused(
         catalog
             .get_bundle(pb::GetBundleRequest {
                 code: "nope".into(),
             })
             .await,
         Code::NotFound,
-        "nope",
+        "NOT_FOUND",
+        "bundle",
     );
-    assert_status(
+    assert_eq!(refusal.subject(), "nope");
+    assert_refused(
         catalog
             .get_bundle(pb::GetBundleRequest {
                 code: String::new(),
             })
             .await,
         Code::InvalidArgument,
+        "INVALID_FIELD",
         "code",
     );
     let matters = catalog

@@ -276,7 +276,12 @@ async fn the_clock_moves_only_when_manual_and_never_backwards() {
     let advance = admin
         .advance_time(pb::AdvanceTimeRequest { seconds: 60 })
         .await;
-    assert_status(advance, Code::FailedPrecondition, "system clock");
+    assert_refused(
+        advance,
+        Code::FailedPrecondition,
+        "CLOCK_NOT_MANUAL",
+        "clock",
+    );
 
     let database = lianban_tests::TestDatabase::create(Backend::Sqlite).await;
     let server = TestServer::start_manual(&database.url, beijing("2026-03-02 09:00")).await;
@@ -294,12 +299,18 @@ async fn the_clock_moves_only_when_manual_and_never_backwards() {
             nanos: 0,
         }),
     };
-    assert_status(admin.set_time(back).await, Code::InvalidArgument, "time");
-    assert_status(
+    assert_refused(
+        admin.set_time(back).await,
+        Code::InvalidArgument,
+        "INVALID_FIELD",
+        "time",
+    );
+    assert_refused(
         admin
             .advance_time(pb::AdvanceTimeRequest { seconds: 0 })
             .await,
         Code::InvalidArgument,
+        "INVALID_FIELD",
         "seconds",
     );
     server.stop().await;

@@ -94,10 +94,18 @@ async fn a_department_cannot_decide_another_departments_branch(backend: Backend)
     let application = accepted_company(&running.server).await;
     let mut request = decision(&application, "scjg-qiye-sheli", approve("X"));
     request.department_code = "swj".into();
-    assert_status(
+    let refusal = assert_refused(
         running.server.tasks().await.decide_task(request).await,
         Code::PermissionDenied,
-        "scjg",
+        "NOT_OWNER",
+        "branch",
+    );
+    assert_eq!(
+        (
+            refusal.metadata["owner"].as_str(),
+            refusal.metadata["caller"].as_str()
+        ),
+        ("scjg", "swj")
     );
     let unchanged = reread(&running.server, &application.id).await;
     assert_eq!(unchanged, application);
@@ -110,7 +118,13 @@ async fn deciding_a_branch_that_is_not_open_names_its_state(backend: Backend) {
     let waiting = tasks
         .decide_task(decision(&application, "gaj-yinzhang-beian", approve("X")))
         .await;
-    assert_status(waiting, Code::FailedPrecondition, "is waiting");
+    let refusal = assert_refused(
+        waiting,
+        Code::FailedPrecondition,
+        "BRANCH_NOT_ACTIONABLE",
+        "branch",
+    );
+    assert_eq!(refusal.metadata["state"], "waiting");
     let after = decide(
         &running.server,
         decision(
@@ -138,7 +152,13 @@ async fn unknown_and_malformed_requests_are_told_apart(backend: Backend) {
     let unknown = uuid::Uuid::now_v7().to_string();
     let mut request = decision(&application, "scjg-qiye-sheli", approve("X"));
     request.branch_id = unknown.clone();
-    assert_status(tasks.decide_task(request).await, Code::NotFound, &unknown);
+    let refusal = assert_refused(
+        tasks.decide_task(request).await,
+        Code::NotFound,
+        "NOT_FOUND",
+        "branch",
+    );
+    assert_eq!(refusal.subject(), unknown);
     let cases: Vec<(&str, Spoil<pb::DecideTaskRequest>)> = vec![
         ("branch_id", Box::new(|r| r.branch_id = "branch-1".into())),
         (
@@ -161,9 +181,10 @@ async fn unknown_and_malformed_requests_are_told_apart(backend: Backend) {
     for (field, spoil) in cases {
         let mut request = decision(&application, "scjg-qiye-sheli", approve("X"));
         spoil(&mut request);
-        assert_status(
+        assert_refused(
             tasks.decide_task(request).await,
             Code::InvalidArgument,
+            "INVALID_FIELD",
             field,
         );
     }
@@ -199,18 +220,22 @@ async fn a_claimed_branch_is_decided_by_its_clerk(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(repeated, claimed, "claiming again changes nothing");
-    assert_status(
+    let refusal = assert_refused(
         tasks.claim_task(claim("scjg-08")).await,
         Code::FailedPrecondition,
-        "scjg-07",
+        "CLAIMED_BY_OTHER",
+        "branch",
     );
+    assert_eq!(refusal.metadata["holder"], "scjg-07");
     let mut by_other = decision(&application, "scjg-qiye-sheli", approve("X"));
     by_other.clerk_id = "scjg-08".into();
-    assert_status(
+    let refusal = assert_refused(
         tasks.decide_task(by_other).await,
         Code::FailedPrecondition,
-        "scjg-07",
+        "CLAIMED_BY_OTHER",
+        "branch",
     );
+    assert_eq!(refusal.metadata["holder"], "scjg-07");
     let mut by_holder = decision(
         &application,
         "scjg-qiye-sheli",

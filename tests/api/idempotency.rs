@@ -63,9 +63,10 @@ async fn a_key_reused_for_a_different_submission_is_refused(backend: Backend) {
     different
         .form
         .insert("company_name".into(), "另一家公司".into());
-    assert_status(
+    assert_refused(
         intake.submit_application(different).await,
         Code::AlreadyExists,
+        "KEY_REUSED",
         "idempotency_key",
     );
     assert_eq!(application_count(&running.server).await, 1);
@@ -102,9 +103,10 @@ async fn a_repeated_decision_is_recorded_once(backend: Backend) {
     );
     let mut changed = request;
     changed.decision = Some(reject("changed my mind"));
-    assert_status(
+    assert_refused(
         tasks.decide_task(changed).await,
         Code::AlreadyExists,
+        "KEY_REUSED",
         "idempotency_key",
     );
 }

@@ -249,9 +249,10 @@ async fn bad_input_names_the_field_and_creates_nothing(backend: Backend) {
     for (field, spoil) in cases {
         let mut request = company(&COMPANY_MATERIALS);
         spoil(&mut request);
-        assert_status(
+        assert_refused(
             intake.submit_application(request).await,
             Code::InvalidArgument,
+            "INVALID_FIELD",
             field,
         );
     }
@@ -322,7 +323,14 @@ async fn supplementing_an_accepted_application_names_its_state(backend: Backend)
         .await
         .supplement_materials(request)
         .await;
-    assert_status(result, Code::FailedPrecondition, "in_progress");
+    let refusal = assert_refused(
+        result,
+        Code::FailedPrecondition,
+        "APPLICATION_STATE",
+        "application",
+    );
+    assert_eq!(refusal.subject(), application.id);
+    assert_eq!(refusal.metadata["state"], "in_progress");
     assert_eq!(
         reread(&running.server, &application.id).await.version,
         application.version

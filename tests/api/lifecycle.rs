@@ -175,11 +175,13 @@ async fn a_finished_application_is_handed_over_once_with_every_result(backend: B
         recipient: "王小明".into(),
         tracking_reference: String::new(),
     };
-    assert_status(
+    let refusal = assert_refused(
         dispatch.record_hand_over(hand_over.clone()).await,
         Code::FailedPrecondition,
-        "in_progress",
+        "APPLICATION_STATE",
+        "application",
     );
+    assert_eq!(refusal.metadata["state"], "in_progress");
     let finished = approve_company(&running.server, &application).await;
     assert_eq!(
         finished.state,
@@ -202,9 +204,10 @@ async fn a_finished_application_is_handed_over_once_with_every_result(backend: B
 
     let mut by_post = hand_over.clone();
     by_post.method = pb::HandOverMethod::Post as i32;
-    assert_status(
+    assert_refused(
         dispatch.record_hand_over(by_post).await,
         Code::InvalidArgument,
+        "INVALID_FIELD",
         "tracking_reference",
     );
 
@@ -387,11 +390,12 @@ async fn visits_are_counted_and_the_applicant_rates_once_per_stage(backend: Back
         .application
         .unwrap();
     assert_eq!(accepted.visits, 1, "an online supplement is not a visit");
-    assert_status(
+    assert_refused(
         intake
             .rate_service(rate(pb::RatingStage::Acceptance, 6))
             .await,
         Code::InvalidArgument,
+        "INVALID_FIELD",
         "score",
     );
     let rated = intake

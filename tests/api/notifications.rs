@@ -145,5 +145,10 @@ async fn every_party_is_told_what_it_must_know(backend: Backend) {
         .await
         .subscribe(filtered)
         .await;
-    assert_status(refused, tonic::Code::InvalidArgument, "department_code");
+    assert_refused(
+        refused,
+        tonic::Code::InvalidArgument,
+        "INVALID_FIELD",
+        "department_code",
+    );
 }

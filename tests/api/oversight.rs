@@ -254,11 +254,13 @@ async fn an_extension_asked_by_a_department_is_approved_by_a_supervisor(backend:
         approve: true,
         note: "同意延期".into(),
     };
-    assert_status(
+    let refusal = assert_refused(
         supervision.decide_extension(decide("scjg-01")).await,
         Code::PermissionDenied,
-        "different supervisor",
+        "SAME_PERSON",
+        "",
     );
+    assert_eq!(refusal.metadata["who"], "scjg-01");
     let extended = supervision
         .decide_extension(decide("jiancha-01"))
         .await
@@ -272,11 +274,13 @@ async fn an_extension_asked_by_a_department_is_approved_by_a_supervisor(backend:
         "the applicant sees the reason"
     );
     assert_eq!(extended.deadline_moves.len(), 1);
-    assert_status(
+    let refusal = assert_refused(
         supervision.decide_extension(decide("jiancha-02")).await,
         Code::FailedPrecondition,
-        "decided",
+        "EXTENSION_DECIDED",
+        "extension request",
     );
+    assert_eq!(refusal.subject(), format!("{}/1", registration.id));
     let none = supervision
         .list_extension_requests(pb::ListExtensionRequestsRequest::default())
         .await
@@ -344,23 +348,26 @@ async fn supervisors_list_warnings_and_read_the_daily_digest(backend: Backend) {
     let today = pb::GetDigestRequest {
         day: "2026-03-04".into(),
     };
-    assert_status(
+    let refusal = assert_refused(
         supervision.get_digest(today.clone()).await,
         Code::NotFound,
-        "2026-03-04",
+        "NOT_FOUND",
+        "digest",
     );
+    assert_eq!(refusal.subject(), "2026-03-04");
     set_time(&server, "2026-03-04 08:30").await;
     let digest = supervision.get_digest(today).await.unwrap().into_inner();
     assert_eq!(digest.red_total, 1);
     assert_eq!(digest.departments[0].department_code, "scjg");
     assert!(digest.departments[0].red[0].escalated_at.is_some());
-    assert_status(
+    assert_refused(
         supervision
             .get_digest(pb::GetDigestRequest {
                 day: "4 March".into(),
             })
             .await,
         Code::InvalidArgument,
+        "INVALID_FIELD",
         "day",
     );
     // No digest on a weekend.

@@ -43,11 +43,13 @@ async fn a_facilitator_follows_every_application_of_a_key_project(backend: Backe
         .register_project(project("ZD-2026-002", "bangban-02"))
         .await
         .unwrap();
-    assert_status(
+    let refusal = assert_refused(
         projects.register_project(project("ZD-2026-001", "x")).await,
         Code::AlreadyExists,
-        "ZD-2026-001",
+        "ALREADY_REGISTERED",
+        "project",
     );
+    assert_eq!(refusal.subject(), "ZD-2026-001");
     let mine = projects
         .list_projects(pb::ListProjectsRequest {
             facilitator: "bangban-01".into(),
@@ -66,9 +68,10 @@ async fn a_facilitator_follows_every_application_of_a_key_project(backend: Backe
     let mut intake = running.server.intake().await;
     let mut unknown = company(&COMPANY_MATERIALS);
     unknown.key_project_code = "ZD-NOPE".into();
-    assert_status(
+    assert_refused(
         intake.submit_application(unknown).await,
         Code::InvalidArgument,
+        "INVALID_FIELD",
         "key_project_code",
     );
     let mut first = company(&COMPANY_MATERIALS);

@@ -8,7 +8,8 @@ use tonic::Code;
 
 use crate::on_every_backend;
 use crate::support::{
-    Spoil, assert_status, beijing, branch, joint_acceptance, key, reread, set_time, state_of,
+    Spoil, assert_refused, assert_status, beijing, branch, joint_acceptance, key, reread, set_time,
+    state_of,
 };
 
 on_every_backend!(
@@ -250,7 +251,8 @@ async fn absent_departments_are_deemed_to_consent_and_an_objection_stands(backen
         .await
         .close_session(close_request(&session, "纪要"))
         .await;
-    assert_status(early, Code::FailedPrecondition, "not yet");
+    let refusal = assert_refused(early, Code::FailedPrecondition, "NOT_YET", "session");
+    assert_eq!(refusal.subject(), session.id);
     // At the meeting zjj sends its delegate and consents.
     set_time(&server, "2026-03-04 09:10").await;
     record(
@@ -363,7 +365,8 @@ async fn absent_departments_are_deemed_to_consent_and_an_objection_stands(backen
         .await
         .record_opinion(opinion(&closed, "daj", pb::OpinionKind::Consent, ""))
         .await;
-    assert_status(late, Code::FailedPrecondition, "closed");
+    let refusal = assert_refused(late, Code::FailedPrecondition, "SESSION_STATE", "session");
+    assert_eq!(refusal.metadata["state"], "closed");
     let again = server
         .sessions()
         .await
@@ -659,7 +662,8 @@ async fn moves_and_cancellations_reach_every_invited_department(backend: Backend
             idempotency_key: key(),
         })
         .await;
-    assert_status(foreign, Code::PermissionDenied, "led by department zjj");
+    let refusal = assert_refused(foreign, Code::PermissionDenied, "NOT_LEAD", "session");
+    assert_eq!(refusal.metadata["lead"], "zjj");
     let cancelled = server
         .sessions()
         .await
@@ -791,7 +795,8 @@ async fn malformed_and_unauthorised_session_requests_change_nothing(backend: Bac
             clerk_id: "scjg-clerk-01".into(),
         })
         .await;
-    assert_status(outsider, Code::PermissionDenied, "not invited");
+    let refusal = assert_refused(outsider, Code::PermissionDenied, "NOT_INVITED", "session");
+    assert_eq!(refusal.metadata["caller"], "scjg");
     let no_reasons = server
         .sessions()
         .await
@@ -805,7 +810,7 @@ async fn malformed_and_unauthorised_session_requests_change_nothing(backend: Bac
             session_id: uuid::Uuid::now_v7().to_string(),
         })
         .await;
-    assert_status(unknown, Code::NotFound, "session");
+    assert_refused(unknown, Code::NotFound, "NOT_FOUND", "session");
     assert_eq!(get(&server, &session).await, session);
     server.stop().await;
 }

@@ -68,9 +68,10 @@ async fn a_clerk_going_away_hands_branches_to_the_next_and_nobody_available_esca
     let mut staff = running.server.staff().await;
     let mut wrong = post();
     wrong.post.as_mut().unwrap().matter_codes = vec!["gaj-yinzhang-beian".into()];
-    assert_status(
+    assert_refused(
         staff.declare_post(wrong).await,
         Code::InvalidArgument,
+        "INVALID_FIELD",
         "post.matter_codes[0]",
     );
     staff.declare_post(post()).await.unwrap();

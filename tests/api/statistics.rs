@@ -274,9 +274,10 @@ async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend:
         from: "2026-03-31".into(),
         to: "2026-03-01".into(),
     };
-    assert_status(
+    assert_refused(
         statistics.get_statistics(backwards).await,
         Code::InvalidArgument,
+        "INVALID_FIELD",
         "to",
     );
     server.stop().await;

@@ -214,7 +214,124 @@ pub async fn approve_company(
     latest
 }
 
-/// Asserts a status code and that the message names `needle`.
+/// What a refusal says beyond its message: the parts a client branches on.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The status code.
+    pub code: Code,
+    /// The `ErrorInfo` reason (a `lianban.v1.ErrorReason` name).
+    pub reason: String,
+    /// The `ErrorInfo` metadata.
+    pub metadata: std::collections::HashMap<String, String>,
+    /// The `BadRequest` field violations: (field path, description).
+    pub fields: Vec<(String, String)>,
+    /// The `PreconditionFailure` violations: (type = entity, subject = id, description).
+    pub preconditions: Vec<(String, String, String)>,
+}
+
+impl Refusal {
+    /// Reads the details of `status`, checking the shape every refusal has: an `ErrorInfo` in
+    /// domain `lianban.v1` whose reason is a declared `ErrorReason`, a field violation on every
+    /// `INVALID_ARGUMENT` and a precondition violation on every `FAILED_PRECONDITION`.
+    pub fn of(status: &tonic::Status) -> Refusal {
+        use tonic_types::StatusExt;
+        let details = status.get_error_details();
+        let info = details
+            .error_info()
+            .unwrap_or_else(|| panic!("{status:?} carries no ErrorInfo"));
+        assert_eq!(info.domain, "lianban.v1");
+        assert!(
+            pb::ErrorReason::from_str_name(&info.reason)
+                .is_some_and(|reason| reason != pb::ErrorReason::Unspecified),
+            "{:?} is not a declared reason",
+            info.reason
+        );
+        let fields: Vec<(String, String)> = details
+            .bad_request()
+            .map(|bad| {
+                bad.field_violations
+                    .iter()
+                    .map(|v| (v.field.clone(), v.description.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let preconditions: Vec<(String, String, String)> = details
+            .precondition_failure()
+            .map(|failure| {
+                failure
+                    .violations
+                    .iter()
+                    .map(|v| (v.r#type.clone(), v.subject.clone(), v.description.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        match status.code() {
+            Code::InvalidArgument => assert!(!fields.is_empty(), "{status:?}: no field violation"),
+            Code::FailedPrecondition => {
+                assert!(
+                    !preconditions.is_empty(),
+                    "{status:?}: no precondition violation"
+                )
+            }
+            _ => {}
+        }
+        Refusal {
+            code: status.code(),
+            reason: info.reason.clone(),
+            metadata: info.metadata.clone(),
+            fields,
+            preconditions,
+        }
+    }
+
+    /// What the refusal is about: the field of an `INVALID_ARGUMENT`, the entity of a
+    /// `FAILED_PRECONDITION`, else the `entity` (or `field`) of the metadata.
+    pub fn about(&self) -> &str {
+        match self.code {
+            Code::InvalidArgument => &self.fields[0].0,
+            Code::FailedPrecondition => &self.preconditions[0].0,
+            _ => self
+                .metadata
+                .get("entity")
+                .or_else(|| self.metadata.get("field"))
+                .map_or("", String::as_str),
+        }
+    }
+
+    /// The id of the entity the refusal is about (precondition subject or metadata `id`).
+    pub fn subject(&self) -> &str {
+        self.preconditions
+            .first()
+            .map(|p| p.1.as_str())
+            .or_else(|| self.metadata.get("id").map(String::as_str))
+            .unwrap_or("")
+    }
+}
+
+/// Asserts a refusal by code, reason and what it is about (see [`Refusal::about`]), never by
+/// its message; returns it for further checks.
+pub fn assert_refused<T: std::fmt::Debug>(
+    result: Result<T, tonic::Status>,
+    code: Code,
+    reason: &str,
+    about: &str,
+) -> Refusal {
+    let status = match result {
+        Ok(value) => panic!("expected {code:?} {reason} about {about:?}, got {value:?}"),
+        Err(status) => status,
+    };
+    let refusal = Refusal::of(&status);
+    assert_eq!(
+        (refusal.code, refusal.reason.as_str(), refusal.about()),
+        (code, reason, about),
+        "{refusal:?} ({})",
+        status.message()
+    );
+    refusal
+}
+
+/// Asserts a status code and that the message names `needle`; the refusal must also carry its
+/// structured details (see [`Refusal::of`]).
 pub fn assert_status<T: std::fmt::Debug>(
     result: Result<T, tonic::Status>,
     code: Code,
@@ -229,6 +346,7 @@ pub fn assert_status<T: std::fmt::Debug>(
                 "{:?} does not name {needle:?}",
                 status.message()
             );
+            Refusal::of(&status);
         }
     }
 }
