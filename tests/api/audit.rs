@@ -77,7 +77,7 @@ async fn every_change_is_on_a_verified_trail(backend: Backend) {
         .await
         .get_audit_trail(unknown)
         .await;
-    assert_status(missing, tonic::Code::NotFound, "application");
+    assert_refused(missing, tonic::Code::NotFound, "NOT_FOUND", "application");
 }
 
 async fn an_altered_event_is_detected(backend: Backend) {

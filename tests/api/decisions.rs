@@ -137,7 +137,13 @@ async fn deciding_a_branch_that_is_not_open_names_its_state(backend: Backend) {
     let again = tasks
         .decide_task(decision(&application, "scjg-qiye-sheli", reject("late")))
         .await;
-    assert_status(again, Code::FailedPrecondition, "is approved");
+    let refusal = assert_refused(
+        again,
+        Code::FailedPrecondition,
+        "BRANCH_NOT_ACTIONABLE",
+        "branch",
+    );
+    assert_eq!(refusal.metadata["state"], "approved");
     assert_eq!(
         reread(&running.server, &application.id).await,
         after,

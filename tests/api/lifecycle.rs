@@ -287,18 +287,26 @@ async fn withdrawal_cancels_the_open_branches(backend: Backend) {
         );
         assert!(open_tasks(&running.server, department).await.is_empty());
     }
-    assert_status(
+    let refusal = assert_refused(
         intake.withdraw_application(withdraw).await,
         Code::FailedPrecondition,
-        "withdrawn",
+        "APPLICATION_STATE",
+        "application",
     );
+    assert_eq!(refusal.metadata["state"], "withdrawn");
     let late = running
         .server
         .tasks()
         .await
         .decide_task(decision(&approved, "gaj-yinzhang-beian", approve("X")))
         .await;
-    assert_status(late, Code::FailedPrecondition, "cancelled");
+    let refusal = assert_refused(
+        late,
+        Code::FailedPrecondition,
+        "BRANCH_NOT_ACTIONABLE",
+        "branch",
+    );
+    assert_eq!(refusal.metadata["state"], "cancelled");
 }
 
 async fn everything_survives_a_restart(backend: Backend) {

@@ -109,7 +109,13 @@ async fn a_special_procedure_pauses_and_resumes_with_the_deadline_moved(backend:
             approve("JY1"),
         ))
         .await;
-    assert_status(approve_now, Code::FailedPrecondition, "is paused");
+    let refusal = assert_refused(
+        approve_now,
+        Code::FailedPrecondition,
+        "BRANCH_NOT_ACTIONABLE",
+        "branch",
+    );
+    assert_eq!(refusal.metadata["state"], "paused");
     set_time(&server, "2026-03-10 09:00").await;
     let during = reread(&server, &application.id).await;
     let held = branch(&during, "scjg-shipin-jingying-xuke");
@@ -140,11 +146,13 @@ async fn a_special_procedure_pauses_and_resumes_with_the_deadline_moved(backend:
         shown(resumed.deadline_moves[0].from.as_ref()),
         "2026-03-09 17:30"
     );
-    assert_status(
+    let refusal = assert_refused(
         tasks.resume_task(resume).await,
         Code::FailedPrecondition,
-        "is open",
+        "BRANCH_NOT_ACTIONABLE",
+        "branch",
     );
+    assert_eq!(refusal.metadata["state"], "open");
 }
 
 async fn a_supplement_request_waits_for_the_applicant_at_the_front_desk(backend: Backend) {

@@ -372,7 +372,8 @@ async fn absent_departments_are_deemed_to_consent_and_an_objection_stands(backen
         .await
         .close_session(close_request(&closed, "再次关闭"))
         .await;
-    assert_status(again, Code::FailedPrecondition, "closed");
+    let refusal = assert_refused(again, Code::FailedPrecondition, "SESSION_STATE", "session");
+    assert_eq!(refusal.metadata["state"], "closed");
     // The deadline later changes nothing: every review has ended.
     set_time(&server, "2026-03-10 09:00").await;
     assert_eq!(
