@@ -269,6 +269,12 @@ impl From<Error> for Status {
                 tracing::error!(error = %error, "request failed: store unavailable");
                 STORE_UNAVAILABLE_MESSAGE.to_owned()
             }
+            // A refused calendar or catalogue file names the operator's own file and line,
+            // which the admin who asked for the reload needs; nothing else internal is echoed.
+            Code::Internal if matches!(error, Error::Calendar(_) | Error::Catalogue(_)) => {
+                tracing::error!(error = %error, "request failed");
+                error.to_string()
+            }
             Code::Internal => {
                 tracing::error!(error = %error, "request failed");
                 INTERNAL_MESSAGE.to_owned()
@@ -423,5 +429,21 @@ mod tests {
         assert_eq!(status.message(), STORE_UNAVAILABLE_MESSAGE);
         let status = Status::from(Error::Server("secret detail".into()));
         assert_eq!(status.message(), INTERNAL_MESSAGE);
+    }
+
+    #[test]
+    fn a_refused_calendar_file_is_named_to_the_admin_who_reloaded_it() {
+        let refused = lianban_orchestrator::CalendarError::Invalid {
+            file: "holidays.csv".into(),
+            line: 3,
+            message: "not a date".into(),
+        };
+        let status = Status::from(Error::from(refused));
+        assert_eq!(status.code(), Code::Internal);
+        assert!(
+            status.message().contains("holidays.csv line 3"),
+            "{}",
+            status.message()
+        );
     }
 }
