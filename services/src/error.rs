@@ -73,6 +73,7 @@ impl From<Error> for Status {
             Error::Engine(
                 EngineError::InvalidTransition { .. }
                 | EngineError::ClaimedByOther { .. }
+                | EngineError::ClerkAway { .. }
                 | EngineError::NotYet { .. },
             ) => Code::FailedPrecondition,
             Error::Engine(
