@@ -6,6 +6,7 @@ mod audit;
 mod catalog;
 mod deadlines;
 mod decisions;
+mod handover;
 mod idempotency;
 mod intake;
 mod lifecycle;

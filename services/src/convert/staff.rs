@@ -1,6 +1,7 @@
 //! Posts (AB岗) on the wire. Inbound, text is trimmed and blank B clerks are dropped; whether the
 //! post fits the catalogue is checked by `staff::check_post`.
 
+use lianban_orchestrator::engine::AssignerRole;
 use lianban_orchestrator::staffing::Post;
 use lianban_proto::v1 as pb;
 
@@ -35,5 +36,22 @@ pub fn post_to_wire(post: &Post) -> pb::Post {
         matter_codes: post.matters.clone(),
         a: post.a.clone(),
         b: post.b.clone(),
+    }
+}
+
+/// The role of whoever directs a hand-over: a department head (with the department, already
+/// checked against the catalogue by the caller) or a supervisor.
+pub fn assigner_role(role: i32, department_code: Option<String>) -> Result<AssignerRole, Error> {
+    match pb::AssignerRole::try_from(role) {
+        Ok(pb::AssignerRole::DepartmentHead) => Ok(AssignerRole::DepartmentHead {
+            department_code: department_code.ok_or_else(|| {
+                Error::invalid("department_code", "required for a department head")
+            })?,
+        }),
+        Ok(pb::AssignerRole::Supervisor) => Ok(AssignerRole::Supervisor),
+        _ => Err(Error::invalid(
+            "role",
+            "must be a department head or a supervisor",
+        )),
     }
 }

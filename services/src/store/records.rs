@@ -123,6 +123,8 @@ pub struct BranchFilter {
     pub assignee: Option<String>,
     /// Only the branches nobody of their post can take.
     pub unstaffed_only: bool,
+    /// Only the branches of this application.
+    pub application_id: Option<Uuid>,
 }
 
 /// A page request: at most `size` rows after the row named by `after`.

@@ -17,8 +17,7 @@ pub struct TaskFilter {
     pub department: String,
     /// Only this state.
     pub state: Option<BranchStateArg>,
-    /// Only the branches of this application (id); the server has no such filter, so it is
-    /// applied here.
+    /// Only the branches of this application (id), filtered by the server.
     pub application: Option<String>,
     /// Only this clerk's own queue.
     pub clerk: Option<String>,
@@ -27,14 +26,7 @@ pub struct TaskFilter {
 /// Prints the department's tasks; with `quiet`, only their branch ids, one a line.
 pub async fn list(tasks: &mut TaskClient, filter: TaskFilter, quiet: bool) -> CliResult {
     let all = every_page(tasks, &filter).await?;
-    let wanted = |task: &pb::Task| {
-        let branch = task.branch.as_ref();
-        filter
-            .application
-            .as_ref()
-            .is_none_or(|a| branch.is_some_and(|b| &b.application_id == a))
-    };
-    let selected: Vec<&pb::Task> = all.iter().filter(|t| wanted(t)).collect();
+    let selected: Vec<&pb::Task> = all.iter().collect();
     if quiet {
         for task in selected {
             println!(
@@ -124,6 +116,7 @@ async fn every_page(tasks: &mut TaskClient, filter: &TaskFilter) -> Result<Vec<p
             bundle_code: String::new(),
             page_size: 500,
             page_token,
+            application_id: filter.application.clone().unwrap_or_default(),
         };
         let page = tasks
             .list_tasks(request)
