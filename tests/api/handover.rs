@@ -1,5 +1,5 @@
 //! A clerk releasing a claim, a directed hand-over by a department head or a supervisor, and a
-//! department's queue filtered by application.
+//! department's queue filtered by application, and posts showing who is away.
 
 use lianban_proto::v1 as pb;
 use lianban_tests::Backend;
@@ -11,7 +11,7 @@ use crate::support::*;
 on_every_backend!(
     a_released_claim_can_be_claimed_by_another_clerk,
     a_directed_hand_over_moves_the_branch_and_says_who_and_why,
-    refused_hand_overs_change_nothing,
+    refused_hand_overs_change_nothing_and_posts_show_who_is_away,
     the_queue_filters_by_application,
 );
 
@@ -24,6 +24,7 @@ async fn declare_post(running: &Running) {
         matter_codes: vec![MATTER.into()],
         a: "zhang".into(),
         b: vec!["li".into(), "wang".into()],
+        ..Default::default()
     };
     running
         .server
@@ -206,7 +207,7 @@ async fn a_directed_hand_over_moves_the_branch_and_says_who_and_why(backend: Bac
     );
 }
 
-async fn refused_hand_overs_change_nothing(backend: Backend) {
+async fn refused_hand_overs_change_nothing_and_posts_show_who_is_away(backend: Backend) {
     let running = start(backend).await;
     declare_post(&running).await;
     running
@@ -221,6 +222,33 @@ async fn refused_hand_overs_change_nothing(backend: Backend) {
         })
         .await
         .unwrap();
+    let posts = running
+        .server
+        .staff()
+        .await
+        .list_posts(pb::ListPostsRequest {
+            department_code: "scjg".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .posts;
+    let shown: Vec<(&str, bool, &str)> = posts[0]
+        .availability
+        .iter()
+        .map(|a| (a.clerk_id.as_str(), a.away, a.reason.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("zhang", false, ""),
+            ("li", true, "出差"),
+            ("wang", false, "")
+        ]
+    );
+    assert!(posts[0].availability[1].since.is_some());
+    assert!(posts[0].availability[0].since.is_none());
+
     let application = accepted_company(&running.server).await;
     let id = branch(&application, MATTER).id.clone();
     let before = branch(&reread(&running.server, &application.id).await, MATTER).clone();

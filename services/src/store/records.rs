@@ -198,3 +198,16 @@ pub struct AuditRow {
     /// The stored hash.
     pub hash: String,
 }
+
+/// A clerk marked away: who, since when and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbsenceRecord {
+    /// The department.
+    pub department_code: String,
+    /// The clerk.
+    pub clerk_id: String,
+    /// Since when.
+    pub since: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
