@@ -168,6 +168,14 @@ pub enum EngineError {
         /// The department that called.
         caller: String,
     },
+    /// The clerk is away (declared absent) and cannot be handed a branch.
+    #[error("clerk {clerk_id} of department {department_code} is away")]
+    ClerkAway {
+        /// The department.
+        department_code: String,
+        /// The clerk.
+        clerk_id: String,
+    },
     /// The department was not invited to the session.
     #[error("department {department_code} is not invited to session {session_id}")]
     NotInvited {

@@ -24,6 +24,13 @@ pub struct Post {
     pub b: Vec<String>,
 }
 
+impl Post {
+    /// Whether `clerk` is the post's A clerk or one of its B clerks.
+    pub fn has_clerk(&self, clerk: &str) -> bool {
+        self.a == clerk || self.b.iter().any(|b| b == clerk)
+    }
+}
+
 /// Who should hold a branch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assignment {
@@ -87,14 +94,17 @@ impl Staffing {
         &self.posts
     }
 
+    /// The post of `department` that handles `matter`, if it declared one.
+    pub fn post_for(&self, department: &str, matter: &str) -> Option<&Post> {
+        self.posts
+            .iter()
+            .find(|p| p.department == department && p.matters.iter().any(|m| m == matter))
+    }
+
     /// Who should hold a branch of `matter` in `department`: the post's A clerk, or the first
     /// available B.
     pub fn assign(&self, department: &str, matter: &str) -> Assignment {
-        let Some(post) = self
-            .posts
-            .iter()
-            .find(|p| p.department == department && p.matters.iter().any(|m| m == matter))
-        else {
+        let Some(post) = self.post_for(department, matter) else {
             return Assignment::NoPost;
         };
         std::iter::once(&post.a)

@@ -98,6 +98,7 @@ impl Error {
                 _ => ErrorReason::BranchNotActionable,
             },
             Error::Engine(EngineError::ClaimedByOther { .. }) => ErrorReason::ClaimedByOther,
+            Error::Engine(EngineError::ClerkAway { .. }) => ErrorReason::ClerkAway,
             Error::Engine(EngineError::NotYet { .. }) => ErrorReason::NotYet,
             Error::ClockNotManual => ErrorReason::ClockNotManual,
             Error::Engine(EngineError::WrongDepartment { .. }) => ErrorReason::NotOwner,
@@ -150,6 +151,19 @@ impl Error {
                     "branch".to_owned(),
                     branch_id.clone(),
                     format!("claimed by clerk {holder}"),
+                ));
+            }
+            Error::Engine(EngineError::ClerkAway {
+                department_code,
+                clerk_id,
+            }) => {
+                details
+                    .entity("clerk", clerk_id)
+                    .meta("department", department_code);
+                details.precondition = Some((
+                    "clerk".to_owned(),
+                    clerk_id.clone(),
+                    format!("away from department {department_code}"),
                 ));
             }
             Error::Engine(EngineError::NotYet {
@@ -246,6 +260,7 @@ pub fn code_of(reason: ErrorReason) -> Code {
         | ErrorReason::SessionState
         | ErrorReason::ExtensionDecided
         | ErrorReason::ClaimedByOther
+        | ErrorReason::ClerkAway
         | ErrorReason::NotYet
         | ErrorReason::ClockNotManual => Code::FailedPrecondition,
         ErrorReason::NotOwner
@@ -324,6 +339,11 @@ mod tests {
             EngineError::ClaimedByOther {
                 branch_id: text(),
                 holder: text(),
+            }
+            .into(),
+            EngineError::ClerkAway {
+                department_code: text(),
+                clerk_id: text(),
             }
             .into(),
             EngineError::NotYet {

@@ -7,6 +7,7 @@ mod catalog;
 mod deadlines;
 mod decisions;
 mod errors;
+mod handover;
 mod idempotency;
 mod intake;
 mod lifecycle;

@@ -18,6 +18,7 @@ fn post() -> pb::DeclarePostRequest {
             matter_codes: vec!["scjg-qiye-sheli".into()],
             a: "zhang".into(),
             b: vec!["li".into(), "wang".into()],
+            ..Default::default()
         }),
     }
 }

@@ -727,6 +727,20 @@ mod floor {
             Ok(Response::new(pb::Branch::default()))
         }
 
+        async fn release_task(
+            &self,
+            _: Request<pb::ReleaseTaskRequest>,
+        ) -> Result<Response<pb::Branch>, Status> {
+            Ok(Response::new(pb::Branch::default()))
+        }
+
+        async fn assign_task(
+            &self,
+            _: Request<pb::AssignTaskRequest>,
+        ) -> Result<Response<pb::Branch>, Status> {
+            Ok(Response::new(pb::Branch::default()))
+        }
+
         async fn decide_task(
             &self,
             _: Request<pb::DecideTaskRequest>,

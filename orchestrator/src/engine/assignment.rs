@@ -47,7 +47,7 @@ pub(super) fn assign_branch(
 
 /// Gives the branch to `clerk` unless it holds it already; the claim of another clerk is
 /// released, and a hand-over recorded when it comes from someone or from nobody.
-fn hand_to_clerk(
+pub(super) fn hand_to_clerk(
     branch: &mut Branch,
     post: String,
     clerk: String,
@@ -116,7 +116,7 @@ fn leave_unstaffed(
 }
 
 /// Releases a branch's claim: a clerk who is away cannot keep a branch.
-fn release_claim(branch: &mut Branch) {
+pub(super) fn release_claim(branch: &mut Branch) {
     branch.claimed_by = None;
     if let Some(next) = branch.state.next(BranchTrigger::Release) {
         branch.state = next;

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::change::Change;
-use super::{assignment, deadlines, decisions, dispatch, extensions, intake, pauses};
+use super::{assignment, deadlines, decisions, dispatch, extensions, handover, intake, pauses};
 use super::{sessions, supplement};
 use crate::application::{Application, Decider};
 use crate::error::EngineError;
@@ -36,6 +36,19 @@ fn carry_out(change: &mut Change<'_>, command: Command) -> Result<(), EngineErro
             department_code,
             clerk_id,
         } => decisions::claim(change, branch_id, &department_code, clerk_id),
+        Command::Release {
+            branch_id,
+            department_code,
+            clerk_id,
+            reason,
+        } => handover::release(change, branch_id, &department_code, clerk_id, reason),
+        Command::Assign {
+            branch_id,
+            to_clerk,
+            by,
+            role,
+            reason,
+        } => handover::assign(change, branch_id, to_clerk, by, role, reason),
         Command::Decide {
             branch_id,
             department_code,

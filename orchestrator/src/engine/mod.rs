@@ -14,7 +14,8 @@
 //! - `deadlines`, `pauses`, `extensions`: a branch's clock, and acting when it runs out.
 //! - `dispatch`: handing every result over, and the applicant's rating.
 //! - `progress`: branches starting, unblocking and cancelling one another; `assignment`: which
-//!   clerk holds a branch; `transitions`: the state machines every move goes through.
+//!   clerk holds a branch; `handover`: a clerk releasing a claim and a directed hand-over;
+//!   `transitions`: the state machines every move goes through.
 //!
 //! The vocabulary it shares with the sessions and the notices — commands, verdicts, events,
 //! [`Rules`] and receipt numbers — lives in `crate::vocabulary` and is re-exported here.
@@ -27,6 +28,7 @@ mod decisions;
 mod dispatch;
 mod execute;
 mod extensions;
+mod handover;
 mod intake;
 mod pauses;
 mod progress;
@@ -42,5 +44,5 @@ pub use execute::execute;
 pub use intake::{missing_materials, submit};
 
 pub use crate::vocabulary::{
-    Command, Decision, Event, MAX_TEXT_CHARS, Rules, Submit, Verdict, receipt_number,
+    AssignerRole, Command, Decision, Event, MAX_TEXT_CHARS, Rules, Submit, Verdict, receipt_number,
 };

@@ -41,6 +41,18 @@ pub struct Submit {
     pub front_desk_clerk: String,
 }
 
+/// Who may hand a branch to a named clerk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignerRole {
+    /// The head of a department: only for the department's own branches.
+    DepartmentHead {
+        /// The department the head leads.
+        department_code: String,
+    },
+    /// A supervisor of the centre: any department's branches.
+    Supervisor,
+}
+
 /// Every command on an existing application.
 #[derive(Debug, Clone)]
 pub enum Command {
@@ -64,6 +76,30 @@ pub enum Command {
         department_code: String,
         /// The clerk.
         clerk_id: String,
+    },
+    /// The clerk holding a branch's claim gives it back: the branch is open to the department.
+    Release {
+        /// The branch.
+        branch_id: Uuid,
+        /// Department of the caller.
+        department_code: String,
+        /// The clerk; must hold the claim.
+        clerk_id: String,
+        /// Why, recorded on the trail.
+        reason: String,
+    },
+    /// A department head or a supervisor hands a branch to a named clerk of its post.
+    Assign {
+        /// The branch.
+        branch_id: Uuid,
+        /// The clerk who gets it: the post's A clerk or one of its B clerks.
+        to_clerk: String,
+        /// Who hands it over, as stated by the caller.
+        by: String,
+        /// The caller's role: head of a department, or a supervisor.
+        role: AssignerRole,
+        /// Why, recorded on the hand-over and in the notice.
+        reason: String,
     },
     /// A department decides a branch.
     Decide {

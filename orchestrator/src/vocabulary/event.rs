@@ -49,6 +49,15 @@ pub enum Event {
         /// The clerk.
         clerk_id: String,
     },
+    /// The clerk holding a branch's claim gave it back.
+    BranchReleased {
+        /// The branch.
+        branch_id: Uuid,
+        /// The clerk who held it.
+        clerk_id: String,
+        /// Why.
+        reason: String,
+    },
     /// A department decided a branch.
     BranchDecided {
         /// The branch.
@@ -185,6 +194,7 @@ impl Event {
             Event::BranchStarted { branch_id }
             | Event::BranchWaiting { branch_id }
             | Event::BranchClaimed { branch_id, .. }
+            | Event::BranchReleased { branch_id, .. }
             | Event::BranchDecided { branch_id, .. }
             | Event::BranchDeemedConsent { branch_id, .. }
             | Event::BranchEscalated { branch_id, .. }
@@ -212,6 +222,7 @@ impl Event {
             Event::BranchStarted { .. } => "branch_started",
             Event::BranchWaiting { .. } => "branch_waiting",
             Event::BranchClaimed { .. } => "branch_claimed",
+            Event::BranchReleased { .. } => "branch_released",
             Event::BranchDecided { .. } => "branch_decided",
             Event::BranchDeemedConsent { .. } => "branch_deemed_consent",
             Event::BranchEscalated { .. } => "branch_escalated",

@@ -12,7 +12,7 @@ mod receipt;
 mod rules;
 mod verdict;
 
-pub use command::{Command, Decision, Submit};
+pub use command::{AssignerRole, Command, Decision, Submit};
 pub use event::Event;
 pub use receipt::receipt_number;
 pub use rules::{MAX_TEXT_CHARS, Rules};

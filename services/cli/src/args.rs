@@ -100,6 +100,37 @@ pub enum Action {
         #[command(flatten)]
         caller: Caller,
     },
+    /// Give a claimed branch back to the department's queue (only its holder may).
+    Release {
+        /// Branch id.
+        branch: String,
+        #[command(flatten)]
+        caller: Caller,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Hand a branch to a named clerk of its post, as a department head or a supervisor.
+    #[command(group(clap::ArgGroup::new("role").required(true).args(["head_of", "supervisor"])))]
+    Assign {
+        /// Branch id.
+        branch: String,
+        /// The clerk who gets it (the post's A or a B clerk).
+        #[arg(long)]
+        to: String,
+        /// Who directs the hand-over.
+        #[arg(long)]
+        by: String,
+        /// As the head of this department (the branch's).
+        #[arg(long)]
+        head_of: Option<String>,
+        /// As a supervisor.
+        #[arg(long)]
+        supervisor: bool,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
     /// Decide a branch: approve or reject (approval), consent or object (joint review).
     Decide {
         /// Branch id.

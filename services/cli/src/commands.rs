@@ -47,6 +47,27 @@ pub async fn run(cli: Cli) -> CliResult {
             tasks::list(&mut clients.tasks, filter, quiet).await
         }
         Action::Claim { branch, caller } => tasks::claim(&mut clients.tasks, branch, caller).await,
+        Action::Release {
+            branch,
+            caller,
+            reason,
+        } => tasks::release(&mut clients.tasks, branch, caller, reason).await,
+        Action::Assign {
+            branch,
+            to,
+            by,
+            head_of,
+            supervisor: _,
+            reason,
+        } => {
+            let hand_over = tasks::Directed {
+                to,
+                by,
+                head_of,
+                reason,
+            };
+            tasks::assign(&mut clients.tasks, branch, hand_over).await
+        }
         Action::Decide {
             branch,
             caller,

@@ -78,6 +78,7 @@ macro_rules! department_request {
 
 department_request!(
     pb::ClaimTaskRequest,
+    pb::ReleaseTaskRequest,
     pb::RequestSupplementRequest,
     pb::StartSpecialProcedureRequest,
     pb::ResumeTaskRequest,

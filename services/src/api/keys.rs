@@ -38,6 +38,8 @@ has_key!(
     pb::StartSpecialProcedureRequest,
     pb::ResumeTaskRequest,
     pb::RequestExtensionRequest,
+    pb::ReleaseTaskRequest,
+    pb::AssignTaskRequest,
     pb::RecordHandOverRequest,
     pb::DecideExtensionRequest,
     pb::ScheduleSessionRequest,

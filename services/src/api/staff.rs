@@ -37,7 +37,8 @@ impl StaffService for StaffApi {
         let declared = post.clone();
         self.runtime
             .update_staffing(|staffing| staffing.declare(declared));
-        ok(convert::post_to_wire(&post))
+        let absences = self.runtime.store().absences().await.map_err(Error::from)?;
+        ok(convert::post_to_wire(&post, &absences))
     }
 
     async fn list_posts(
@@ -45,12 +46,13 @@ impl StaffService for StaffApi {
         request: Request<pb::ListPostsRequest>,
     ) -> Reply<pb::ListPostsResponse> {
         let department = optional_text(&request.into_inner().department_code);
+        let absences = self.runtime.store().absences().await.map_err(Error::from)?;
         let staffing = self.runtime.staffing();
         let mut posts: Vec<pb::Post> = staffing
             .posts()
             .iter()
             .filter(|p| department.as_ref().is_none_or(|d| *d == p.department))
-            .map(convert::post_to_wire)
+            .map(|post| convert::post_to_wire(post, &absences))
             .collect();
         posts.sort_by(|x, y| (&x.department_code, &x.code).cmp(&(&y.department_code, &y.code)));
         ok(pb::ListPostsResponse { posts })

@@ -1,20 +1,20 @@
 //! `TaskService`, for department systems: their queue, a live feed of it, and the commands of a
-//! department's clerk on one of its branches — claim, decide, ask for a supplement, start a
+//! department's clerk on one of its branches — claim, release, decide, ask for a supplement, start a
 //! special procedure, resume, ask for an extension.
 
 use lianban_orchestrator::application::PauseKind;
-use lianban_orchestrator::engine::Command;
+use lianban_orchestrator::engine::{AssignerRole, Command};
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::task_service_server::TaskService;
 use tonic::Request;
 
 use super::answers::{Reply, ok, view};
-use super::checks::known_department;
-use super::commands::{department_key, no_key, on_department_branch};
-use super::keys::{keyed, required_key};
+use super::checks::{known_department, optional_department};
+use super::commands::{answer_with_branch, department_key, no_key, on_department_branch};
+use super::keys::{keyed, optional_key, required_key};
 use super::streams::Streamed;
 use super::task_feed::{task, watch};
-use crate::convert::{self, optional_text, uuid_field};
+use crate::convert::{self, optional_text, optional_uuid, required_text, uuid_field};
 use crate::error::Error;
 use crate::runtime::Runtime;
 use crate::store::BranchFilter;
@@ -46,6 +46,7 @@ impl TaskService for TaskApi {
             states: convert::branch_states(&request.states)?,
             bundle_code: optional_text(&request.bundle_code),
             assignee: optional_text(&request.clerk_id),
+            application_id: optional_uuid("application_id", &request.application_id)?,
             ..Default::default()
         };
         let page = convert::page_request(request.page_size, &request.page_token)?;
@@ -81,6 +82,51 @@ impl TaskService for TaskApi {
             department_code: by.department,
             clerk_id: by.clerk,
         });
+        ok(branch.await?)
+    }
+
+    async fn release_task(&self, request: Request<pb::ReleaseTaskRequest>) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let reason = r.reason.trim().to_owned();
+        let key = department_key("ReleaseTask", &r);
+        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Release {
+            branch_id: by.branch_id,
+            department_code: by.department,
+            clerk_id: by.clerk,
+            reason,
+        });
+        ok(branch.await?)
+    }
+
+    async fn assign_task(&self, request: Request<pb::AssignTaskRequest>) -> Reply<pb::Branch> {
+        let r = request.into_inner();
+        let branch_id = uuid_field("branch_id", &r.branch_id)?;
+        let department = optional_department(self.runtime.catalogue(), &r.department_code)?;
+        let role = convert::assigner_role(r.role, department)?;
+        let by = required_text("by", &r.by)?;
+        let actor = match &role {
+            AssignerRole::DepartmentHead { department_code } => {
+                format!("department-head:{department_code}/{by}")
+            }
+            AssignerRole::Supervisor => format!("supervisor:{by}"),
+        };
+        let idempotency = optional_key("AssignTask", &branch_id, &r)?;
+        let application_id = self.runtime.application_of_branch(branch_id).await?;
+        let command = Command::Assign {
+            branch_id,
+            to_clerk: r.to_clerk.trim().to_owned(),
+            by,
+            role,
+            reason: r.reason.trim().to_owned(),
+        };
+        let branch = answer_with_branch(
+            &self.runtime,
+            application_id,
+            branch_id,
+            command,
+            &actor,
+            idempotency,
+        );
         ok(branch.await?)
     }
 

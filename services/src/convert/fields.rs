@@ -44,6 +44,14 @@ pub fn uuid_field(field: &str, value: &str) -> Result<Uuid, Error> {
         .map_err(|_| Error::invalid(field, format!("{value:?} is not a UUID")))
 }
 
+/// Parses an optional UUID field: `None` when blank, refused when malformed.
+pub fn optional_uuid(field: &str, value: &str) -> Result<Option<Uuid>, Error> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    uuid_field(field, value).map(Some)
+}
+
 /// Parses a list of UUIDs, naming the index of the first that is not one (`field[index]`).
 pub fn uuids(field: &str, values: &[String]) -> Result<Vec<Uuid>, Error> {
     values

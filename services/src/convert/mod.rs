@@ -25,7 +25,8 @@ pub use branches::{branch_states, branch_to_wire, special_procedure, verdict};
 pub use catalogue::{bundle_to_wire, department_to_wire, material_to_wire, matter_to_wire};
 pub use fields::{
     DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, day, idempotency_key, instant, optional_text,
-    optional_timestamp, page_request, page_token, required_text, timestamp, uuid_field, uuids,
+    optional_timestamp, optional_uuid, page_request, page_token, required_text, timestamp,
+    uuid_field, uuids,
 };
 pub use intake::{
     applicant, channel, hand_over_method, materials, notice_to_wire, rating_score, rating_stage,
@@ -33,7 +34,7 @@ pub use intake::{
 pub use notifications::{audience, notification_to_wire};
 pub use projects::{project_application, project_record, project_to_wire};
 pub use sessions::{opinion_kind, session_kind, session_states, session_to_wire};
-pub use staff::{post_from_wire, post_to_wire};
+pub use staff::{assigner_role, post_from_wire, post_to_wire};
 pub use statistics::{period, statistics_to_wire};
 pub use supervision::{audit_trail_to_wire, colour_to_wire, colours, digest_to_wire};
 pub use view::View;

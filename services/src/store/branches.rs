@@ -114,6 +114,9 @@ impl Store {
         if filter.unstaffed_only {
             query = query.filter(branch::Column::Unstaffed.eq(true));
         }
+        if let Some(application) = filter.application_id {
+            query = query.filter(branch::Column::ApplicationId.eq(application.to_string()));
+        }
         if let Some(after) = page.after {
             query = query.filter(branch::Column::Id.gt(after.to_string()));
         }

@@ -34,7 +34,7 @@ mod writer;
 pub use connection::Store;
 pub use error::StoreError;
 pub use records::{
-    ApplicationFilter, AuditLink, AuditRow, BranchFilter, Change, IdempotencyRecord,
+    AbsenceRecord, ApplicationFilter, AuditLink, AuditRow, BranchFilter, Change, IdempotencyRecord,
     NotificationFilter, Page, PageRequest, ProjectRecord, RememberedResponse, StoredNotification,
 };
 pub use sessions::{SessionChange, SessionFilter};

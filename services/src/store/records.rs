@@ -123,6 +123,8 @@ pub struct BranchFilter {
     pub assignee: Option<String>,
     /// Only the branches nobody of their post can take.
     pub unstaffed_only: bool,
+    /// Only the branches of this application.
+    pub application_id: Option<Uuid>,
 }
 
 /// A page request: at most `size` rows after the row named by `after`.
@@ -195,4 +197,17 @@ pub struct AuditRow {
     pub link: AuditLink,
     /// The stored hash.
     pub hash: String,
+}
+
+/// A clerk marked away: who, since when and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbsenceRecord {
+    /// The department.
+    pub department_code: String,
+    /// The clerk.
+    pub clerk_id: String,
+    /// Since when.
+    pub since: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
 }

@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::connection::Store;
 use super::entities::{clerk_absence, post};
 use super::error::StoreError;
+use super::records::AbsenceRecord;
 
 impl Store {
     /// Adds or replaces a post.
@@ -49,6 +50,24 @@ impl Store {
             staffing.set_away(&absence.department_code, &absence.clerk_id, true);
         }
         Ok(staffing)
+    }
+
+    /// Every clerk marked away, with since when and why, by department and clerk.
+    pub async fn absences(&self) -> Result<Vec<AbsenceRecord>, StoreError> {
+        let rows = clerk_absence::Entity::find()
+            .order_by_asc(clerk_absence::Column::DepartmentCode)
+            .order_by_asc(clerk_absence::Column::ClerkId)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| AbsenceRecord {
+                department_code: row.department_code,
+                clerk_id: row.clerk_id,
+                since: row.since,
+                reason: row.reason,
+            })
+            .collect())
     }
 
     /// Records a clerk away (with the reason) or back.

@@ -5,5 +5,6 @@ mod assignment;
 mod clock;
 mod decisions;
 pub(crate) mod fixtures;
+mod handover;
 mod intake;
 mod properties;

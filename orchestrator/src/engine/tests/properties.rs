@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::fixtures::{approve, at, branch_of, material, rules, submission};
 use crate::application::{Application, Channel, HandOverMethod, MaterialSubmission, PauseKind};
-use crate::engine::{self, Command, Verdict};
+use crate::engine::{self, AssignerRole, Command, Verdict};
 use crate::machine::{ApplicationState, BranchState};
 
 /// One step of a random walk over an application.
@@ -20,6 +20,8 @@ enum Step {
     Deadline { matter: usize },
     Pause { matter: usize },
     Resume { matter: usize },
+    Release { matter: usize, clerk: usize },
+    Assign { matter: usize, clerk: usize },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -32,6 +34,8 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (0..4usize).prop_map(|matter| Step::Deadline { matter }),
         1 => (0..4usize).prop_map(|matter| Step::Pause { matter }),
         1 => (0..4usize).prop_map(|matter| Step::Resume { matter }),
+        1 => (0..4usize, 0..2usize).prop_map(|(matter, clerk)| Step::Release { matter, clerk }),
+        1 => (0..4usize, 0..2usize).prop_map(|(matter, clerk)| Step::Assign { matter, clerk }),
     ]
 }
 
@@ -107,6 +111,19 @@ fn command_for(application: &Application, step: &Step) -> Command {
                 clerk_id: "clerk-0".into(),
             }
         }
+        Step::Release { matter, clerk } => Command::Release {
+            branch_id: branch_of(application, MATTERS[*matter]),
+            department_code: department_of(application, MATTERS[*matter]),
+            clerk_id: format!("clerk-{clerk}"),
+            reason: "back to the queue".into(),
+        },
+        Step::Assign { matter, clerk } => Command::Assign {
+            branch_id: branch_of(application, MATTERS[*matter]),
+            to_clerk: format!("clerk-{clerk}"),
+            by: "head".into(),
+            role: AssignerRole::Supervisor,
+            reason: "workload".into(),
+        },
         Step::Deadline { matter } => Command::DeadlinePassed {
             branch_id: branch_of(application, MATTERS[*matter]),
         },
@@ -120,6 +137,11 @@ fn command_for(application: &Application, step: &Step) -> Command {
             tracking_reference: String::new(),
         },
     }
+}
+
+fn department_of(application: &Application, matter: &str) -> String {
+    let id = branch_of(application, matter);
+    application.branch(id).unwrap().department_code.clone()
 }
 
 fn material_of(index: usize) -> MaterialSubmission {

@@ -1,4 +1,4 @@
-//! A department's commands on its branches: `tasks`, `claim` and `decide`.
+//! A department's commands on its branches: `tasks`, `claim`, `release`, `assign` and `decide`.
 
 use lianban_proto::v1 as pb;
 use tonic::transport::Channel;
@@ -17,8 +17,7 @@ pub struct TaskFilter {
     pub department: String,
     /// Only this state.
     pub state: Option<BranchStateArg>,
-    /// Only the branches of this application (id); the server has no such filter, so it is
-    /// applied here.
+    /// Only the branches of this application (id), filtered by the server.
     pub application: Option<String>,
     /// Only this clerk's own queue.
     pub clerk: Option<String>,
@@ -27,14 +26,7 @@ pub struct TaskFilter {
 /// Prints the department's tasks; with `quiet`, only their branch ids, one a line.
 pub async fn list(tasks: &mut TaskClient, filter: TaskFilter, quiet: bool) -> CliResult {
     let all = every_page(tasks, &filter).await?;
-    let wanted = |task: &pb::Task| {
-        let branch = task.branch.as_ref();
-        filter
-            .application
-            .as_ref()
-            .is_none_or(|a| branch.is_some_and(|b| &b.application_id == a))
-    };
-    let selected: Vec<&pb::Task> = all.iter().filter(|t| wanted(t)).collect();
+    let selected: Vec<&pb::Task> = all.iter().collect();
     if quiet {
         for task in selected {
             println!(
@@ -68,6 +60,74 @@ pub async fn claim(tasks: &mut TaskClient, branch: String, caller: Caller) -> Cl
         claimed.id,
         branch_state_name(claimed.state),
         claimed.claimed_by
+    );
+    Ok(())
+}
+
+/// Releases the caller's claim on a branch and says so in one line.
+pub async fn release(
+    tasks: &mut TaskClient,
+    branch: String,
+    caller: Caller,
+    reason: String,
+) -> CliResult {
+    let request = pb::ReleaseTaskRequest {
+        idempotency_key: String::new(),
+        branch_id: branch,
+        department_code: caller.department,
+        clerk_id: caller.clerk,
+        reason,
+    };
+    let released = tasks
+        .release_task(request)
+        .await
+        .map_err(status_text)?
+        .into_inner();
+    println!(
+        "branch {} {}, released",
+        released.id,
+        branch_state_name(released.state)
+    );
+    Ok(())
+}
+
+/// A directed hand-over: to whom, by whom (a department's head, else a supervisor), and why.
+pub struct Directed {
+    /// The clerk who gets the branch.
+    pub to: String,
+    /// Who directs it.
+    pub by: String,
+    /// The department `by` heads; `None` for a supervisor.
+    pub head_of: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Hands a branch to a named clerk of its post and says so in one line.
+pub async fn assign(tasks: &mut TaskClient, branch: String, directed: Directed) -> CliResult {
+    let role = match directed.head_of {
+        Some(_) => pb::AssignerRole::DepartmentHead,
+        None => pb::AssignerRole::Supervisor,
+    };
+    let request = pb::AssignTaskRequest {
+        idempotency_key: String::new(),
+        branch_id: branch,
+        to_clerk: directed.to,
+        by: directed.by,
+        role: role as i32,
+        department_code: directed.head_of.unwrap_or_default(),
+        reason: directed.reason,
+    };
+    let assigned = tasks
+        .assign_task(request)
+        .await
+        .map_err(status_text)?
+        .into_inner();
+    println!(
+        "branch {} {}, assigned to {}",
+        assigned.id,
+        branch_state_name(assigned.state),
+        assigned.assignee
     );
     Ok(())
 }
@@ -124,6 +184,7 @@ async fn every_page(tasks: &mut TaskClient, filter: &TaskFilter) -> Result<Vec<p
             bundle_code: String::new(),
             page_size: 500,
             page_token,
+            application_id: filter.application.clone().unwrap_or_default(),
         };
         let page = tasks
             .list_tasks(request)
