@@ -185,17 +185,7 @@ async fn a_directed_hand_over_moves_the_branch_and_says_who_and_why(backend: Bac
     );
     assert!(actors.contains(&"supervisor:chief-01"), "{actors:?}");
 
-    let notifications = running
-        .server
-        .notifications()
-        .await
-        .list_notifications(pb::ListNotificationsRequest {
-            application_id: application.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+    let notifications = notifications_of(&running.server, &application).await;
     let notice = notifications
         .iter()
         .find(|n| n.kind == "handover" && n.message.contains("wang"))

@@ -465,5 +465,25 @@ async fn loading_next_years_calendar_moves_a_provisional_deadline() {
     let moved = &registration.deadline_moves[0];
     assert_eq!(shown(moved.from.as_ref()), "2027-01-01 17:30");
     assert!(moved.reason.contains("calendar"));
+
+    // A refused file is named to the admin with its line, and the running calendar stays.
+    std::fs::write(
+        folder.path().join("cn-zz-local.csv"),
+        "not-a-date,closure,x\n",
+    )
+    .unwrap();
+    let refused = server
+        .admin()
+        .await
+        .reload_calendar(pb::ReloadCalendarRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Internal);
+    assert!(
+        refused.message().contains("cn-zz-local.csv") && refused.message().contains("line 1"),
+        "{}",
+        refused.message()
+    );
+    assert_eq!(reread(&server, &late.id).await, after);
     server.stop().await;
 }

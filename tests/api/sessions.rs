@@ -8,8 +8,8 @@ use tonic::Code;
 
 use crate::on_every_backend;
 use crate::support::{
-    Spoil, assert_refused, assert_status, beijing, branch, joint_acceptance, key, reread, set_time,
-    state_of,
+    Spoil, assert_refused, assert_status, beijing, branch, joint_acceptance, key, notifications_of,
+    reread, set_time, state_of,
 };
 
 on_every_backend!(
@@ -149,22 +149,6 @@ async fn get(server: &TestServer, session: &pb::Session) -> pb::Session {
         .unwrap()
 }
 
-async fn notifications(
-    server: &TestServer,
-    application: &pb::Application,
-) -> Vec<pb::Notification> {
-    server
-        .notifications()
-        .await
-        .list_notifications(pb::ListNotificationsRequest {
-            application_id: application.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications
-}
-
 /// The departments that received notifications of `kind`, sorted, with supervision as "监察".
 fn recipients(all: &[pb::Notification], kind: &str) -> Vec<String> {
     let mut out: Vec<String> = all
@@ -221,7 +205,7 @@ async fn absent_departments_are_deemed_to_consent_and_an_objection_stands(backen
     );
     assert_eq!(
         recipients(
-            &notifications(&server, &application).await,
+            &notifications_of(&server, &application).await,
             "session_invitation"
         ),
         sorted(&["zrzy", "zjj", "rfb", "daj"])
@@ -343,7 +327,7 @@ async fn absent_departments_are_deemed_to_consent_and_an_objection_stands(backen
     );
     assert_eq!(after.state, pb::ApplicationState::ReadyForDispatch as i32);
 
-    let all = notifications(&server, &application).await;
+    let all = notifications_of(&server, &application).await;
     assert_eq!(
         recipients(&all, "session_minutes"),
         sorted(&["zrzy", "zjj", "rfb", "daj", "监察"]),
@@ -474,7 +458,7 @@ async fn an_overdue_session_is_closed_by_the_system_exactly_once(backend: Backen
         decided(&reread(&server, &application.id).await),
         decided(&after)
     );
-    let all = notifications(&server, &application).await;
+    let all = notifications_of(&server, &application).await;
     assert_eq!(
         recipients(&all, "session_minutes"),
         sorted(&["zrzy", "zjj", "rfb", "daj", "监察"]),
@@ -528,7 +512,7 @@ async fn a_late_invitation_does_not_make_absence_consent(backend: Backend) {
     )
     .await;
     assert!(session.invitations.iter().all(|i| i.late));
-    let all = notifications(&server, &application).await;
+    let all = notifications_of(&server, &application).await;
     assert!(
         all.iter()
             .filter(|n| n.kind == "session_invitation")
@@ -555,7 +539,7 @@ async fn a_late_invitation_does_not_make_absence_consent(backend: Backend) {
     for (matter, _) in REVIEWS {
         assert_eq!(state_of(&after, matter), pb::BranchState::Open, "{matter}");
     }
-    let all = notifications(&server, &application).await;
+    let all = notifications_of(&server, &application).await;
     assert_eq!(
         all.iter()
             .filter(|n| n.kind == "absence_not_deemed"
@@ -646,7 +630,7 @@ async fn moves_and_cancellations_reach_every_invited_department(backend: Backend
         moved.invitations.iter().all(|i| !i.acknowledged && i.late),
         "a move must be signed for again, and a same-day move is too late to bind an absence"
     );
-    let all = notifications(&server, &application).await;
+    let all = notifications_of(&server, &application).await;
     assert_eq!(
         recipients(&all, "session_rescheduled"),
         sorted(&["zrzy", "zjj"])
@@ -681,7 +665,7 @@ async fn moves_and_cancellations_reach_every_invited_department(backend: Backend
         .session
         .unwrap();
     assert_eq!(cancelled.state, pb::SessionState::Cancelled as i32);
-    let all = notifications(&server, &application).await;
+    let all = notifications_of(&server, &application).await;
     assert_eq!(
         recipients(&all, "session_cancelled"),
         sorted(&["zrzy", "zjj"])
@@ -945,7 +929,7 @@ async fn a_project_session_reviews_several_applications_at_once(backend: Backend
         pb::BranchState::Paused,
         "a paused branch is not deemed to consent by absence"
     );
-    let second_notices = notifications(&server, second).await;
+    let second_notices = notifications_of(&server, second).await;
     assert!(
         second_notices
             .iter()

@@ -142,17 +142,7 @@ async fn a_clerk_going_away_hands_branches_to_the_next_and_nobody_available_esca
             .iter()
             .any(|t| t.branch.as_ref().unwrap().id == registration.id)
     );
-    let notifications = running
-        .server
-        .notifications()
-        .await
-        .list_notifications(pb::ListNotificationsRequest {
-            application_id: application.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+    let notifications = notifications_of(&running.server, &application).await;
     assert!(
         notifications
             .iter()

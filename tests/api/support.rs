@@ -147,6 +147,22 @@ pub async fn reread(server: &TestServer, id: &str) -> pb::Application {
         .into_inner()
 }
 
+/// Every notification of `application`, in outbox order (`ListNotifications`).
+pub async fn notifications_of(
+    server: &TestServer,
+    application: &pb::Application,
+) -> Vec<pb::Notification> {
+    server
+        .notifications()
+        .await
+        .list_notifications(pb::ListNotificationsRequest {
+            application_id: application.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .notifications
+}
 /// A decision request for the branch of `matter`, by its own department.
 pub fn decision(
     application: &pb::Application,
