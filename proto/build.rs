@@ -32,9 +32,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         // Ordered maps encode deterministically, so a request's hash (idempotency) is stable.
         .btree_map(".")
-        .compile_fds(descriptors)?;
+        .compile_fds_with_config(descriptors, with_type_names())?;
     for proto in PROTOS {
         println!("cargo:rerun-if-changed={proto}");
     }
     Ok(())
+}
+
+/// Messages know their full protobuf name (`prost::Name`), so that the server can check any
+/// request against the descriptor of its type.
+fn with_type_names() -> tonic_prost_build::Config {
+    let mut config = tonic_prost_build::Config::new();
+    config.enable_type_names();
+    config
 }

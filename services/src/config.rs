@@ -14,6 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
+/// How far one move of a manual clock may go by default: five years, enough to walk any
+/// application through its deadlines, too little to push the clock out of the calendar's reach.
+pub const DEFAULT_CLOCK_HORIZON_DAYS: u32 = 1827;
+/// The largest horizon an operator may configure: a hundred years.
+pub const MAX_CLOCK_HORIZON_DAYS: u32 = 36_525;
+
 /// Everything the server reads at start-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +36,8 @@ pub struct Config {
     pub clock: ClockKind,
     /// Where a manual clock starts; unset means the system time at start-up.
     pub manual_clock_start: Option<DateTime<Utc>>,
+    /// The farthest one SetTime or AdvanceTime may move a manual clock, in days.
+    pub manual_clock_horizon_days: u32,
     /// The service centre's working calendar.
     pub calendar: CalendarConfig,
     /// When open branches turn yellow.
@@ -142,6 +150,7 @@ impl Default for Config {
             log_filter: "info,sqlx=warn,h2=warn,hyper=warn,tower=warn".to_owned(),
             clock: ClockKind::System,
             manual_clock_start: None,
+            manual_clock_horizon_days: DEFAULT_CLOCK_HORIZON_DAYS,
             calendar: CalendarConfig::default(),
             warnings: WarningPolicy::default(),
             deadline_sweep: "0 * * * * *".to_owned(),
@@ -194,6 +203,12 @@ impl Config {
             return Err(Error::Config(format!(
                 "clock = \"manual\" is only allowed on a loopback listen address, not {}",
                 self.listen
+            )));
+        }
+        if !(1..=MAX_CLOCK_HORIZON_DAYS).contains(&self.manual_clock_horizon_days) {
+            return Err(Error::Config(format!(
+                "manual_clock_horizon_days {} is not between 1 and {MAX_CLOCK_HORIZON_DAYS}",
+                self.manual_clock_horizon_days
             )));
         }
         let share = self.warnings.yellow_share_of_limit;

@@ -45,7 +45,7 @@ pub async fn move_clock_and_sweep(
     to: impl FnOnce(DateTime<Utc>) -> Result<DateTime<Utc>, Error>,
 ) -> Result<u32, Error> {
     let _only_sweep = runtime.sweeping().await;
-    clock.set(to(runtime.now())?)?;
+    clock.set(to(runtime.now())?, runtime.calendar().zone())?;
     sweep_now(runtime).await
 }
 

@@ -251,6 +251,29 @@ impl Details {
     }
 }
 
+/// Most characters of a status message or a description in its details.
+pub const MAX_MESSAGE_CHARS: usize = 400;
+/// Most characters of a field path, a subject or a metadata value in a refusal's details.
+pub const MAX_DETAIL_CHARS: usize = 128;
+
+/// `text` as a refusal may carry it: control characters escaped, cut at `max` characters, so
+/// that nothing a caller sent can reach a terminal or overflow a client's metadata limits.
+fn bounded(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (index, c) in text.chars().enumerate() {
+        if index >= max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The status code of each reason, as documented in `errors.proto`.
 pub fn code_of(reason: ErrorReason) -> Code {
     match reason {
@@ -298,16 +321,26 @@ impl From<Error> for Status {
         };
         let details = error.details();
         let mut rich = match (details.field, details.precondition) {
-            (Some((field, description)), _) => {
-                ErrorDetails::with_bad_request_violation(field, description)
-            }
+            (Some((field, description)), _) => ErrorDetails::with_bad_request_violation(
+                bounded(&field, MAX_DETAIL_CHARS),
+                bounded(&description, MAX_MESSAGE_CHARS),
+            ),
             (None, Some((kind, subject, description))) => {
-                ErrorDetails::with_precondition_failure_violation(kind, subject, description)
+                ErrorDetails::with_precondition_failure_violation(
+                    kind,
+                    bounded(&subject, MAX_DETAIL_CHARS),
+                    bounded(&description, MAX_MESSAGE_CHARS),
+                )
             }
             (None, None) => ErrorDetails::new(),
         };
-        rich.set_error_info(reason.as_str_name(), DOMAIN, details.metadata);
-        Status::with_error_details(code, message, rich)
+        let metadata = details
+            .metadata
+            .into_iter()
+            .map(|(key, value)| (key, bounded(&value, MAX_DETAIL_CHARS)))
+            .collect::<HashMap<_, _>>();
+        rich.set_error_info(reason.as_str_name(), DOMAIN, metadata);
+        Status::with_error_details(code, bounded(&message, MAX_MESSAGE_CHARS), rich)
     }
 }
 

@@ -57,7 +57,9 @@ impl Prepared {
             ClockKind::Manual => {
                 let start = config.manual_clock_start.unwrap_or_else(chrono::Utc::now);
                 tracing::warn!(%start, "manual clock: time moves only through the admin RPC");
-                RuntimeClock::Manual(Arc::new(ManualClock::new(start)))
+                RuntimeClock::Manual(Arc::new(
+                    ManualClock::new(start).with_horizon(config.manual_clock_horizon_days),
+                ))
             }
         };
         let store = Store::connect(&config.database_url).await?;

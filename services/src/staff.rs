@@ -13,7 +13,10 @@ pub fn check_post(catalogue: &Catalogue, post: &Post) -> Result<(), Error> {
     if catalogue.department(&post.department).is_none() {
         return Err(Error::invalid(
             "post.department_code",
-            format!("no department with code {:?}", post.department),
+            format!(
+                "no department with code {}",
+                crate::convert::echo(&post.department)
+            ),
         ));
     }
     if post.code.trim().is_empty() {
@@ -37,7 +40,7 @@ pub fn check_post(catalogue: &Catalogue, post: &Post) -> Result<(), Error> {
             None => {
                 return Err(Error::invalid(
                     format!("post.matter_codes[{index}]"),
-                    format!("no matter with code {code:?}"),
+                    format!("no matter with code {}", crate::convert::echo(code)),
                 ));
             }
         }

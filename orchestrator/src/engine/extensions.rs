@@ -58,17 +58,21 @@ fn check_extension_fits(branch: &Branch, days: u32) -> Result<(), EngineError> {
             command: "request another extension",
         });
     }
-    let total = branch.limit_days + branch.extension_days + days;
-    if total > branch.legal_limit_days {
-        return Err(EngineError::invalid(
+    // Checked: `days` comes from the caller, and a wrapped sum would slip under the legal limit.
+    let total = branch
+        .limit_days
+        .checked_add(branch.extension_days)
+        .and_then(|granted| granted.checked_add(days));
+    match total {
+        Some(total) if total <= branch.legal_limit_days => Ok(()),
+        _ => Err(EngineError::invalid(
             "days",
             format!(
-                "{days} more working days would make the limit {total}, beyond the legal limit of {} working days",
+                "{days} more working days would take the limit beyond the legal limit of {} working days",
                 branch.legal_limit_days
             ),
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// A supervisor approves or refuses extension request `number`; an approval moves the deadline.
@@ -101,7 +105,7 @@ pub(super) fn decide_extension(
         approved,
     });
     if approved {
-        branch.extension_days += days;
+        branch.extension_days = branch.extension_days.saturating_add(days);
         let reason = format!("extension {number} of {days} working days approved");
         move_deadline(rules.calendar, branch, now, &reason, events);
     }

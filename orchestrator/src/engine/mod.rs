@@ -42,6 +42,7 @@ pub(crate) mod tests;
 pub use decisions::role_name;
 pub use execute::execute;
 pub use intake::{missing_materials, submit};
+pub use pauses::MAX_EXPECTED_DAYS;
 
 pub use crate::vocabulary::{
     AssignerRole, Command, Decision, Event, MAX_TEXT_CHARS, Rules, Submit, Verdict, receipt_number,

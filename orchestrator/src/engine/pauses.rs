@@ -12,6 +12,10 @@ use crate::calendar::Calendar;
 use crate::catalogue::Catalogue;
 use crate::error::EngineError;
 use crate::machine::BranchTrigger;
+
+/// The longest expected duration of a special procedure, in working days (about a year and a
+/// half): a longer one is a mistake, not a plan.
+pub const MAX_EXPECTED_DAYS: u32 = 365;
 use crate::vocabulary::{Event, require_text};
 
 /// A department stops a branch's clock: a supplement request names the materials it needs, a
@@ -70,10 +74,12 @@ fn check_pause_kind(catalogue: &Catalogue, pause: &Pause) -> Result<(), EngineEr
                 }
             }
         }
-        _ if pause.expected_days == 0 => {
+        _ if pause.expected_days == 0 || pause.expected_days > MAX_EXPECTED_DAYS => {
             return Err(EngineError::invalid(
                 "expected_days",
-                "a special procedure states its expected duration in working days",
+                format!(
+                    "a special procedure states its expected duration: 1 to {MAX_EXPECTED_DAYS} working days"
+                ),
             ));
         }
         _ => {}
@@ -127,7 +133,7 @@ pub(super) fn resume_branch(
     let counted_days = pause.counted_days;
     let reason = format!("{} took {counted_days} working days", pause.kind.name());
     branch.state = next;
-    branch.paused_days += counted_days;
+    branch.paused_days = branch.paused_days.saturating_add(counted_days);
     branch.version += 1;
     events.push(Event::BranchResumed {
         branch_id: branch.id,

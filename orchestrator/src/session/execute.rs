@@ -186,7 +186,7 @@ fn reschedule(
     let by = lead(session, by)?;
     require_text("reason", &reason)?;
     limit_text("place", &place)?;
-    check_times(now, starts_at, ends_at)?;
+    check_times(context.calendar, now, starts_at, ends_at)?;
     move_session(session, SessionTrigger::Reschedule)?;
     session.reschedules.push(Reschedule {
         from_starts_at: session.starts_at,

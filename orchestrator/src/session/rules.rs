@@ -73,8 +73,9 @@ pub(super) fn invitation_mut<'a>(
         })
 }
 
-/// A start in the future and an end after it.
+/// A start in the future and an end after it; the refusal reads the times in the centre's zone.
 pub(super) fn check_times(
+    calendar: &Calendar,
     now: DateTime<Utc>,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
@@ -82,13 +83,21 @@ pub(super) fn check_times(
     if starts_at <= now {
         return Err(EngineError::invalid(
             "starts_at",
-            format!("{starts_at} is not in the future (now {now})"),
+            format!(
+                "{} is not in the future (now {})",
+                local(calendar, starts_at),
+                local(calendar, now)
+            ),
         ));
     }
     if ends_at <= starts_at {
         return Err(EngineError::invalid(
             "ends_at",
-            format!("{ends_at} is not after starts_at {starts_at}"),
+            format!(
+                "{} is not after starts_at {}",
+                local(calendar, ends_at),
+                local(calendar, starts_at)
+            ),
         ));
     }
     Ok(())

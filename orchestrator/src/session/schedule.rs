@@ -24,7 +24,7 @@ pub fn schedule(
     command: ScheduleSession,
     now: DateTime<Utc>,
 ) -> Result<SessionDecision, EngineError> {
-    check_command(rules.catalogue, &command, now)?;
+    check_command(&rules, &command, now)?;
     let key_project_code = common_project(applications)?;
     check_in_progress(applications)?;
     let items = session_items(applications, &command.branch_ids)?;
@@ -67,10 +67,11 @@ pub fn schedule(
 
 /// The clerk, the place, a known lead department, and sensible times.
 fn check_command(
-    catalogue: &Catalogue,
+    rules: &Rules<'_>,
     command: &ScheduleSession,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
+    let catalogue = rules.catalogue;
     require_text("clerk_id", &command.clerk_id)?;
     require_text("place", &command.place)?;
     known_department(
@@ -78,7 +79,7 @@ fn check_command(
         "lead_department_code",
         &command.lead_department_code,
     )?;
-    check_times(now, command.starts_at, command.ends_at)
+    check_times(rules.calendar, now, command.starts_at, command.ends_at)
 }
 
 /// Only applications in progress have branches to review.

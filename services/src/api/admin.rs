@@ -6,7 +6,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::admin_service_server::AdminService;
 use tonic::Request;
 
-use super::answers::{Reply, ok};
+use super::answers::{Reply, inbound, ok};
 use crate::config::CalendarConfig;
 use crate::convert;
 use crate::deadlines;
@@ -61,7 +61,7 @@ impl AdminService for AdminApi {
     }
 
     async fn set_time(&self, request: Request<pb::SetTimeRequest>) -> Reply<pb::TimeResponse> {
-        let to = convert::instant("time", request.into_inner().time)?;
+        let to = convert::instant("time", inbound(request)?.time)?;
         self.move_clock(|_| Ok(to)).await
     }
 
@@ -80,11 +80,25 @@ impl AdminService for AdminApi {
         &self,
         request: Request<pb::AdvanceTimeRequest>,
     ) -> Reply<pb::TimeResponse> {
-        let seconds = request.into_inner().seconds;
-        if seconds == 0 || seconds > 10 * 366 * 86_400 {
-            return Err(Error::invalid("seconds", "between 1 and ten years").into());
+        let seconds = inbound(request)?.seconds;
+        let horizon = self
+            .runtime
+            .manual_clock()
+            .ok_or(Error::ClockNotManual)?
+            .horizon_days();
+        let most = u64::from(horizon) * 86_400;
+        if seconds == 0 || seconds > most {
+            return Err(Error::invalid(
+                "seconds",
+                format!("between 1 and {most} (the clock's horizon of {horizon} days)"),
+            )
+            .into());
         }
-        self.move_clock(|now| Ok(now + chrono::Duration::seconds(seconds as i64)))
-            .await
+        let by = chrono::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX));
+        self.move_clock(|now| {
+            now.checked_add_signed(by)
+                .ok_or_else(|| Error::invalid("seconds", "beyond the end of time"))
+        })
+        .await
     }
 }

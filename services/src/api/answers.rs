@@ -1,8 +1,9 @@
-//! The shape of every answer: `Reply` and `ok`, the view wire answers are built with (taken from
+//! What every handler reads its request through (`inbound`, the bounds), the shape of every
+//! answer: `Reply` and `ok`, the view wire answers are built with (taken from
 //! the runtime's catalogue, calendar, warning policy and clock), and a page of applications.
 
 use lianban_proto::v1 as pb;
-use tonic::{Response, Status};
+use tonic::{Request, Response, Status};
 
 use crate::convert::{self, View};
 use crate::error::Error;
@@ -11,6 +12,14 @@ use crate::store::ApplicationFilter;
 
 /// What every handler returns.
 pub(crate) type Reply<T> = Result<Response<T>, Status>;
+
+/// The message of a request, once it keeps to the bounds of its type (lengths, characters,
+/// entries, timestamps): every handler reads its request through here.
+pub(crate) fn inbound<T: prost::Message + prost::Name>(request: Request<T>) -> Result<T, Error> {
+    let message = request.into_inner();
+    convert::check_bounds(&message)?;
+    Ok(message)
+}
 
 /// A successful answer.
 pub(crate) fn ok<T>(value: T) -> Reply<T> {

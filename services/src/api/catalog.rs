@@ -4,7 +4,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::catalog_service_server::CatalogService;
 use tonic::Request;
 
-use super::answers::{Reply, ok};
+use super::answers::{Reply, inbound, ok};
 use crate::convert::{self, optional_text, required_text};
 use crate::error::Error;
 use crate::runtime::Runtime;
@@ -37,7 +37,7 @@ impl CatalogService for CatalogApi {
     }
 
     async fn get_bundle(&self, request: Request<pb::GetBundleRequest>) -> Reply<pb::Bundle> {
-        let code = required_text("code", &request.into_inner().code)?;
+        let code = required_text("code", &inbound(request)?.code)?;
         let catalogue = self.runtime.catalogue();
         let bundle = catalogue.bundle(&code).ok_or(Error::NotFound {
             entity: "bundle",
@@ -50,7 +50,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<pb::ListMattersRequest>,
     ) -> Reply<pb::ListMattersResponse> {
-        let department = optional_text(&request.into_inner().department_code);
+        let department = optional_text(&inbound(request)?.department_code);
         let matters = self
             .runtime
             .catalogue()
@@ -62,7 +62,7 @@ impl CatalogService for CatalogApi {
     }
 
     async fn get_matter(&self, request: Request<pb::GetMatterRequest>) -> Reply<pb::Matter> {
-        let code = required_text("code", &request.into_inner().code)?;
+        let code = required_text("code", &inbound(request)?.code)?;
         let matter = self
             .runtime
             .catalogue()

@@ -28,7 +28,7 @@ fn check_department(catalogue: &Catalogue, code: &str) -> Result<(), Error> {
     if catalogue.department(code).is_none() {
         return Err(Error::invalid(
             "department_code",
-            format!("no department with code {code:?}"),
+            format!("no department with code {}", crate::convert::echo(code)),
         ));
     }
     Ok(())

@@ -6,7 +6,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::dispatch_service_server::DispatchService;
 use tonic::Request;
 
-use super::answers::{Reply, application_page, ok};
+use super::answers::{Reply, application_page, inbound, ok};
 use super::commands::answer_with_application;
 use super::keys::optional_key;
 use crate::convert::{self, optional_text, uuid_field};
@@ -31,7 +31,7 @@ impl DispatchService for DispatchApi {
         &self,
         request: Request<pb::ListReadyForDispatchRequest>,
     ) -> Reply<pb::ListReadyForDispatchResponse> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let filter = ApplicationFilter {
             bundle_code: optional_text(&request.bundle_code),
             states: vec![ApplicationState::ReadyForDispatch],
@@ -54,7 +54,7 @@ impl DispatchService for DispatchApi {
         &self,
         request: Request<pb::RecordHandOverRequest>,
     ) -> Reply<pb::Application> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
         let idempotency = optional_key("RecordHandOver", &id, &request)?;
         let command = Command::Dispatch {

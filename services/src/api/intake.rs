@@ -10,7 +10,7 @@ use lianban_proto::v1::intake_service_server::IntakeService;
 use tonic::Request;
 use uuid::Uuid;
 
-use super::answers::{Reply, application_page, ok, view};
+use super::answers::{Reply, application_page, inbound, ok, view};
 use super::commands::answer_with_application;
 use super::keys::{keyed, optional_key, required_key};
 use crate::convert::{self, optional_text, required_text, uuid_field};
@@ -46,7 +46,7 @@ impl IntakeApi {
             Some(_) => Ok(()),
             None => Err(Error::invalid(
                 "key_project_code",
-                format!("no key project with code {code:?}"),
+                format!("no key project with code {}", convert::echo(code)),
             )),
         }
     }
@@ -70,7 +70,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::SubmitApplicationRequest>,
     ) -> Reply<pb::SubmitApplicationResponse> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let key = required_key(&request)?;
         let idempotency = keyed("SubmitApplication".to_owned(), key, &request);
         let command = Submit {
@@ -99,7 +99,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::SupplementMaterialsRequest>,
     ) -> Reply<pb::SubmitApplicationResponse> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
         let idempotency = optional_key("SupplementMaterials", &id, &request)?;
         let command = Command::Supplement {
@@ -119,7 +119,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::WithdrawApplicationRequest>,
     ) -> Reply<pb::Application> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
         let idempotency = optional_key("WithdrawApplication", &id, &request)?;
         let command = Command::Withdraw {
@@ -132,7 +132,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::RateServiceRequest>,
     ) -> Reply<pb::Application> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
         let stage = convert::rating_stage(request.stage)?;
         let score = convert::rating_score(request.score)?;
@@ -149,7 +149,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::GetApplicationRequest>,
     ) -> Reply<pb::Application> {
-        let application = self.find(&request.into_inner().application_id).await?;
+        let application = self.find(&inbound(request)?.application_id).await?;
         ok(convert::application_to_wire(
             &application,
             &view(&self.runtime),
@@ -160,7 +160,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::ListApplicationsRequest>,
     ) -> Reply<pb::ListApplicationsResponse> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let filter = ApplicationFilter {
             bundle_code: optional_text(&request.bundle_code),
             states: convert::application_states(&request.states)?,

@@ -6,7 +6,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::notification_service_server::NotificationService;
 use tonic::Request;
 
-use super::answers::{Reply, ok};
+use super::answers::{Reply, inbound, ok};
 use super::checks::optional_department;
 use super::streams::{Streamed, async_stream};
 use crate::convert::{self, optional_text, uuid_field};
@@ -37,7 +37,7 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::SubscribeRequest>,
     ) -> Reply<Self::SubscribeStream> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         if request.after_position < 0 {
             return Err(Error::invalid("after_position", "0 or a position received before").into());
         }
@@ -59,7 +59,7 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::ListNotificationsRequest>,
     ) -> Reply<pb::ListNotificationsResponse> {
-        let id = uuid_field("application_id", &request.into_inner().application_id)?;
+        let id = uuid_field("application_id", &inbound(request)?.application_id)?;
         let filter = NotificationFilter {
             application_id: Some(id.to_string()),
             ..Default::default()

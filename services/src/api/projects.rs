@@ -8,7 +8,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tonic::Request;
 use uuid::Uuid;
 
-use super::answers::{Reply, ok, view};
+use super::answers::{Reply, inbound, ok, view};
 use super::streams::{Streamed, async_stream};
 use crate::convert::{self, optional_text, required_text};
 use crate::error::Error;
@@ -56,7 +56,7 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::RegisterProjectRequest>,
     ) -> Reply<pb::Project> {
-        let project = request.into_inner().project;
+        let project = inbound(request)?.project;
         let record = convert::project_record(project, self.runtime.now())?;
         self.runtime
             .store()
@@ -70,7 +70,7 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::ListProjectsRequest>,
     ) -> Reply<pb::ListProjectsResponse> {
-        let facilitator = optional_text(&request.into_inner().facilitator);
+        let facilitator = optional_text(&inbound(request)?.facilitator);
         let projects = self
             .runtime
             .store()
@@ -86,7 +86,7 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::GetProjectBoardRequest>,
     ) -> Reply<pb::ProjectBoard> {
-        let project = self.project(&request.into_inner().code).await?;
+        let project = self.project(&inbound(request)?.code).await?;
         let applications = applications(&self.runtime, &project.code).await?;
         let view = view(&self.runtime);
         ok(pb::ProjectBoard {
@@ -102,7 +102,7 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::WatchProjectRequest>,
     ) -> Reply<Self::WatchProjectStream> {
-        let project = self.project(&request.into_inner().code).await?;
+        let project = self.project(&inbound(request)?.code).await?;
         // Subscribe before reading the snapshot, so that nothing falls between the two.
         let mut changes = self.runtime.subscribe();
         let snapshot = applications(&self.runtime, &project.code).await?;

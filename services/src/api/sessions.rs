@@ -8,7 +8,7 @@ use lianban_proto::v1::session_service_server::SessionService;
 use tonic::Request;
 use uuid::Uuid;
 
-use super::answers::{Reply, ok};
+use super::answers::{Reply, inbound, ok};
 use super::commands::{answer_with_session, on_session, session_response};
 use super::keys::optional_key;
 use crate::convert::{self, optional_text, required_text, uuid_field, uuids};
@@ -35,12 +35,12 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::ScheduleSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let kind = convert::session_kind(r.kind)?;
         let application_ids = uuids("application_ids", &r.application_ids)?;
         let branch_ids = uuids("branch_ids", &r.branch_ids)?;
-        let starts_at = convert::instant("starts_at", r.starts_at)?;
-        let ends_at = convert::instant("ends_at", r.ends_at)?;
+        let starts_at = convert::instant_near("starts_at", r.starts_at, self.runtime.now())?;
+        let ends_at = convert::instant_near("ends_at", r.ends_at, self.runtime.now())?;
         // Remembered per first application: a session is scheduled over applications.
         let scope = application_ids
             .first()
@@ -74,7 +74,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::GetSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let id = uuid_field("session_id", &request.into_inner().session_id)?;
+        let id = uuid_field("session_id", &inbound(request)?.session_id)?;
         let session = self
             .runtime
             .store()
@@ -92,7 +92,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::ListSessionsRequest>,
     ) -> Reply<pb::ListSessionsResponse> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let page = convert::page_request(r.page_size, &r.page_token)?;
         let states = convert::session_states(r.state)?;
         let application_id = match r.application_id.trim() {
@@ -126,7 +126,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::AcknowledgeInvitationRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let session_id = uuid_field("session_id", &r.session_id)?;
         let command = SessionCommand::Acknowledge {
             department_code: required_text("department_code", &r.department_code)?,
@@ -140,7 +140,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::RecordOpinionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let command = SessionCommand::RecordOpinion {
             department_code: required_text("department_code", &r.department_code)?,
             clerk_id: r.clerk_id.trim().to_owned(),
@@ -154,12 +154,12 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::RescheduleSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let command = SessionCommand::Reschedule {
             department_code: required_text("department_code", &r.department_code)?,
             clerk_id: r.clerk_id.trim().to_owned(),
-            starts_at: convert::instant("starts_at", r.starts_at)?,
-            ends_at: convert::instant("ends_at", r.ends_at)?,
+            starts_at: convert::instant_near("starts_at", r.starts_at, self.runtime.now())?,
+            ends_at: convert::instant_near("ends_at", r.ends_at, self.runtime.now())?,
             place: r.place.trim().to_owned(),
             reason: r.reason.trim().to_owned(),
         };
@@ -177,7 +177,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::CancelSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let command = SessionCommand::Cancel {
             department_code: required_text("department_code", &r.department_code)?,
             clerk_id: r.clerk_id.trim().to_owned(),
@@ -190,7 +190,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::CloseSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let command = SessionCommand::Close {
             department_code: required_text("department_code", &r.department_code)?,
             clerk_id: r.clerk_id.trim().to_owned(),

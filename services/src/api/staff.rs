@@ -5,7 +5,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::staff_service_server::StaffService;
 use tonic::Request;
 
-use super::answers::{Reply, ok};
+use super::answers::{Reply, inbound, ok};
 use super::checks::known_department;
 use crate::convert::{self, optional_text, required_text};
 use crate::error::Error;
@@ -27,7 +27,7 @@ impl StaffApi {
 #[tonic::async_trait]
 impl StaffService for StaffApi {
     async fn declare_post(&self, request: Request<pb::DeclarePostRequest>) -> Reply<pb::Post> {
-        let post = convert::post_from_wire(request.into_inner().post)?;
+        let post = convert::post_from_wire(inbound(request)?.post)?;
         staff::check_post(self.runtime.catalogue(), &post)?;
         self.runtime
             .store()
@@ -45,7 +45,7 @@ impl StaffService for StaffApi {
         &self,
         request: Request<pb::ListPostsRequest>,
     ) -> Reply<pb::ListPostsResponse> {
-        let department = optional_text(&request.into_inner().department_code);
+        let department = optional_text(&inbound(request)?.department_code);
         let absences = self.runtime.store().absences().await.map_err(Error::from)?;
         let staffing = self.runtime.staffing();
         let mut posts: Vec<pb::Post> = staffing
@@ -62,7 +62,7 @@ impl StaffService for StaffApi {
         &self,
         request: Request<pb::SetClerkAvailabilityRequest>,
     ) -> Reply<pb::SetClerkAvailabilityResponse> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let department = known_department(self.runtime.catalogue(), &request.department_code)?;
         let clerk = required_text("clerk_id", &request.clerk_id)?;
         let reason = required_text("reason", &request.reason)?;

@@ -6,7 +6,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::statistics_service_server::StatisticsService;
 use tonic::Request;
 
-use super::answers::{Reply, ok};
+use super::answers::{Reply, inbound, ok};
 use crate::convert;
 use crate::error::Error;
 use crate::runtime::Runtime;
@@ -30,7 +30,7 @@ impl StatisticsService for StatisticsApi {
         &self,
         request: Request<pb::GetStatisticsRequest>,
     ) -> Reply<pb::Statistics> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let period = convert::period(&request.from, &request.to)?;
         let calendar = self.runtime.calendar();
         let mut builder = ReportBuilder::new(period, &calendar, self.runtime.catalogue());

@@ -7,7 +7,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::supervision_service_server::SupervisionService;
 use tonic::Request;
 
-use super::answers::{Reply, ok, view};
+use super::answers::{Reply, inbound, ok, view};
 use super::checks::optional_department;
 use super::commands::answer_with_branch;
 use super::keys::optional_key;
@@ -35,7 +35,7 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::ListWarningsRequest>,
     ) -> Reply<pb::ListWarningsResponse> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
         let wanted = convert::colours(&request.colours)?;
         let bundle = optional_text(&request.bundle_code);
@@ -53,7 +53,7 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::ListExtensionRequestsRequest>,
     ) -> Reply<pb::ListExtensionRequestsResponse> {
-        let department = optional_text(&request.into_inner().department_code);
+        let department = optional_text(&inbound(request)?.department_code);
         let filter = BranchFilter {
             department_code: department,
             states: vec![BranchState::Open, BranchState::Claimed, BranchState::Paused],
@@ -91,7 +91,7 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::DecideExtensionRequest>,
     ) -> Reply<pb::Branch> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let branch_id = uuid_field("branch_id", &request.branch_id)?;
         if request.number == 0 {
             return Err(Error::invalid("number", "required").into());
@@ -123,7 +123,7 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::GetAuditTrailRequest>,
     ) -> Reply<pb::AuditTrail> {
-        let id = uuid_field("application_id", &request.into_inner().application_id)?;
+        let id = uuid_field("application_id", &inbound(request)?.application_id)?;
         let (rows, head) = self
             .runtime
             .store()
@@ -139,7 +139,7 @@ impl SupervisionService for SupervisionApi {
     }
 
     async fn get_digest(&self, request: Request<pb::GetDigestRequest>) -> Reply<pb::Digest> {
-        let day = optional_text(&request.into_inner().day);
+        let day = optional_text(&inbound(request)?.day);
         if let Some(day) = &day {
             convert::day("day", day, "YYYY-MM-DD")?;
         }

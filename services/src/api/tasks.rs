@@ -8,7 +8,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::task_service_server::TaskService;
 use tonic::Request;
 
-use super::answers::{Reply, ok, view};
+use super::answers::{Reply, inbound, ok, view};
 use super::checks::{known_department, optional_department};
 use super::commands::{answer_with_branch, department_key, no_key, on_department_branch};
 use super::keys::{keyed, optional_key, required_key};
@@ -39,7 +39,7 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::ListTasksRequest>,
     ) -> Reply<pb::ListTasksResponse> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let catalogue = self.runtime.catalogue();
         let filter = BranchFilter {
             department_code: Some(known_department(catalogue, &request.department_code)?),
@@ -70,13 +70,13 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::WatchTasksRequest>,
     ) -> Reply<Self::WatchTasksStream> {
-        let code = request.into_inner().department_code;
+        let code = inbound(request)?.department_code;
         let department = known_department(self.runtime.catalogue(), &code)?;
         ok(watch(self.runtime.clone(), department).await?)
     }
 
     async fn claim_task(&self, request: Request<pb::ClaimTaskRequest>) -> Reply<pb::Branch> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let branch = on_department_branch(&self.runtime, &r, no_key, |by| Command::Claim {
             branch_id: by.branch_id,
             department_code: by.department,
@@ -86,7 +86,7 @@ impl TaskService for TaskApi {
     }
 
     async fn release_task(&self, request: Request<pb::ReleaseTaskRequest>) -> Reply<pb::Branch> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let reason = r.reason.trim().to_owned();
         let key = department_key("ReleaseTask", &r);
         let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Release {
@@ -99,7 +99,7 @@ impl TaskService for TaskApi {
     }
 
     async fn assign_task(&self, request: Request<pb::AssignTaskRequest>) -> Reply<pb::Branch> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let branch_id = uuid_field("branch_id", &r.branch_id)?;
         let department = optional_department(self.runtime.catalogue(), &r.department_code)?;
         let role = convert::assigner_role(r.role, department)?;
@@ -134,7 +134,7 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::DecideTaskRequest>,
     ) -> Reply<pb::DecideTaskResponse> {
-        let request = request.into_inner();
+        let request = inbound(request)?;
         let key = required_key(&request)?;
         let branch_id = uuid_field("branch_id", &request.branch_id)?;
         let department = known_department(self.runtime.catalogue(), &request.department_code)?;
@@ -168,7 +168,7 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::RequestSupplementRequest>,
     ) -> Reply<pb::Branch> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let reason = r.reason.trim().to_owned();
         let material_codes = r.material_codes.iter().map(|c| c.trim().to_owned());
         let key = department_key("RequestSupplement", &r);
@@ -188,7 +188,7 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::StartSpecialProcedureRequest>,
     ) -> Reply<pb::Branch> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let kind = convert::special_procedure(r.kind)?;
         let (reason, expected_days) = (r.reason.trim().to_owned(), r.expected_days);
         let key = department_key("StartSpecialProcedure", &r);
@@ -205,7 +205,7 @@ impl TaskService for TaskApi {
     }
 
     async fn resume_task(&self, request: Request<pb::ResumeTaskRequest>) -> Reply<pb::Branch> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let key = department_key("ResumeTask", &r);
         let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Resume {
             branch_id: by.branch_id,
@@ -219,7 +219,7 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::RequestExtensionRequest>,
     ) -> Reply<pb::Branch> {
-        let r = request.into_inner();
+        let r = inbound(request)?;
         let (reason, days) = (r.reason.trim().to_owned(), r.days);
         let key = department_key("RequestExtension", &r);
         let branch = on_department_branch(&self.runtime, &r, key, |by| Command::RequestExtension {

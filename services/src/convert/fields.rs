@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::bounds::echo;
 use crate::error::Error;
 use crate::store::PageRequest;
 
@@ -35,13 +36,33 @@ pub fn instant(field: &str, value: Option<prost_types::Timestamp>) -> Result<Dat
     .ok_or_else(|| Error::invalid(field, "out of range"))
 }
 
+/// How far from the server's clock a time in a request may lie: five years either way. A session
+/// further away is a typing mistake or a probe, and would reach beyond any working calendar.
+pub const MAX_DAYS_FROM_CLOCK: i64 = 1827;
+
+/// Parses a required timestamp field that must lie within [`MAX_DAYS_FROM_CLOCK`] of `now`.
+pub fn instant_near(
+    field: &str,
+    value: Option<prost_types::Timestamp>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, Error> {
+    let at = instant(field, value)?;
+    if (at - now).num_days().abs() > MAX_DAYS_FROM_CLOCK {
+        return Err(Error::invalid(
+            field,
+            format!("more than {MAX_DAYS_FROM_CLOCK} days from the server's clock"),
+        ));
+    }
+    Ok(at)
+}
+
 /// Parses a required UUID field.
 pub fn uuid_field(field: &str, value: &str) -> Result<Uuid, Error> {
     if value.trim().is_empty() {
         return Err(Error::invalid(field, "required"));
     }
     Uuid::parse_str(value.trim())
-        .map_err(|_| Error::invalid(field, format!("{value:?} is not a UUID")))
+        .map_err(|_| Error::invalid(field, format!("{} is not a UUID", echo(value))))
 }
 
 /// Parses an optional UUID field: `None` when blank, refused when malformed.

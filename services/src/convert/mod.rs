@@ -3,11 +3,12 @@
 //!
 //! Inbound, every conversion that can fail names the request field; outbound, names from the
 //! catalogue are filled in so that clients need no second call to display a result. The files go
-//! by subject, each below the ones that use it: request fields and paging, the view of the time,
+//! by subject, each below the ones that use it: request fields and paging, the bounds every request is held to, the view of the time,
 //! the catalogue, what the front desk takes in, branches, applications, sessions, and what
 //! supervisors, subscribers, facilitators, staff and statistics read.
 
 mod applications;
+mod bounds;
 mod branches;
 mod catalogue;
 mod fields;
@@ -21,12 +22,16 @@ mod supervision;
 mod view;
 
 pub use applications::{application_states, application_to_wire, task_of_branch, task_to_wire};
+pub use bounds::{
+    Class, ECHO_CHARS, MAX_ENTRIES, MAX_IDENTIFIER_CHARS, MAX_KEY_CHARS, MAX_NAME_CHARS,
+    MAX_REFERENCE_CHARS, MAX_TEXT_CHARS, check as check_bounds, echo,
+};
 pub use branches::{branch_states, branch_to_wire, special_procedure, verdict};
 pub use catalogue::{bundle_to_wire, department_to_wire, material_to_wire, matter_to_wire};
 pub use fields::{
-    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, day, idempotency_key, instant, optional_text,
-    optional_timestamp, optional_uuid, page_request, page_token, required_text, timestamp,
-    uuid_field, uuids,
+    DEFAULT_PAGE_SIZE, MAX_DAYS_FROM_CLOCK, MAX_PAGE_SIZE, day, idempotency_key, instant,
+    instant_near, optional_text, optional_timestamp, optional_uuid, page_request, page_token,
+    required_text, timestamp, uuid_field, uuids,
 };
 pub use intake::{
     applicant, channel, hand_over_method, materials, notice_to_wire, rating_score, rating_stage,

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, Utc};
+use chrono_tz::Tz;
 
 use crate::error::Error;
 
@@ -24,31 +25,64 @@ impl Clock for SystemClock {
 }
 
 /// A clock that moves only when told to: tests and training walk an application through weeks
-/// in seconds. It never goes backwards.
+/// in seconds. It never goes backwards, nor further in one move than its horizon.
 #[derive(Debug)]
 pub struct ManualClock {
     now: std::sync::Mutex<DateTime<Utc>>,
+    horizon_days: u32,
 }
 
 impl ManualClock {
-    /// A clock standing at `start`.
+    /// A clock standing at `start`, with the default horizon of five years.
     pub fn new(start: DateTime<Utc>) -> Self {
         ManualClock {
             now: std::sync::Mutex::new(start),
+            horizon_days: crate::config::DEFAULT_CLOCK_HORIZON_DAYS,
         }
     }
 
-    /// Moves the clock to `to`; refused when that is in its past.
-    pub fn set(&self, to: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+    /// The same clock, refusing to move further than `days` days in one move.
+    pub fn with_horizon(mut self, days: u32) -> Self {
+        self.horizon_days = days;
+        self
+    }
+
+    /// Moves the clock to `to`; refused when that is in its past or beyond its horizon. Times in
+    /// the refusal read in `zone`, the centre's.
+    pub fn set(&self, to: DateTime<Utc>, zone: Tz) -> Result<DateTime<Utc>, Error> {
         let mut now = self.now.lock().expect("clock lock");
+        let local = |at: DateTime<Utc>| {
+            at.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        };
         if to < *now {
             return Err(Error::invalid(
                 "time",
-                format!("{to} is before the clock's time {}", *now),
+                format!("{} is before the clock's time {}", local(to), local(*now)),
+            ));
+        }
+        if now
+            .checked_add_days(Days::new(u64::from(self.horizon_days)))
+            .is_none_or(|limit| to > limit)
+        {
+            return Err(Error::invalid(
+                "time",
+                format!(
+                    "{} is more than {} days after the clock's time {}",
+                    local(to),
+                    self.horizon_days,
+                    local(*now)
+                ),
             ));
         }
         *now = to;
         Ok(to)
+    }
+
+    /// The farthest one move may go, in days.
+    pub fn horizon_days(&self) -> u32 {
+        self.horizon_days
     }
 }
 
