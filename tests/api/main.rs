@@ -8,6 +8,7 @@ mod deadlines;
 mod decisions;
 mod errors;
 mod handover;
+mod hostile;
 mod idempotency;
 mod intake;
 mod lifecycle;

@@ -45,5 +45,6 @@ pub use intake::{missing_materials, submit};
 pub use pauses::MAX_EXPECTED_DAYS;
 
 pub use crate::vocabulary::{
-    AssignerRole, Command, Decision, Event, MAX_TEXT_CHARS, Rules, Submit, Verdict, receipt_number,
+    AssignerRole, Command, Decision, Event, MAX_TEXT_CHARS, Rules, Submit, Verdict,
+    is_receipt_number, receipt_number,
 };

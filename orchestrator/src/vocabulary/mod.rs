@@ -14,7 +14,7 @@ mod verdict;
 
 pub use command::{AssignerRole, Command, Decision, Submit};
 pub use event::Event;
-pub use receipt::receipt_number;
+pub use receipt::{is_receipt_number, receipt_number};
 pub use rules::{MAX_TEXT_CHARS, Rules};
 pub(crate) use rules::{limit_text, require_text};
 pub use verdict::{SessionVerdict, Verdict};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use lianban_orchestrator::Application;
-use lianban_orchestrator::engine::{Command, Submit};
+use lianban_orchestrator::engine::{Command, Submit, is_receipt_number};
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::intake_service_server::IntakeService;
 use tonic::Request;
@@ -55,7 +55,18 @@ impl IntakeApi {
         let wanted = required_text("application_id", id_or_receipt)?;
         let found = match Uuid::parse_str(&wanted) {
             Ok(id) => self.runtime.store().application(id).await?,
-            Err(_) => self.runtime.store().application_by_receipt(&wanted).await?,
+            Err(_) if is_receipt_number(&wanted) => {
+                self.runtime.store().application_by_receipt(&wanted).await?
+            }
+            Err(_) => {
+                return Err(Error::invalid(
+                    "application_id",
+                    format!(
+                        "{} is neither an application id (a UUID) nor a receipt number (LB, the date, twelve characters)",
+                        convert::echo(&wanted)
+                    ),
+                ));
+            }
         };
         found.ok_or(Error::NotFound {
             entity: "application",

@@ -65,6 +65,9 @@ impl Class {
             "to",
             "code",
             "id",
+            // A post's A clerk and its B clerks.
+            "a",
+            "b",
         ];
         const NAMES: &[&str] = &["name", "investor", "recipient", "place"];
         if field == "idempotency_key" || field == "page_token" {
