@@ -15,6 +15,7 @@ mod lifecycle;
 mod notifications;
 mod oversight;
 mod projects;
+mod readme;
 mod sessions;
 mod staff;
 mod statistics;
