@@ -48,7 +48,7 @@ pub enum Error {
         id: String,
     },
     /// The idempotency key was used before for a different request.
-    #[error("idempotency_key {key:?} was already used for a different request")]
+    #[error("this idempotency_key was already used for a different request")]
     KeyReused {
         /// The key.
         key: String,
