@@ -11,6 +11,7 @@ mod handover;
 mod idempotency;
 mod intake;
 mod lifecycle;
+mod limits;
 mod notifications;
 mod oversight;
 mod projects;
