@@ -20,3 +20,4 @@ mod staff;
 mod statistics;
 mod store;
 mod support;
+mod watch_pages;
