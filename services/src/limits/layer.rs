@@ -205,3 +205,50 @@ impl http_body::Body for HeldBody {
         self.body.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lianban_proto::v1 as pb;
+
+    use super::*;
+
+    #[test]
+    fn the_counted_streams_are_the_contracts_server_streams() {
+        let expected = [
+            format!("/{}/WatchTasks", pb::task_service_server::SERVICE_NAME),
+            format!(
+                "/{}/Subscribe",
+                pb::notification_service_server::SERVICE_NAME
+            ),
+            format!("/{}/WatchProject", pb::project_service_server::SERVICE_NAME),
+        ];
+        assert_eq!(SERVER_STREAMS.map(str::to_owned), expected);
+    }
+
+    #[test]
+    fn a_stream_beyond_the_callers_limit_is_refused_and_its_slot_comes_back() {
+        let layer = LimitLayer::new(LimitsConfig {
+            max_streams_per_caller: 1,
+            ..LimitsConfig::default()
+        });
+        let first: SocketAddr = "10.0.0.1:1000".parse().unwrap();
+        let second: SocketAddr = "10.0.0.1:1001".parse().unwrap();
+        let held = layer.admit(first, SERVER_STREAMS[0]).expect("room");
+        let refused = layer.admit(second, SERVER_STREAMS[1]).err().expect("full");
+        assert!(matches!(
+            refused,
+            Error::LimitExceeded {
+                limit: "max_streams_per_caller",
+                ..
+            }
+        ));
+        assert!(
+            layer
+                .admit(second, "/lianban.v1.TaskService/ListTasks")
+                .is_ok(),
+            "a unary call is no stream"
+        );
+        drop(held);
+        assert!(layer.admit(second, SERVER_STREAMS[1]).is_ok());
+    }
+}
