@@ -32,6 +32,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         // Ordered maps encode deterministically, so a request's hash (idempotency) is stable.
         .btree_map(".")
+        // Undecodable messages are the sender's fault: INVALID_ARGUMENT, not prost's INTERNAL.
+        .codec_path("crate::codec::LianbanCodec")
         .compile_fds_with_config(descriptors, with_type_names())?;
     for proto in PROTOS {
         println!("cargo:rerun-if-changed={proto}");

@@ -3,6 +3,8 @@
 //! This crate holds the contract only: messages, enums, service traits and clients. It has no
 //! behaviour; the server in `lianban-services` implements the traits.
 
+pub mod codec;
+
 /// Everything in package `lianban.v1`.
 #[allow(missing_docs, clippy::all)]
 pub mod v1 {

@@ -53,6 +53,10 @@ pub struct Config {
     pub digest_schedule: String,
     /// Joint review sessions: notice period and grace period.
     pub sessions: SessionConfig,
+    /// Limits that protect the service: request size, calls and streams per connection and per
+    /// caller, deadlines and keepalives.
+    #[serde(default)]
+    pub limits: crate::limits::LimitsConfig,
 }
 
 /// How joint review sessions run.
@@ -158,6 +162,7 @@ impl Default for Config {
             posts: Vec::new(),
             telemetry: crate::telemetry::TelemetryConfig::default(),
             sessions: SessionConfig::default(),
+            limits: crate::limits::LimitsConfig::default(),
         }
     }
 }
@@ -197,6 +202,7 @@ impl Config {
         }
         self.calendar.zone()?;
         self.calendar.closing()?;
+        self.limits.validate()?;
         self.sweep_schedule()?;
         self.digest_schedule()?;
         if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {

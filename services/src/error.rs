@@ -56,6 +56,19 @@ pub enum Error {
     /// The admin RPC was asked to move a system clock.
     #[error("the server runs on the system clock; start it with clock = \"manual\" to move time")]
     ClockNotManual,
+    /// A limit that protects the service was reached.
+    #[error("{what}: at most {allowed} allowed (limits.{limit})")]
+    LimitExceeded {
+        /// The setting's name in `[limits]`.
+        limit: &'static str,
+        /// Its value.
+        allowed: u64,
+        /// What was refused, in words.
+        what: &'static str,
+    },
+    /// The request's bytes are not a valid encoding of the method's request message.
+    #[error("the request could not be decoded: {0}")]
+    Undecodable(String),
     /// The configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),
@@ -114,6 +127,8 @@ impl Error {
                 ErrorReason::Conflict
             }
             Error::Store(StoreError::Database(_)) => ErrorReason::StoreUnavailable,
+            Error::LimitExceeded { .. } => ErrorReason::LimitExceeded,
+            Error::Undecodable(_) => ErrorReason::Undecodable,
             Error::Store(StoreError::Corrupt { .. } | StoreError::Url(_))
             | Error::Catalogue(_)
             | Error::Calendar(_)
@@ -226,6 +241,15 @@ impl Error {
             Error::Store(StoreError::Duplicate { what, code }) => {
                 details.entity(what, code);
             }
+            Error::LimitExceeded { limit, allowed, .. } => {
+                details
+                    .meta("limit", limit)
+                    .meta("allowed", &allowed.to_string());
+            }
+            Error::Undecodable(description) => {
+                // An empty path: the whole message.
+                details.field = Some((String::new(), description.clone()));
+            }
             _ => {}
         }
         details
@@ -277,7 +301,7 @@ fn bounded(text: &str, max: usize) -> String {
 /// The status code of each reason, as documented in `errors.proto`.
 pub fn code_of(reason: ErrorReason) -> Code {
     match reason {
-        ErrorReason::InvalidField => Code::InvalidArgument,
+        ErrorReason::InvalidField | ErrorReason::Undecodable => Code::InvalidArgument,
         ErrorReason::ApplicationState
         | ErrorReason::BranchNotActionable
         | ErrorReason::SessionState
@@ -294,8 +318,14 @@ pub fn code_of(reason: ErrorReason) -> Code {
         ErrorReason::KeyReused | ErrorReason::AlreadyRegistered => Code::AlreadyExists,
         ErrorReason::Conflict => Code::Aborted,
         ErrorReason::StoreUnavailable => Code::Unavailable,
+        ErrorReason::LimitExceeded => Code::ResourceExhausted,
         ErrorReason::Internal | ErrorReason::Unspecified => Code::Internal,
     }
+}
+
+/// The refusal of a request whose bytes do not decode, for `lianban_proto::codec::on_undecodable`.
+pub fn undecodable(description: String) -> Status {
+    Status::from(Error::Undecodable(description))
 }
 
 impl From<Error> for Status {
@@ -440,6 +470,12 @@ mod tests {
             .into(),
             Error::Config(text()),
             Error::Server(text()),
+            Error::LimitExceeded {
+                limit: "max_streams_per_caller",
+                allowed: 1,
+                what: "open streams",
+            },
+            Error::Undecodable(text()),
         ]
     }
 

@@ -18,6 +18,7 @@ use crate::api::{
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
 use crate::error::Error;
+use crate::limits::{LimitLayer, LimitsConfig};
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
 use crate::telemetry::{CURRENT_CALL, Call, GaugeSnapshot, Telemetry};
@@ -27,6 +28,7 @@ pub struct Prepared {
     runtime: Runtime,
     schedules: Schedules,
     calendar_config: CalendarConfig,
+    limits: LimitsConfig,
 }
 
 impl Prepared {
@@ -88,6 +90,7 @@ impl Prepared {
             runtime,
             schedules,
             calendar_config: config.calendar.clone(),
+            limits: config.limits,
         })
     }
 
@@ -139,11 +142,22 @@ impl Prepared {
         health_reporter
             .set_serving::<pb::supervision_service_server::SupervisionServiceServer<SupervisionApi>>()
             .await;
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(lianban_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // Both versions of reflection: grpcurl and most tools speak v1, older ones v1alpha.
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(lianban_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection_v1 = reflection()
             .build_v1()
             .map_err(|e| Error::Server(e.to_string()))?;
+        let reflection_v1alpha = reflection()
+            .build_v1alpha()
+            .map_err(|e| Error::Server(e.to_string()))?;
+        // An undecodable request is the caller's fault, refused with the lianban.v1 details.
+        lianban_proto::codec::on_undecodable(crate::error::undecodable);
+        let limits = self.limits;
+        let size = limits.max_request_size();
         let runtime = self.runtime;
         // Catch up with every deadline that passed while the server was down, before serving.
         let caught_up = crate::deadlines::sweep(&runtime).await?;
@@ -162,49 +176,82 @@ impl Prepared {
             .then(|| tokio::spawn(refresh_gauges(runtime.clone())));
         tracing::info!(%address, "lianban listening");
         Server::builder()
+            .timeout(limits.request_timeout())
+            .http2_keepalive_interval(Some(limits.http2_keepalive_interval()))
+            .http2_keepalive_timeout(Some(limits.http2_keepalive_timeout()))
+            .max_concurrent_streams(limits.http2_max_concurrent_streams)
+            .layer(LimitLayer::new(limits))
             .layer(CallLayer {
                 runtime: runtime.clone(),
             })
             .add_service(health_service)
-            .add_service(reflection)
-            .add_service(pb::intake_service_server::IntakeServiceServer::new(
-                IntakeApi::new(runtime.clone()),
-            ))
-            .add_service(pb::task_service_server::TaskServiceServer::new(
-                TaskApi::new(runtime.clone()),
-            ))
-            .add_service(pb::dispatch_service_server::DispatchServiceServer::new(
-                DispatchApi::new(runtime.clone()),
-            ))
-            .add_service(pb::catalog_service_server::CatalogServiceServer::new(
-                CatalogApi::new(runtime.clone()),
-            ))
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(
+                pb::intake_service_server::IntakeServiceServer::new(IntakeApi::new(
+                    runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::task_service_server::TaskServiceServer::new(TaskApi::new(runtime.clone()))
+                    .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::dispatch_service_server::DispatchServiceServer::new(DispatchApi::new(
+                    runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::catalog_service_server::CatalogServiceServer::new(CatalogApi::new(
+                    runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
             .add_service(
                 pb::supervision_service_server::SupervisionServiceServer::new(SupervisionApi::new(
                     runtime.clone(),
-                )),
+                ))
+                .max_decoding_message_size(size),
             )
             .add_service(
                 pb::notification_service_server::NotificationServiceServer::new(
                     NotificationApi::new(runtime.clone()),
-                ),
+                )
+                .max_decoding_message_size(size),
             )
-            .add_service(pb::project_service_server::ProjectServiceServer::new(
-                ProjectApi::new(runtime.clone()),
-            ))
-            .add_service(pb::staff_service_server::StaffServiceServer::new(
-                StaffApi::new(runtime.clone()),
-            ))
-            .add_service(pb::statistics_service_server::StatisticsServiceServer::new(
-                StatisticsApi::new(runtime.clone()),
-            ))
-            .add_service(pb::session_service_server::SessionServiceServer::new(
-                SessionApi::new(runtime.clone()),
-            ))
-            .add_service(pb::admin_service_server::AdminServiceServer::new(
-                AdminApi::new(runtime.clone(), self.calendar_config, self.schedules.digest),
-            ))
-            .serve_with_incoming_shutdown(no_delay(listener), shutdown)
+            .add_service(
+                pb::project_service_server::ProjectServiceServer::new(ProjectApi::new(
+                    runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::staff_service_server::StaffServiceServer::new(StaffApi::new(runtime.clone()))
+                    .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::statistics_service_server::StatisticsServiceServer::new(StatisticsApi::new(
+                    runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::session_service_server::SessionServiceServer::new(SessionApi::new(
+                    runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::admin_service_server::AdminServiceServer::new(AdminApi::new(
+                    runtime.clone(),
+                    self.calendar_config,
+                    self.schedules.digest,
+                ))
+                .max_decoding_message_size(size),
+            )
+            .serve_with_incoming_shutdown(crate::limits::accept(listener, &limits), shutdown)
             .await
             .map_err(|e| Error::Server(e.to_string()))?;
         let _ = stop_timer.send(());

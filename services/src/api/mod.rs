@@ -17,6 +17,7 @@ mod dispatch;
 mod intake;
 mod keys;
 mod notifications;
+mod project_feed;
 mod projects;
 mod sessions;
 mod staff;

@@ -4,12 +4,10 @@
 use lianban_orchestrator::Application;
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::project_service_server::ProjectService;
-use tokio::sync::broadcast::error::RecvError;
 use tonic::Request;
-use uuid::Uuid;
 
 use super::answers::{Reply, inbound, ok, view};
-use super::streams::{Streamed, async_stream};
+use super::streams::Streamed;
 use crate::convert::{self, optional_text, required_text};
 use crate::error::Error;
 use crate::runtime::Runtime;
@@ -103,46 +101,9 @@ impl ProjectService for ProjectApi {
         request: Request<pb::WatchProjectRequest>,
     ) -> Reply<Self::WatchProjectStream> {
         let project = self.project(&inbound(request)?.code).await?;
-        // Subscribe before reading the snapshot, so that nothing falls between the two.
-        let mut changes = self.runtime.subscribe();
-        let snapshot = applications(&self.runtime, &project.code).await?;
-        let runtime = self.runtime.clone();
-        ok(async_stream(move |sender| async move {
-            let as_of_snapshot = view(&runtime);
-            for application in &snapshot {
-                let event = pb::ProjectEvent {
-                    snapshot: true,
-                    application: Some(convert::project_application(application, &as_of_snapshot)),
-                };
-                if sender.send(Ok(event)).await.is_err() {
-                    return;
-                }
-            }
-            let mut last_sent: Option<(Uuid, u64)> = None;
-            loop {
-                let change = match changes.recv().await {
-                    Ok(change) => change,
-                    Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => return,
-                };
-                let application = &change.application;
-                if application.key_project_code.as_deref() != Some(project.code.as_str()) {
-                    continue;
-                }
-                // One message per application version, however many branches it changed.
-                if last_sent == Some((application.id, application.version)) {
-                    continue;
-                }
-                last_sent = Some((application.id, application.version));
-                let as_of_change = view(&runtime);
-                let event = pb::ProjectEvent {
-                    snapshot: false,
-                    application: Some(convert::project_application(application, &as_of_change)),
-                };
-                if sender.send(Ok(event)).await.is_err() {
-                    return;
-                }
-            }
-        }))
+        ok(super::project_feed::watch(
+            self.runtime.clone(),
+            project.code,
+        ))
     }
 }

@@ -1,5 +1,10 @@
 //! A department's tasks as it sees them, and the live feed of `WatchTasks`: first every actionable
 //! task, then each change to one of the department's started branches.
+//!
+//! The snapshot is read a page at a time and each page is sent through the stream's bounded
+//! channel before the next is read, so a stream holds at most a page and the channel, and stops
+//! reading when its client stops reading. The same holds when a slow stream is sent the whole
+//! actionable set again.
 
 use lianban_orchestrator::{Application, BranchState};
 use lianban_proto::v1 as pb;
@@ -7,11 +12,14 @@ use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::answers::view;
-use super::streams::{Streamed, async_stream};
+use super::streams::{Sender, Streamed, async_stream};
 use crate::convert;
 use crate::error::Error;
 use crate::runtime::Runtime;
-use crate::store::BranchFilter;
+use crate::store::{BranchFilter, PageRequest};
+
+/// How many branches the snapshot reads at a time.
+const SNAPSHOT_PAGE: u64 = 64;
 
 /// A branch as its department sees it, as of now.
 pub(crate) fn task(
@@ -23,82 +31,96 @@ pub(crate) fn task(
     Some(convert::task_to_wire(application, branch, &view(runtime)))
 }
 
-/// Every task the department can act on now: open or claimed.
-async fn actionable(runtime: &Runtime, department: &str) -> Result<Vec<pb::Task>, Error> {
+/// Whether the client is still reading.
+enum Reading {
+    Yes,
+    Gone,
+}
+
+/// Sends every task the department can act on now (open or claimed) as snapshot events, a page
+/// at a time.
+async fn send_actionable(
+    runtime: &Runtime,
+    department: &str,
+    sender: &Sender<pb::TaskEvent>,
+) -> Result<Reading, Error> {
     let filter = BranchFilter {
         department_code: Some(department.to_owned()),
         states: vec![BranchState::Open, BranchState::Claimed],
-        bundle_code: None,
         ..Default::default()
     };
-    let mut tasks = Vec::new();
-    runtime
-        .store()
-        .scan_branches(&filter, |application, id| {
-            tasks.extend(task(runtime, &application, id));
-        })
-        .await?;
-    Ok(tasks)
+    let mut page = PageRequest {
+        size: SNAPSHOT_PAGE,
+        after: None,
+    };
+    loop {
+        let found = runtime.store().branches(&filter, &page).await?;
+        for (application, id) in &found.items {
+            let Some(task) = task(runtime, application, *id) else {
+                continue;
+            };
+            let event = pb::TaskEvent {
+                snapshot: true,
+                task: Some(task),
+            };
+            if sender.send(Ok(event)).await.is_err() {
+                return Ok(Reading::Gone);
+            }
+        }
+        match found.next_after {
+            Some(after) => page.after = Some(after),
+            None => return Ok(Reading::Yes),
+        }
+    }
+}
+
+/// The snapshot, or the error that ends the stream; false when the stream is over.
+async fn snapshot(runtime: &Runtime, department: &str, sender: &Sender<pb::TaskEvent>) -> bool {
+    match send_actionable(runtime, department, sender).await {
+        Ok(Reading::Yes) => true,
+        Ok(Reading::Gone) => false,
+        Err(error) => {
+            let _ = sender.send(Err(error.into())).await;
+            false
+        }
+    }
 }
 
 /// The feed of a (known) department's tasks.
-pub(crate) async fn watch(
-    runtime: Runtime,
-    department: String,
-) -> Result<Streamed<pb::TaskEvent>, Error> {
+pub(crate) fn watch(runtime: Runtime, department: String) -> Streamed<pb::TaskEvent> {
     // Subscribe before reading the snapshot, so that nothing falls between the two.
     let mut changes = runtime.subscribe();
-    let snapshot = actionable(&runtime, &department).await?;
-    Ok(async_stream(move |sender| async move {
-        for task in snapshot {
-            if sender
-                .send(Ok(pb::TaskEvent {
-                    snapshot: true,
-                    task: Some(task),
-                }))
-                .await
-                .is_err()
-            {
-                return;
-            }
+    async_stream(move |sender| async move {
+        if !snapshot(&runtime, &department, &sender).await {
+            return;
         }
         loop {
-            let events = match changes.recv().await {
+            let event = match changes.recv().await {
                 // A branch reaches its department once it has started; waiting is not news to it.
                 Ok(change) if change.department_code == department => change
                     .application
                     .branch(change.branch_id)
                     .filter(|branch| branch.started_at.is_some())
                     .and_then(|_| task(&runtime, &change.application, change.branch_id))
-                    .map(|task| {
-                        vec![pb::TaskEvent {
-                            snapshot: false,
-                            task: Some(task),
-                        }]
-                    })
-                    .unwrap_or_default(),
+                    .map(|task| pb::TaskEvent {
+                        snapshot: false,
+                        task: Some(task),
+                    }),
                 Ok(_) => continue,
                 // Too slow to keep up: send the whole actionable set again rather than lose changes.
-                Err(RecvError::Lagged(_)) => match actionable(&runtime, &department).await {
-                    Ok(tasks) => tasks
-                        .into_iter()
-                        .map(|t| pb::TaskEvent {
-                            snapshot: true,
-                            task: Some(t),
-                        })
-                        .collect(),
-                    Err(error) => {
-                        let _ = sender.send(Err(error.into())).await;
+                Err(RecvError::Lagged(_)) => {
+                    if !snapshot(&runtime, &department, &sender).await {
                         return;
                     }
-                },
+                    continue;
+                }
                 Err(RecvError::Closed) => return,
             };
-            for event in events {
-                if sender.send(Ok(event)).await.is_err() {
-                    return;
-                }
+            if let Some(event) = event
+                && sender.send(Ok(event)).await.is_err()
+            {
+                return;
             }
         }
-    }))
+    })
 }

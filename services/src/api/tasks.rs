@@ -72,7 +72,7 @@ impl TaskService for TaskApi {
     ) -> Reply<Self::WatchTasksStream> {
         let code = inbound(request)?.department_code;
         let department = known_department(self.runtime.catalogue(), &code)?;
-        ok(watch(self.runtime.clone(), department).await?)
+        ok(watch(self.runtime.clone(), department))
     }
 
     async fn claim_task(&self, request: Request<pb::ClaimTaskRequest>) -> Reply<pb::Branch> {

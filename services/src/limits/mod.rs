@@ -1,0 +1,13 @@
+//! Limits that protect the service from its callers: the `[limits]` settings (`settings`), the
+//! tower layer that refuses calls and streams beyond them with `RESOURCE_EXHAUSTED` /
+//! `LIMIT_EXCEEDED` (`layer`, counting in `slots`), and the accepted connections' socket options and
+//! preface deadline (`connection`).
+
+mod connection;
+mod layer;
+mod settings;
+mod slots;
+
+pub use connection::{Accepted, accept};
+pub use layer::{LimitLayer, LimitService, SERVER_STREAMS};
+pub use settings::LimitsConfig;
