@@ -263,16 +263,33 @@ impl Config {
 
 /// A database URL with any password replaced, safe to log.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    const SECRET_PARAMETERS: [&str; 5] = ["password", "pass", "pwd", "sslpassword", "secret"];
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        // Not a URL the parser reads: nothing of it is worth the risk of a password in the log.
+        return "<an unreadable database URL>".to_owned();
     };
-    match rest.split_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        None => url.to_owned(),
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
     }
+    let has_secret = parsed
+        .query_pairs()
+        .any(|(key, _)| SECRET_PARAMETERS.contains(&key.to_ascii_lowercase().as_str()));
+    if has_secret {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let secret = SECRET_PARAMETERS.contains(&key.to_ascii_lowercase().as_str());
+                let value = if secret {
+                    "***".to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 #[cfg(test)]
@@ -288,6 +305,23 @@ mod tests {
         assert_eq!(
             redact_url("sqlite://data/lianban.db?mode=rwc"),
             "sqlite://data/lianban.db?mode=rwc"
+        );
+        for leaky in [
+            "postgres://app:p@ss@db/lianban",
+            "postgres://app@db/lianban?password=s3cret&sslmode=require",
+            "postgresql://db/lianban?user=app&PASSWORD=s3cret",
+            "postgres://app:s3cret@db:5432/lianban?password=s3cret",
+            "not a url with s3cret inside",
+        ] {
+            let shown = redact_url(leaky);
+            assert!(
+                !shown.contains("s3cret") && !shown.contains("ss@"),
+                "{leaky} → {shown}"
+            );
+        }
+        assert!(
+            redact_url("postgres://app@db/lianban?password=x&sslmode=require")
+                .contains("sslmode=require")
         );
     }
 
