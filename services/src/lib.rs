@@ -12,6 +12,7 @@ pub mod convert;
 pub mod deadlines;
 pub mod documents;
 pub mod error;
+pub mod listing;
 pub mod runtime;
 pub mod server;
 pub mod sessions;

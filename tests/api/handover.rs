@@ -218,6 +218,7 @@ async fn refused_hand_overs_change_nothing_and_posts_show_who_is_away(backend: B
         .await
         .list_posts(pb::ListPostsRequest {
             department_code: "scjg".into(),
+            ..Default::default()
         })
         .await
         .unwrap()

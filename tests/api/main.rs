@@ -13,6 +13,7 @@ mod intake;
 mod lifecycle;
 mod notifications;
 mod oversight;
+mod paging;
 mod projects;
 mod sessions;
 mod staff;

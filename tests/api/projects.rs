@@ -53,6 +53,7 @@ async fn a_facilitator_follows_every_application_of_a_key_project(backend: Backe
     let mine = projects
         .list_projects(pb::ListProjectsRequest {
             facilitator: "bangban-01".into(),
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -562,6 +562,7 @@ async fn joint_workload(channel: &Channel, concurrency: usize, count: usize) -> 
     let latest = notifications
         .list_notifications(pb::ListNotificationsRequest {
             application_id: applications.lock().await[0].0.clone(),
+            ..Default::default()
         })
         .await
         .unwrap()

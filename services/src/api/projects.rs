@@ -70,15 +70,18 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::ListProjectsRequest>,
     ) -> Reply<pb::ListProjectsResponse> {
-        let facilitator = optional_text(&request.into_inner().facilitator);
-        let projects = self
+        let request = request.into_inner();
+        let facilitator = optional_text(&request.facilitator);
+        let page = convert::code_page("projects", request.page_size, &request.page_token)?;
+        let (projects, next) = self
             .runtime
             .store()
-            .projects(facilitator.as_deref())
+            .projects(facilitator.as_deref(), page.after.as_deref(), page.size)
             .await
             .map_err(Error::from)?;
         ok(pb::ListProjectsResponse {
             projects: projects.iter().map(convert::project_to_wire).collect(),
+            next_page_token: convert::code_token("projects", next.as_deref()),
         })
     }
 

@@ -3,7 +3,8 @@
 //!
 //! Inbound, every conversion that can fail names the request field; outbound, names from the
 //! catalogue are filled in so that clients need no second call to display a result. The files go
-//! by subject, each below the ones that use it: request fields and paging, the view of the time,
+//! by subject, each below the ones that use it: request fields and paging (UUID keysets in
+//! `fields`, other keys in `pages`), the view of the time,
 //! the catalogue, what the front desk takes in, branches, applications, sessions, and what
 //! supervisors, subscribers, facilitators, staff and statistics read.
 
@@ -13,6 +14,7 @@ mod catalogue;
 mod fields;
 mod intake;
 mod notifications;
+mod pages;
 mod projects;
 mod sessions;
 mod staff;
@@ -31,7 +33,11 @@ pub use fields::{
 pub use intake::{
     applicant, channel, hand_over_method, materials, notice_to_wire, rating_score, rating_stage,
 };
-pub use notifications::{audience, notification_to_wire};
+pub use notifications::{audience, notification_kind, notification_to_wire};
+pub use pages::{
+    ExtensionKey, KeyedPage, code_page, code_token, extension_page, extension_token, position_page,
+    position_token, post_page, post_token, warning_page, warning_token,
+};
 pub use projects::{project_application, project_record, project_to_wire};
 pub use sessions::{opinion_kind, session_kind, session_states, session_to_wire};
 pub use staff::{assigner_role, post_from_wire, post_to_wire};

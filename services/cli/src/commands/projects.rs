@@ -8,17 +8,27 @@ use crate::render::{render_project, render_projects};
 
 type ProjectClient = pb::project_service_client::ProjectServiceClient<Channel>;
 
-/// Prints the key projects, or only one facilitator's.
+/// Prints the key projects, or only one facilitator's, following page tokens to the end.
 pub async fn list(projects: &mut ProjectClient, facilitator: Option<String>) -> CliResult {
-    let request = pb::ListProjectsRequest {
-        facilitator: facilitator.unwrap_or_default(),
-    };
-    let found = projects
-        .list_projects(request)
-        .await
-        .map_err(status_text)?
-        .into_inner()
-        .projects;
+    let mut found = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListProjectsRequest {
+            facilitator: facilitator.clone().unwrap_or_default(),
+            page_size: 500,
+            page_token,
+        };
+        let page = projects
+            .list_projects(request)
+            .await
+            .map_err(status_text)?
+            .into_inner();
+        found.extend(page.projects);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
     print!("{}", render_projects(&found));
     Ok(())
 }
