@@ -79,6 +79,7 @@ fn assign(
 async fn trail(running: &Running, id: &str) -> Vec<pb::AuditEvent> {
     let request = pb::GetAuditTrailRequest {
         application_id: id.into(),
+        ..Default::default()
     };
     let mut supervision = running.server.supervision().await;
     supervision

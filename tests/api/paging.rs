@@ -1,6 +1,7 @@
 //! Every list that can grow is paged with a token: walking small pages to the end yields each item
 //! once, in the order of one big page; a token the server did not issue and a page larger than
-//! 500 are refused naming their field. Notifications are also filtered by kind and by session, and
+//! 500 are refused naming their field. A project's board and an application's audit trail are
+//! paged the same way. Notifications are also filtered by kind and by session, and
 //! a session's notices are found from every application it reviews.
 
 use std::collections::HashSet;
@@ -10,11 +11,14 @@ use lianban_tests::{Backend, TestDatabase, TestServer};
 use tonic::{Code, Status};
 
 use crate::on_every_backend;
-use crate::support::{accepted_company, beijing, branch, joint_acceptance, key, set_time, start};
+use crate::support::{
+    COMPANY_MATERIALS, accepted_company, beijing, branch, company, joint_acceptance, key, set_time,
+    start,
+};
 
 on_every_backend!(
     the_catalogue_lists_walk_to_the_end,
-    projects_and_posts_walk_to_the_end,
+    projects_boards_trails_and_posts_walk_to_the_end,
     warnings_and_extension_requests_walk_to_the_end,
     notifications_walk_and_filter_by_kind_and_session,
 );
@@ -116,7 +120,7 @@ async fn the_catalogue_lists_walk_to_the_end(backend: Backend) {
     running.server.stop().await;
 }
 
-async fn projects_and_posts_walk_to_the_end(backend: Backend) {
+async fn projects_boards_trails_and_posts_walk_to_the_end(backend: Backend) {
     let running = start(backend).await;
     let mut projects = running.server.projects().await;
     for (index, code) in ["ZD-05", "ZD-01", "ZD-04", "ZD-02", "ZD-03"]
@@ -155,6 +159,65 @@ async fn projects_and_posts_walk_to_the_end(backend: Backend) {
     assert_eq!(all, ["ZD-01", "ZD-02", "ZD-03", "ZD-04", "ZD-05"]);
     let mine = walk(async |size, token| list("bangban-01", size, token).await, 1).await;
     assert_eq!(mine, ["ZD-03", "ZD-04", "ZD-05"]);
+
+    // A project's board: its applications in submission order.
+    let mut submitted = Vec::new();
+    for _ in 0..5 {
+        let mut request = company(&COMPANY_MATERIALS);
+        request.key_project_code = "ZD-02".into();
+        let answer = running
+            .server
+            .intake()
+            .await
+            .submit_application(request)
+            .await;
+        submitted.push(answer.unwrap().into_inner().application.unwrap().id);
+    }
+    let mut projects = running.server.projects().await;
+    let board = walk(
+        async |page_size, page_token| {
+            let request = pb::GetProjectBoardRequest {
+                code: "ZD-02".into(),
+                page_size,
+                page_token,
+            };
+            let page = projects.get_project_board(request).await?.into_inner();
+            assert_eq!(page.project.unwrap().code, "ZD-02");
+            let ids = page
+                .applications
+                .into_iter()
+                .map(|a| a.application.unwrap().id)
+                .collect();
+            Ok((ids, page.next_page_token))
+        },
+        2,
+    )
+    .await;
+    assert_eq!(board, submitted);
+
+    // One application's audit trail: every page verifies the whole chain.
+    let mut supervision = running.server.supervision().await;
+    let trail = walk(
+        async |page_size, page_token| {
+            let request = pb::GetAuditTrailRequest {
+                application_id: submitted[0].clone(),
+                page_size,
+                page_token,
+            };
+            let page = supervision.get_audit_trail(request).await?.into_inner();
+            assert!(page.verified, "{}", page.problem);
+            let seqs = page
+                .events
+                .into_iter()
+                .map(|e| format!("{:06}", e.seq))
+                .collect();
+            Ok((seqs, page.next_page_token))
+        },
+        2,
+    )
+    .await;
+    let expected: Vec<String> = (1..=trail.len()).map(|seq| format!("{seq:06}")).collect();
+    assert_eq!(trail, expected);
 
     // One post for each of seven matters, in departments declared in no particular order.
     let matters = running

@@ -39,7 +39,7 @@ impl ProjectApi {
     }
 }
 
-/// Every application of the project `code`.
+/// Every application of the project `code` (the snapshot a watch begins with).
 async fn applications(runtime: &Runtime, code: &str) -> Result<Vec<Application>, Error> {
     let filter = ApplicationFilter {
         key_project_code: Some(code.to_owned()),
@@ -89,15 +89,28 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::GetProjectBoardRequest>,
     ) -> Reply<pb::ProjectBoard> {
-        let project = self.project(&request.into_inner().code).await?;
-        let applications = applications(&self.runtime, &project.code).await?;
+        let request = request.into_inner();
+        let project = self.project(&request.code).await?;
+        let page = convert::page_request(request.page_size, &request.page_token)?;
+        let filter = ApplicationFilter {
+            key_project_code: Some(project.code.clone()),
+            ..Default::default()
+        };
+        let found = self
+            .runtime
+            .store()
+            .applications(&filter, &page)
+            .await
+            .map_err(Error::from)?;
         let view = view(&self.runtime);
         ok(pb::ProjectBoard {
             project: Some(convert::project_to_wire(&project)),
-            applications: applications
+            applications: found
+                .items
                 .iter()
                 .map(|a| convert::project_application(a, &view))
                 .collect(),
+            next_page_token: convert::page_token(found.next_after),
         })
     }
 

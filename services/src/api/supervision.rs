@@ -13,9 +13,9 @@ use super::commands::answer_with_branch;
 use super::keys::optional_key;
 use crate::convert::{self, optional_text, uuid_field};
 use crate::error::Error;
-use crate::listing::Smallest;
+use crate::listing::{Smallest, page_of_sorted};
 use crate::runtime::Runtime;
-use crate::store::BranchFilter;
+use crate::store::{AuditRow, BranchFilter};
 use crate::supervision::{self, StoredDigest};
 
 /// Supervisors: warnings, extension requests, the daily digest.
@@ -139,7 +139,9 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::GetAuditTrailRequest>,
     ) -> Reply<pb::AuditTrail> {
-        let id = uuid_field("application_id", &request.into_inner().application_id)?;
+        let request = request.into_inner();
+        let id = uuid_field("application_id", &request.application_id)?;
+        let page = convert::audit_page(request.page_size, &request.page_token)?;
         let (rows, head) = self
             .runtime
             .store()
@@ -150,8 +152,13 @@ impl SupervisionService for SupervisionApi {
                 entity: "application",
                 id: id.to_string(),
             })?;
+        // The whole chain is verified on every page; only the page's events are answered.
         let verification = crate::audit::verify(&rows, &head);
-        ok(convert::audit_trail_to_wire(id, rows, verification))
+        let key = |row: &AuditRow| (row.link.seq, row.id);
+        let found = page_of_sorted(rows, key, page.after.as_ref(), page.size);
+        let mut trail = convert::audit_trail_to_wire(id, found.items, verification);
+        trail.next_page_token = convert::audit_token(found.next_after.as_ref());
+        ok(trail)
     }
 
     async fn get_digest(&self, request: Request<pb::GetDigestRequest>) -> Reply<pb::Digest> {

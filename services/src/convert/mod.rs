@@ -35,8 +35,9 @@ pub use intake::{
 };
 pub use notifications::{audience, notification_kind, notification_to_wire};
 pub use pages::{
-    ExtensionKey, KeyedPage, code_page, code_token, extension_page, extension_token, position_page,
-    position_token, post_page, post_token, warning_page, warning_token,
+    AuditKey, ExtensionKey, KeyedPage, audit_page, audit_token, code_page, code_token,
+    extension_page, extension_token, position_page, position_token, post_page, post_token,
+    warning_page, warning_token,
 };
 pub use projects::{project_application, project_record, project_to_wire};
 pub use sessions::{opinion_kind, session_kind, session_states, session_to_wire};

@@ -1,5 +1,6 @@
 //! Page tokens for the lists that are not ordered by a UUID: catalogue codes, project codes,
-//! posts, outbox positions, warnings by urgency and extension requests by age.
+//! posts, outbox positions, warnings by urgency, extension requests by age and audit events by
+//! their place in the chain.
 //!
 //! A token names the list it belongs to and the sort key of the last item of its page, encoded so
 //! that clients treat it as opaque (hex over a JSON array of strings). The next page starts after
@@ -122,6 +123,24 @@ pub fn extension_token(last: Option<&ExtensionKey>) -> String {
     .unwrap_or_default()
 }
 
+/// The key of an audit event: its position in the chain, then its row (a tampered chain may
+/// repeat a position).
+pub type AuditKey = (i64, i64);
+
+/// The page of an audit trail (in chain order) asked for.
+pub fn audit_page(page_size: u32, page_token: &str) -> Result<KeyedPage<AuditKey>, Error> {
+    keyed("audit", page_size, page_token, |parts| match parts {
+        [seq, row] => Some((seq.parse().ok()?, row.parse().ok()?)),
+        _ => None,
+    })
+}
+
+/// The token for the page after the audit event `last`.
+pub fn audit_token(last: Option<&AuditKey>) -> String {
+    last.map(|(seq, row)| token("audit", &[&seq.to_string(), &row.to_string()]))
+        .unwrap_or_default()
+}
+
 fn colour_name(colour: Colour) -> &'static str {
     match colour {
         Colour::Green => "green",
@@ -220,6 +239,10 @@ mod tests {
         assert_eq!(
             position_page(0, &position_token(Some(7))).unwrap().after,
             Some(7)
+        );
+        assert_eq!(
+            audit_page(0, &audit_token(Some(&(3, 9)))).unwrap().after,
+            Some((3, 9))
         );
         assert_eq!(code_token("bundles", None), "");
     }
