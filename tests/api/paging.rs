@@ -497,6 +497,19 @@ async fn notifications_walk_and_filter_by_kind_and_session(backend: Backend) {
             .iter()
             .all(|n| n.2 == second.id || n.3 == session.id)
     );
+    // A subscriber to the second application receives the same, in the same order.
+    let subscribe = pb::SubscribeRequest {
+        application_id: second.id.clone(),
+        ..Default::default()
+    };
+    let mut feed = server.notifications().await;
+    let mut feed = feed.subscribe(subscribe).await.unwrap().into_inner();
+    for expected in &seconds {
+        let received = tokio::time::timeout(std::time::Duration::from_secs(10), feed.message());
+        let received = received.await.expect("a notification arrives").unwrap();
+        assert_eq!(received.unwrap().position, expected.0);
+    }
+    drop(feed);
 
     // By kind, from the second application and from the session.
     let invitations = pb::ListNotificationsRequest {
