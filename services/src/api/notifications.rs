@@ -1,6 +1,7 @@
-//! `NotificationService`: the outbox, as a live feed from a position on and as one application's
-//! list (paged by position, by kind and by session). The feed reads the store, never the change channel, so that it misses nothing: it sleeps
-//! until a commit says notifications were written, then reads again from its cursor.
+//! `NotificationService`: the outbox, as a live feed from a position on and as an application's or
+//! a session's list (paged by position, optionally of one kind). The feed reads the store, never
+//! the change channel, so that it misses nothing: it sleeps until a commit says notifications were
+//! written, then reads again from its cursor.
 
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::notification_service_server::NotificationService;
