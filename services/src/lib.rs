@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod documents;
 pub mod error;
 pub mod limits;
+pub mod listing;
 pub mod runtime;
 pub mod server;
 pub mod sessions;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::Error;
+use crate::listing::{Listed, Smallest};
 use crate::runtime::Runtime;
 use crate::store::BranchFilter;
 
@@ -27,24 +28,30 @@ pub struct Warned {
     pub remaining_days: u32,
 }
 
-/// Running branches (open, claimed or paused) whose warning is one of `colours`, red first, then
-/// by deadline. Only these are kept in memory: the rest are looked at a page at a time.
+/// Where a warning stands in the list: red before yellow, then the earliest deadline, then the
+/// branch id, so that every warning has one place.
+pub type WarningKey = (std::cmp::Reverse<Colour>, Option<DateTime<Utc>>, Uuid);
+
+/// One page of the running branches (open, claimed or paused) whose warning is one of `colours`,
+/// red first, then by deadline and branch, after the warning `after`. Only that page (and as many
+/// again while they are sorted) is kept in memory: the rest are looked at a page at a time.
 pub async fn warnings(
     runtime: &Runtime,
     department_code: Option<String>,
     bundle_code: Option<String>,
     colours: &[Colour],
-) -> Result<Vec<Warned>, Error> {
-    let mut warned = Vec::new();
+    size: u64,
+    after: Option<WarningKey>,
+) -> Result<Listed<Warned, WarningKey>, Error> {
+    let mut page = Smallest::new(size, after);
     let now = runtime.now();
     assess_running(runtime, department_code, bundle_code, now, |assessed| {
         if assessed.is_warned(colours) {
-            warned.push(assessed);
+            page.offer(assessed.key(), assessed);
         }
     })
     .await?;
-    warned.sort_by_key(|w| (std::cmp::Reverse(w.colour), w.deadline()));
-    Ok(warned)
+    Ok(page.finish())
 }
 
 impl Warned {
@@ -56,6 +63,15 @@ impl Warned {
                 .application
                 .branch(self.branch_id)
                 .is_some_and(|b| b.unstaffed_since.is_some())
+    }
+
+    /// Its place in the list of warnings.
+    pub fn key(&self) -> WarningKey {
+        (
+            std::cmp::Reverse(self.colour),
+            self.deadline(),
+            self.branch_id,
+        )
     }
 
     fn deadline(&self) -> Option<DateTime<Utc>> {

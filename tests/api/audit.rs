@@ -18,6 +18,7 @@ on_every_backend!(
 async fn trail(running: &Running, id: &str) -> pb::AuditTrail {
     let request = pb::GetAuditTrailRequest {
         application_id: id.into(),
+        ..Default::default()
     };
     running
         .server
@@ -70,6 +71,7 @@ async fn every_change_is_on_a_verified_trail(backend: Backend) {
     );
     let unknown = pb::GetAuditTrailRequest {
         application_id: uuid::Uuid::now_v7().to_string(),
+        ..Default::default()
     };
     let missing = running
         .server

@@ -13,7 +13,7 @@ async fn bundles_carry_their_branches_limits_and_time_saved() {
     let running = start(Backend::Sqlite).await;
     let mut catalog = running.server.catalog().await;
     let bundles = catalog
-        .list_bundles(pb::ListBundlesRequest {})
+        .list_bundles(pb::ListBundlesRequest::default())
         .await
         .unwrap()
         .into_inner()
@@ -85,6 +85,7 @@ async fn bundles_carry_their_branches_limits_and_time_saved() {
     let matters = catalog
         .list_matters(pb::ListMattersRequest {
             department_code: "gaj".into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -100,7 +101,7 @@ async fn bundles_carry_their_branches_limits_and_time_saved() {
         .into_inner();
     assert_eq!(matter.department_code, "scjg");
     let departments = catalog
-        .list_departments(pb::ListDepartmentsRequest {})
+        .list_departments(pb::ListDepartmentsRequest::default())
         .await
         .unwrap()
         .into_inner()
@@ -193,7 +194,7 @@ async fn a_broken_catalogue_stops_start_up_naming_the_file_and_the_entry() {
     let bundles = server
         .catalog()
         .await
-        .list_bundles(pb::ListBundlesRequest {})
+        .list_bundles(pb::ListBundlesRequest::default())
         .await
         .unwrap()
         .into_inner()

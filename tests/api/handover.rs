@@ -79,6 +79,7 @@ fn assign(
 async fn trail(running: &Running, id: &str) -> Vec<pb::AuditEvent> {
     let request = pb::GetAuditTrailRequest {
         application_id: id.into(),
+        ..Default::default()
     };
     let mut supervision = running.server.supervision().await;
     supervision
@@ -218,6 +219,7 @@ async fn refused_hand_overs_change_nothing_and_posts_show_who_is_away(backend: B
         .await
         .list_posts(pb::ListPostsRequest {
             department_code: "scjg".into(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -859,6 +859,8 @@ async fn snapshot(server: &TestServer, target: &Target) -> Snapshot {
         .await
         .get_audit_trail(pb::GetAuditTrailRequest {
             application_id: target.application_id.clone(),
+            page_size: 500,
+            page_token: String::new(),
         })
         .await
         .expect("audit trail")

@@ -15,6 +15,7 @@ mod lifecycle;
 mod limits;
 mod notifications;
 mod oversight;
+mod paging;
 mod projects;
 mod readme;
 mod sessions;

@@ -103,6 +103,7 @@ async fn a_subscriber_resumes_from_its_cursor_without_gaps_or_repeats(backend: B
         .await
         .list_notifications(pb::ListNotificationsRequest {
             application_id: first.id.clone(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -247,6 +247,7 @@ async fn an_extension_asked_by_a_department_is_approved_by_a_supervisor(backend:
     let pending = supervision
         .list_extension_requests(pb::ListExtensionRequestsRequest {
             department_code: "scjg".into(),
+            ..Default::default()
         })
         .await
         .unwrap()

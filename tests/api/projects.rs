@@ -53,6 +53,7 @@ async fn a_facilitator_follows_every_application_of_a_key_project(backend: Backe
     let mine = projects
         .list_projects(pb::ListProjectsRequest {
             facilitator: "bangban-01".into(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -97,6 +98,7 @@ async fn a_facilitator_follows_every_application_of_a_key_project(backend: Backe
     let board = projects
         .get_project_board(pb::GetProjectBoardRequest {
             code: "ZD-2026-001".into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -132,6 +134,7 @@ async fn a_facilitator_follows_every_application_of_a_key_project(backend: Backe
         projects
             .get_project_board(pb::GetProjectBoardRequest {
                 code: "ZD-NOPE".into(),
+                ..Default::default()
             })
             .await,
         Code::NotFound,

@@ -163,6 +163,7 @@ async fn a_clerk_going_away_hands_branches_to_the_next_and_nobody_available_esca
     let posts = staff
         .list_posts(pb::ListPostsRequest {
             department_code: "scjg".into(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -147,21 +147,31 @@ pub async fn reread(server: &TestServer, id: &str) -> pb::Application {
         .into_inner()
 }
 
-/// Every notification of `application`, in outbox order (`ListNotifications`).
+/// Every notification of `application`, in outbox order (`ListNotifications`, every page).
 pub async fn notifications_of(
     server: &TestServer,
     application: &pb::Application,
 ) -> Vec<pb::Notification> {
-    server
-        .notifications()
-        .await
-        .list_notifications(pb::ListNotificationsRequest {
-            application_id: application.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications
+    let mut client = server.notifications().await;
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_notifications(pb::ListNotificationsRequest {
+                application_id: application.id.clone(),
+                page_size: 500,
+                page_token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        all.extend(page.notifications);
+        if page.next_page_token.is_empty() {
+            return all;
+        }
+        page_token = page.next_page_token;
+    }
 }
 /// A decision request for the branch of `matter`, by its own department.
 pub fn decision(

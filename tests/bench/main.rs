@@ -559,18 +559,30 @@ async fn joint_workload(channel: &Channel, concurrency: usize, count: usize) -> 
     let mut notifications =
         pb::notification_service_client::NotificationServiceClient::new(channel.clone());
     let mut admin = pb::admin_service_client::AdminServiceClient::new(channel.clone());
-    let latest = notifications
-        .list_notifications(pb::ListNotificationsRequest {
-            application_id: applications.lock().await[0].0.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications
-        .iter()
-        .map(|n| n.position)
-        .max()
-        .unwrap_or(0);
+    let first = applications.lock().await[0].0.clone();
+    let mut latest = 0;
+    let mut page_token = String::new();
+    loop {
+        let page = notifications
+            .list_notifications(pb::ListNotificationsRequest {
+                application_id: first.clone(),
+                page_size: 500,
+                page_token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        latest = page
+            .notifications
+            .iter()
+            .map(|n| n.position)
+            .fold(latest, i64::max);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
     let subscribe = pb::SubscribeRequest {
         after_position: latest,
         audience: pb::Audience::Supervision as i32,

@@ -1,6 +1,7 @@
-//! `NotificationService`: the outbox, as a live feed from a position on and as one application's
-//! list. The feed reads the store, never the change channel, so that it misses nothing: it sleeps
-//! until a commit says notifications were written, then reads again from its cursor.
+//! `NotificationService`: the outbox, as a live feed from a position on and as an application's or
+//! a session's list (paged by position, optionally of one kind). The feed reads the store, never
+//! the change channel, so that it misses nothing: it sleeps until a commit says notifications were
+//! written, then reads again from its cursor.
 
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::notification_service_server::NotificationService;
@@ -9,7 +10,7 @@ use tonic::Request;
 use super::answers::{Reply, inbound, ok};
 use super::checks::optional_department;
 use super::streams::{Streamed, async_stream};
-use crate::convert::{self, optional_text, uuid_field};
+use crate::convert::{self, optional_text, optional_uuid, uuid_field};
 use crate::error::Error;
 use crate::runtime::Runtime;
 use crate::store::NotificationFilter;
@@ -51,6 +52,7 @@ impl NotificationService for NotificationApi {
             audience: audience.map(str::to_owned),
             department_code: department,
             application_id: application,
+            ..Default::default()
         };
         ok(feed(self.runtime.clone(), filter, request.after_position))
     }
@@ -59,22 +61,36 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::ListNotificationsRequest>,
     ) -> Reply<pb::ListNotificationsResponse> {
-        let id = uuid_field("application_id", &inbound(request)?.application_id)?;
+        let request = inbound(request)?;
+        let application = optional_uuid("application_id", &request.application_id)?;
+        let session = optional_uuid("session_id", &request.session_id)?;
+        if application.is_none() && session.is_none() {
+            return Err(
+                Error::invalid("application_id", "required unless session_id is set").into(),
+            );
+        }
         let filter = NotificationFilter {
-            application_id: Some(id.to_string()),
+            application_id: application.map(|id| id.to_string()),
+            session_id: session.map(|id| id.to_string()),
+            kind: convert::notification_kind(request.kind)?,
             ..Default::default()
         };
-        let stored = self
+        let page = convert::position_page(request.page_size, &request.page_token)?;
+        let mut stored = self
             .runtime
             .store()
-            .notifications_after(0, &filter, 10_000)
+            .notifications_after(page.after.unwrap_or(0), &filter, page.size + 1)
             .await
             .map_err(Error::from)?;
+        let more = stored.len() as u64 > page.size;
+        stored.truncate(page.size as usize);
+        let last = stored.last().map(|n| n.position).filter(|_| more);
         ok(pb::ListNotificationsResponse {
             notifications: stored
                 .into_iter()
                 .map(convert::notification_to_wire)
                 .collect(),
+            next_page_token: convert::position_token(last),
         })
     }
 }

@@ -1,7 +1,6 @@
 //! `ProjectService`, for facilitators: key projects, a project's board of applications with what
 //! each branch waits for, and a live feed of the board.
 
-use lianban_orchestrator::Application;
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::project_service_server::ProjectService;
 use tonic::Request;
@@ -37,15 +36,6 @@ impl ProjectApi {
     }
 }
 
-/// Every application of the project `code`.
-async fn applications(runtime: &Runtime, code: &str) -> Result<Vec<Application>, Error> {
-    let filter = ApplicationFilter {
-        key_project_code: Some(code.to_owned()),
-        ..Default::default()
-    };
-    Ok(runtime.store().all_applications(&filter).await?)
-}
-
 #[tonic::async_trait]
 impl ProjectService for ProjectApi {
     type WatchProjectStream = Streamed<pb::ProjectEvent>;
@@ -68,15 +58,18 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::ListProjectsRequest>,
     ) -> Reply<pb::ListProjectsResponse> {
-        let facilitator = optional_text(&inbound(request)?.facilitator);
-        let projects = self
+        let request = inbound(request)?;
+        let facilitator = optional_text(&request.facilitator);
+        let page = convert::code_page("projects", request.page_size, &request.page_token)?;
+        let (projects, next) = self
             .runtime
             .store()
-            .projects(facilitator.as_deref())
+            .projects(facilitator.as_deref(), page.after.as_deref(), page.size)
             .await
             .map_err(Error::from)?;
         ok(pb::ListProjectsResponse {
             projects: projects.iter().map(convert::project_to_wire).collect(),
+            next_page_token: convert::code_token("projects", next.as_deref()),
         })
     }
 
@@ -84,15 +77,28 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::GetProjectBoardRequest>,
     ) -> Reply<pb::ProjectBoard> {
-        let project = self.project(&inbound(request)?.code).await?;
-        let applications = applications(&self.runtime, &project.code).await?;
+        let request = inbound(request)?;
+        let project = self.project(&request.code).await?;
+        let page = convert::page_request(request.page_size, &request.page_token)?;
+        let filter = ApplicationFilter {
+            key_project_code: Some(project.code.clone()),
+            ..Default::default()
+        };
+        let found = self
+            .runtime
+            .store()
+            .applications(&filter, &page)
+            .await
+            .map_err(Error::from)?;
         let view = view(&self.runtime);
         ok(pb::ProjectBoard {
             project: Some(convert::project_to_wire(&project)),
-            applications: applications
+            applications: found
+                .items
                 .iter()
                 .map(|a| convert::project_application(a, &view))
                 .collect(),
+            next_page_token: convert::page_token(found.next_after),
         })
     }
 

@@ -1,6 +1,7 @@
 //! `StaffService`: posts (AB岗) and who is away. Both are stored first and then changed in the
 //! runtime's staffing, so that a restart finds what the server assigned with.
 
+use lianban_orchestrator::staffing::Post;
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::staff_service_server::StaffService;
 use tonic::Request;
@@ -9,6 +10,7 @@ use super::answers::{Reply, inbound, ok};
 use super::checks::known_department;
 use crate::convert::{self, optional_text, required_text};
 use crate::error::Error;
+use crate::listing::page_of_sorted;
 use crate::runtime::Runtime;
 use crate::staff;
 
@@ -45,17 +47,27 @@ impl StaffService for StaffApi {
         &self,
         request: Request<pb::ListPostsRequest>,
     ) -> Reply<pb::ListPostsResponse> {
-        let department = optional_text(&inbound(request)?.department_code);
-        let absences = self.runtime.store().absences().await.map_err(Error::from)?;
+        let request = inbound(request)?;
+        let department = optional_text(&request.department_code);
+        let page = convert::post_page(request.page_size, &request.page_token)?;
         let staffing = self.runtime.staffing();
-        let mut posts: Vec<pb::Post> = staffing
+        let mut posts: Vec<_> = staffing
             .posts()
             .iter()
             .filter(|p| department.as_ref().is_none_or(|d| *d == p.department))
-            .map(|post| convert::post_to_wire(post, &absences))
             .collect();
-        posts.sort_by(|x, y| (&x.department_code, &x.code).cmp(&(&y.department_code, &y.code)));
-        ok(pb::ListPostsResponse { posts })
+        posts.sort_by(|x, y| (&x.department, &x.code).cmp(&(&y.department, &y.code)));
+        let key = |p: &&Post| (p.department.clone(), p.code.clone());
+        let found = page_of_sorted(posts, key, page.after.as_ref(), page.size);
+        let absences = self.runtime.store().absences().await.map_err(Error::from)?;
+        ok(pb::ListPostsResponse {
+            posts: found
+                .items
+                .into_iter()
+                .map(|post| convert::post_to_wire(post, &absences))
+                .collect(),
+            next_page_token: convert::post_token(found.next_after.as_ref()),
+        })
     }
 
     async fn set_clerk_availability(

@@ -13,8 +13,9 @@ use super::commands::answer_with_branch;
 use super::keys::optional_key;
 use crate::convert::{self, optional_text, uuid_field};
 use crate::error::Error;
+use crate::listing::{Smallest, page_of_sorted};
 use crate::runtime::Runtime;
-use crate::store::BranchFilter;
+use crate::store::{AuditRow, BranchFilter};
 use crate::supervision::{self, StoredDigest};
 
 /// Supervisors: warnings, extension requests, the daily digest.
@@ -39,13 +40,24 @@ impl SupervisionService for SupervisionApi {
         let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
         let wanted = convert::colours(&request.colours)?;
         let bundle = optional_text(&request.bundle_code);
-        let warned = supervision::warnings(&self.runtime, department, bundle, &wanted).await?;
+        let page = convert::warning_page(request.page_size, &request.page_token)?;
+        let warned = supervision::warnings(
+            &self.runtime,
+            department,
+            bundle,
+            &wanted,
+            page.size,
+            page.after,
+        )
+        .await?;
         let view = view(&self.runtime);
         ok(pb::ListWarningsResponse {
             tasks: warned
+                .items
                 .iter()
                 .filter_map(|w| convert::task_of_branch(&w.application, w.branch_id, &view))
                 .collect(),
+            next_page_token: convert::warning_token(warned.next_after.as_ref()),
         })
     }
 
@@ -53,7 +65,9 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::ListExtensionRequestsRequest>,
     ) -> Reply<pb::ListExtensionRequestsResponse> {
-        let department = optional_text(&inbound(request)?.department_code);
+        let request = inbound(request)?;
+        let department = optional_text(&request.department_code);
+        let page = convert::extension_page(request.page_size, &request.page_token)?;
         let filter = BranchFilter {
             department_code: department,
             states: vec![BranchState::Open, BranchState::Claimed, BranchState::Paused],
@@ -61,7 +75,7 @@ impl SupervisionService for SupervisionApi {
             ..Default::default()
         };
         let view = view(&self.runtime);
-        let mut pending = Vec::new();
+        let mut pending = Smallest::new(page.size, page.after);
         self.runtime
             .store()
             .scan_branches(&filter, |application, branch_id| {
@@ -69,21 +83,23 @@ impl SupervisionService for SupervisionApi {
                     return;
                 };
                 for extension in branch.extensions.iter().filter(|e| e.decision.is_none()) {
-                    let task = convert::task_of_branch(&application, branch_id, &view);
-                    pending.push((
-                        extension.requested_at,
-                        pb::PendingExtension {
-                            task,
-                            number: extension.number,
-                        },
-                    ));
+                    let key = (extension.requested_at, branch_id, extension.number);
+                    pending.offer(key, (application.clone(), branch_id, extension.number));
                 }
             })
             .await
             .map_err(Error::from)?;
-        pending.sort_by_key(|(at, _)| *at);
+        let pending = pending.finish();
         ok(pb::ListExtensionRequestsResponse {
-            requests: pending.into_iter().map(|(_, p)| p).collect(),
+            requests: pending
+                .items
+                .iter()
+                .map(|(application, branch_id, number)| pb::PendingExtension {
+                    task: convert::task_of_branch(application, *branch_id, &view),
+                    number: *number,
+                })
+                .collect(),
+            next_page_token: convert::extension_token(pending.next_after.as_ref()),
         })
     }
 
@@ -123,7 +139,9 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::GetAuditTrailRequest>,
     ) -> Reply<pb::AuditTrail> {
-        let id = uuid_field("application_id", &inbound(request)?.application_id)?;
+        let request = inbound(request)?;
+        let id = uuid_field("application_id", &request.application_id)?;
+        let page = convert::audit_page(request.page_size, &request.page_token)?;
         let (rows, head) = self
             .runtime
             .store()
@@ -134,8 +152,13 @@ impl SupervisionService for SupervisionApi {
                 entity: "application",
                 id: id.to_string(),
             })?;
+        // The whole chain is verified on every page; only the page's events are answered.
         let verification = crate::audit::verify(&rows, &head);
-        ok(convert::audit_trail_to_wire(id, rows, verification))
+        let key = |row: &AuditRow| (row.link.seq, row.id);
+        let found = page_of_sorted(rows, key, page.after.as_ref(), page.size);
+        let mut trail = convert::audit_trail_to_wire(id, found.items, verification);
+        trail.next_page_token = convert::audit_token(found.next_after.as_ref());
+        ok(trail)
     }
 
     async fn get_digest(&self, request: Request<pb::GetDigestRequest>) -> Reply<pb::Digest> {

@@ -21,11 +21,11 @@ use crate::error::Error;
 /// Most characters in an identifier or a code (ids, department, bundle, matter and material
 /// codes, clerks, dates).
 pub const MAX_IDENTIFIER_CHARS: usize = 64;
-/// Most characters in an idempotency key or a page token.
+/// Most characters in an idempotency key.
 pub const MAX_KEY_CHARS: usize = 128;
 /// Most characters in a person's or a place's name.
 pub const MAX_NAME_CHARS: usize = 200;
-/// Most characters in a reference to a document or a consignment.
+/// Most characters in a reference to a document or a consignment, or in a page token.
 pub const MAX_REFERENCE_CHARS: usize = 512;
 /// Most characters in free text (reasons, notes, opinions, minutes, form values).
 pub const MAX_TEXT_CHARS: usize = 2000;
@@ -39,11 +39,11 @@ pub const ECHO_CHARS: usize = 32;
 pub enum Class {
     /// Ids, codes, clerks and dates: short, on one line.
     Identifier,
-    /// Idempotency keys and page tokens.
+    /// Idempotency keys.
     Key,
     /// Names of people, companies and places: on one line.
     Name,
-    /// References to documents and consignments: on one line.
+    /// References to documents and consignments, and page tokens: on one line.
     Reference,
     /// Free text: may hold line breaks and tabs.
     Text,
@@ -70,7 +70,7 @@ impl Class {
             "b",
         ];
         const NAMES: &[&str] = &["name", "investor", "recipient", "place"];
-        if field == "idempotency_key" || field == "page_token" {
+        if field == "idempotency_key" {
             Class::Key
         } else if IDENTIFIERS.contains(&field)
             || ["_id", "_ids", "_code", "_codes"]
@@ -80,7 +80,8 @@ impl Class {
             Class::Identifier
         } else if NAMES.contains(&field) {
             Class::Name
-        } else if field.ends_with("_ref") || field.ends_with("_reference") {
+        } else if field.ends_with("_ref") || field.ends_with("_reference") || field == "page_token"
+        {
             Class::Reference
         } else {
             Class::Text
@@ -419,6 +420,7 @@ mod tests {
         assert_eq!(Class::of("branch_id"), Class::Identifier);
         assert_eq!(Class::of("invited_department_codes"), Class::Identifier);
         assert_eq!(Class::of("idempotency_key"), Class::Key);
+        assert_eq!(Class::of("page_token"), Class::Reference);
         assert_eq!(Class::of("recipient"), Class::Name);
         assert_eq!(Class::of("document_ref"), Class::Reference);
         assert_eq!(Class::of("reason"), Class::Text);

@@ -3,7 +3,8 @@
 //!
 //! Inbound, every conversion that can fail names the request field; outbound, names from the
 //! catalogue are filled in so that clients need no second call to display a result. The files go
-//! by subject, each below the ones that use it: request fields and paging, the bounds every request is held to, the view of the time,
+//! by subject, each below the ones that use it: request fields and paging (UUID keysets in
+//! `fields`, other keys in `pages`), the bounds every request is held to, the view of the time,
 //! the catalogue, what the front desk takes in, branches, applications, sessions, and what
 //! supervisors, subscribers, facilitators, staff and statistics read.
 
@@ -14,6 +15,7 @@ mod catalogue;
 mod fields;
 mod intake;
 mod notifications;
+mod pages;
 mod projects;
 mod sessions;
 mod staff;
@@ -36,7 +38,12 @@ pub use fields::{
 pub use intake::{
     applicant, channel, hand_over_method, materials, notice_to_wire, rating_score, rating_stage,
 };
-pub use notifications::{audience, notification_to_wire};
+pub use notifications::{audience, notification_kind, notification_to_wire};
+pub use pages::{
+    AuditKey, ExtensionKey, KeyedPage, audit_page, audit_token, code_page, code_token,
+    extension_page, extension_token, position_page, position_token, post_page, post_token,
+    warning_page, warning_token,
+};
 pub use projects::{project_application, project_record, project_to_wire};
 pub use sessions::{opinion_kind, session_kind, session_states, session_to_wire};
 pub use staff::{assigner_role, post_from_wire, post_to_wire};

@@ -78,7 +78,8 @@ pub fn digest_to_wire(
     }
 }
 
-/// An application's audit trail on the wire, with what checking its chain found.
+/// Audit events on the wire, with what checking the whole chain found (the caller sets the
+/// token of the next page).
 pub fn audit_trail_to_wire(
     application_id: Uuid,
     rows: Vec<AuditRow>,
@@ -89,6 +90,7 @@ pub fn audit_trail_to_wire(
         verified: verification.is_intact(),
         first_bad_seq: verification.first_bad_seq.unwrap_or(0),
         problem: verification.problem,
+        next_page_token: String::new(),
         events: rows
             .into_iter()
             .map(|row| pb::AuditEvent {

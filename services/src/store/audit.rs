@@ -24,6 +24,7 @@ impl Store {
         let rows = event::Entity::find()
             .filter(event::Column::ApplicationId.eq(application_id.to_string()))
             .order_by_asc(event::Column::Seq)
+            .order_by_asc(event::Column::Id)
             .all(&self.db)
             .await?;
         let rows = rows

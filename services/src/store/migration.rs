@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateCoreTables),
             Box::new(CreateSessionTables),
             Box::new(AddAuditSeq),
+            Box::new(IndexNotificationsBySession),
         ]
     }
 }
@@ -353,6 +354,40 @@ impl MigrationTrait for AddAuditSeq {
                 Table::alter()
                     .table("applications")
                     .drop_column("audit_seq")
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// A session's notices, found by session (its notices are stored against its first application,
+/// and are listed from each application it reviews and from the session itself).
+struct IndexNotificationsBySession;
+
+impl MigrationName for IndexNotificationsBySession {
+    fn name(&self) -> &str {
+        "m0004_index_notifications_by_session"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IndexNotificationsBySession {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_index(
+            manager,
+            "notifications_by_session",
+            "notifications",
+            &["session_id", "position"],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("notifications_by_session")
+                    .table("notifications")
                     .to_owned(),
             )
             .await

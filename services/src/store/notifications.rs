@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr};
 
 use super::connection::Store;
-use super::entities::{digest, notification};
+use super::entities::{digest, notification, session_application};
 use super::error::StoreError;
 use super::records::{NotificationFilter, StoredNotification};
 
@@ -48,7 +49,9 @@ impl Store {
         Ok(row.map(|row| (row.day, row.generated_at, row.content)))
     }
 
-    /// Up to `limit` notifications after `after`, in outbox order.
+    /// Up to `limit` notifications after position `after` that `filter` selects, in outbox order:
+    /// the feed reads a batch at a time and a list reads one page (and one more to know that
+    /// another follows).
     pub async fn notifications_after(
         &self,
         after: i64,
@@ -64,7 +67,22 @@ impl Store {
             query = query.filter(notification::Column::DepartmentCode.eq(department.as_str()));
         }
         if let Some(application) = &filter.application_id {
-            query = query.filter(notification::Column::ApplicationId.eq(application.as_str()));
+            let sessions = Query::select()
+                .column(session_application::Column::SessionId)
+                .from(session_application::Entity)
+                .and_where(session_application::Column::ApplicationId.eq(application.as_str()))
+                .to_owned();
+            query = query.filter(
+                Condition::any()
+                    .add(notification::Column::ApplicationId.eq(application.as_str()))
+                    .add(notification::Column::SessionId.in_subquery(sessions)),
+            );
+        }
+        if let Some(kind) = &filter.kind {
+            query = query.filter(notification::Column::Kind.eq(kind.as_str()));
+        }
+        if let Some(session) = &filter.session_id {
+            query = query.filter(notification::Column::SessionId.eq(session.as_str()));
         }
         let rows = query
             .order_by_asc(notification::Column::Position)

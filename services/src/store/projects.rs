@@ -1,12 +1,13 @@
 //! Key projects (重点项目) in the store: registering one, each code once, and reading them back,
-//! one or a facilitator's.
+//! one or a page of them (a facilitator's), by code.
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr};
 
 use super::connection::Store;
 use super::entities::project;
 use super::error::StoreError;
+use super::paging::cut_page;
 use super::records::ProjectRecord;
 
 impl From<project::Model> for ProjectRecord {
@@ -57,19 +58,26 @@ impl Store {
             .map(ProjectRecord::from))
     }
 
-    /// Key projects by code, optionally one facilitator's.
+    /// One page of key projects by code after the code `after`, optionally one facilitator's.
     pub async fn projects(
         &self,
         facilitator: Option<&str>,
-    ) -> Result<Vec<ProjectRecord>, StoreError> {
+        after: Option<&str>,
+        size: u64,
+    ) -> Result<(Vec<ProjectRecord>, Option<String>), StoreError> {
         let mut query = project::Entity::find();
         if let Some(facilitator) = facilitator {
             query = query.filter(project::Column::Facilitator.eq(facilitator));
         }
-        let rows = query
+        if let Some(after) = after {
+            query = query.filter(project::Column::Code.gt(after));
+        }
+        let mut rows = query
             .order_by_asc(project::Column::Code)
+            .limit(size + 1)
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(ProjectRecord::from).collect())
+        let next = cut_page(&mut rows, size).map(|row| row.code.clone());
+        Ok((rows.into_iter().map(ProjectRecord::from).collect(), next))
     }
 }

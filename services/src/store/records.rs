@@ -95,8 +95,13 @@ pub struct NotificationFilter {
     pub audience: Option<String>,
     /// Only this department's.
     pub department_code: Option<String>,
-    /// Only this application's.
+    /// Only this application's, with the notices of every session that reviews it (a session's
+    /// notice is stored against its first application).
     pub application_id: Option<String>,
+    /// Only this kind (e.g. `session_minutes`).
+    pub kind: Option<String>,
+    /// Only the notices of this session.
+    pub session_id: Option<String>,
 }
 
 /// Filters for listing applications.

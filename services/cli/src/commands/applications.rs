@@ -83,24 +83,34 @@ pub async fn show(intake: &mut IntakeClient, application: String) -> CliResult {
     Ok(())
 }
 
-/// Prints the applications of a bundle and state, or all of them.
+/// Prints the applications of a bundle and state, or all of them, following page tokens to the end.
 pub async fn list(
     intake: &mut IntakeClient,
     bundle: Option<String>,
     state: Option<ApplicationStateArg>,
 ) -> CliResult {
-    let request = pb::ListApplicationsRequest {
-        bundle_code: bundle.unwrap_or_default(),
-        states: state.map(application_state_to_wire).into_iter().collect(),
-        page_size: 500,
-        ..Default::default()
-    };
-    let found = intake
-        .list_applications(request)
-        .await
-        .map_err(status_text)?
-        .into_inner();
-    print!("{}", render_applications(&found.applications));
+    let mut applications = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListApplicationsRequest {
+            bundle_code: bundle.clone().unwrap_or_default(),
+            states: state.map(application_state_to_wire).into_iter().collect(),
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        let page = intake
+            .list_applications(request)
+            .await
+            .map_err(status_text)?
+            .into_inner();
+        applications.extend(page.applications);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    print!("{}", render_applications(&applications));
     Ok(())
 }
 

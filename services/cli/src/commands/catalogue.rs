@@ -8,14 +8,27 @@ use crate::render::{render_bundle, render_bundles};
 
 type CatalogClient = pb::catalog_service_client::CatalogServiceClient<Channel>;
 
-/// Prints every bundle with its limits, critical path and serial sum.
+/// Prints every bundle with its limits, critical path and serial sum, following page tokens to
+/// the end.
 pub async fn bundles(catalog: &mut CatalogClient) -> CliResult {
-    let bundles = catalog
-        .list_bundles(pb::ListBundlesRequest {})
-        .await
-        .map_err(status_text)?
-        .into_inner()
-        .bundles;
+    let mut bundles = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListBundlesRequest {
+            page_size: 500,
+            page_token,
+        };
+        let page = catalog
+            .list_bundles(request)
+            .await
+            .map_err(status_text)?
+            .into_inner();
+        bundles.extend(page.bundles);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
     print!("{}", render_bundles(&bundles));
     Ok(())
 }

@@ -23,18 +23,28 @@ pub struct HandOver {
     pub tracking: String,
 }
 
-/// Prints the applications whose every branch has ended.
+/// Prints the applications whose every branch has ended, following page tokens to the end.
 pub async fn ready(dispatch: &mut DispatchClient) -> CliResult {
-    let request = pb::ListReadyForDispatchRequest {
-        page_size: 500,
-        ..Default::default()
-    };
-    let found = dispatch
-        .list_ready_for_dispatch(request)
-        .await
-        .map_err(status_text)?
-        .into_inner();
-    print!("{}", render_applications(&found.applications));
+    let mut applications = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListReadyForDispatchRequest {
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        let page = dispatch
+            .list_ready_for_dispatch(request)
+            .await
+            .map_err(status_text)?
+            .into_inner();
+        applications.extend(page.applications);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    print!("{}", render_applications(&applications));
     Ok(())
 }
 

@@ -8,28 +8,58 @@ use crate::render::{render_project, render_projects};
 
 type ProjectClient = pb::project_service_client::ProjectServiceClient<Channel>;
 
-/// Prints the key projects, or only one facilitator's.
+/// Prints the key projects, or only one facilitator's, following page tokens to the end.
 pub async fn list(projects: &mut ProjectClient, facilitator: Option<String>) -> CliResult {
-    let request = pb::ListProjectsRequest {
-        facilitator: facilitator.unwrap_or_default(),
-    };
-    let found = projects
-        .list_projects(request)
-        .await
-        .map_err(status_text)?
-        .into_inner()
-        .projects;
+    let mut found = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListProjectsRequest {
+            facilitator: facilitator.clone().unwrap_or_default(),
+            page_size: 500,
+            page_token,
+        };
+        let page = projects
+            .list_projects(request)
+            .await
+            .map_err(status_text)?
+            .into_inner();
+        found.extend(page.projects);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
     print!("{}", render_projects(&found));
     Ok(())
 }
 
-/// Prints a key project's board: every branch of every application and what it waits for.
+/// Prints a key project's board: every branch of every application and what it waits for,
+/// following page tokens to the end.
 pub async fn board(projects: &mut ProjectClient, code: String) -> CliResult {
-    let board = projects
-        .get_project_board(pb::GetProjectBoardRequest { code })
-        .await
-        .map_err(status_text)?
-        .into_inner();
+    let mut board: Option<pb::ProjectBoard> = None;
+    let mut page_token = String::new();
+    loop {
+        let request = pb::GetProjectBoardRequest {
+            code: code.clone(),
+            page_size: 500,
+            page_token,
+        };
+        let page = projects
+            .get_project_board(request)
+            .await
+            .map_err(status_text)?
+            .into_inner();
+        page_token = page.next_page_token.clone();
+        match &mut board {
+            Some(board) => board.applications.extend(page.applications),
+            None => board = Some(page),
+        }
+        if page_token.is_empty() {
+            break;
+        }
+    }
+    let mut board = board.unwrap_or_default();
+    board.next_page_token.clear();
     print!("{}", render_project(&board));
     Ok(())
 }

@@ -68,7 +68,8 @@ async fn schedule(
     Ok(sessions.schedule_session(request).await)
 }
 
-/// Prints the sessions of a department, an application or a key project, or all of them.
+/// Prints the sessions of a department, an application or a key project, or all of them,
+/// following page tokens to the end.
 async fn list(
     sessions: &mut SessionClient,
     intake: &mut IntakeClient,
@@ -80,19 +81,29 @@ async fn list(
         Some(application) => resolve_id(intake, &application).await?,
         None => String::new(),
     };
-    let request = pb::ListSessionsRequest {
-        department_code: department.unwrap_or_default(),
-        application_id,
-        key_project_code: project.unwrap_or_default(),
-        page_size: 500,
-        ..Default::default()
-    };
-    let found = sessions
-        .list_sessions(request)
-        .await
-        .map_err(status_text)?
-        .into_inner();
-    print!("{}", render_sessions(&found.sessions));
+    let mut found = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request = pb::ListSessionsRequest {
+            department_code: department.clone().unwrap_or_default(),
+            application_id: application_id.clone(),
+            key_project_code: project.clone().unwrap_or_default(),
+            page_size: 500,
+            page_token,
+            ..Default::default()
+        };
+        let page = sessions
+            .list_sessions(request)
+            .await
+            .map_err(status_text)?
+            .into_inner();
+        found.extend(page.sessions);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    print!("{}", render_sessions(&found));
     Ok(())
 }
 

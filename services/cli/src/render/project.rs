@@ -125,6 +125,7 @@ mod tests {
                     detail: "scjg".into(),
                 }],
             }],
+            next_page_token: String::new(),
         };
         let text = render_project(&board);
         assert!(text.contains("ZD-1 产业园"), "{text}");
