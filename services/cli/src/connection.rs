@@ -1,5 +1,6 @@
 //! The one channel to the server and the service clients on it, and how a failed call reads.
-//! Every command goes through here, so the wording of "cannot reach" and of gRPC errors is shared.
+//! Every command goes through here, so the wording of "cannot reach" and of gRPC errors is shared,
+//! and so is walking a paged list to its end.
 
 use lianban_proto::v1 as pb;
 use tonic::transport::Channel;
@@ -38,6 +39,26 @@ pub async fn connect(server: &str) -> Result<Clients, String> {
         sessions: pb::session_service_client::SessionServiceClient::new(channel.clone()),
         catalog: pb::catalog_service_client::CatalogServiceClient::new(channel),
     })
+}
+
+/// The most items the CLI asks for in one page.
+pub const PAGE_SIZE: u32 = 500;
+
+/// Every item of a paged list: `page` is asked for pages (given the token, answering the items and
+/// the next token) until the answer has no next token.
+pub async fn every_page<T>(
+    mut page: impl AsyncFnMut(String) -> Result<(Vec<T>, String), tonic::Status>,
+) -> Result<Vec<T>, String> {
+    let mut items = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (found, next) = page(token).await.map_err(status_text)?;
+        items.extend(found);
+        if next.is_empty() {
+            return Ok(items);
+        }
+        token = next;
+    }
 }
 
 /// A refused call as `Code: message`, the server's own explanation.

@@ -7,7 +7,7 @@ use lianban_proto::v1 as pb;
 use tonic::transport::Channel;
 
 use crate::args::{ApplicationStateArg, ChannelArg};
-use crate::connection::{CliResult, resolve_id, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, every_page, resolve_id, status_text};
 use crate::render::{render_application, render_applications};
 use crate::submission::submission_from_file;
 use crate::wire::{application_state_to_wire, channel_to_wire};
@@ -89,27 +89,18 @@ pub async fn list(
     bundle: Option<String>,
     state: Option<ApplicationStateArg>,
 ) -> CliResult {
-    let mut applications = Vec::new();
-    let mut page_token = String::new();
-    loop {
+    let applications = every_page(async |page_token| {
         let request = pb::ListApplicationsRequest {
             bundle_code: bundle.clone().unwrap_or_default(),
             states: state.map(application_state_to_wire).into_iter().collect(),
-            page_size: 500,
+            page_size: PAGE_SIZE,
             page_token,
             ..Default::default()
         };
-        let page = intake
-            .list_applications(request)
-            .await
-            .map_err(status_text)?
-            .into_inner();
-        applications.extend(page.applications);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
+        let page = intake.list_applications(request).await?.into_inner();
+        Ok((page.applications, page.next_page_token))
+    })
+    .await?;
     print!("{}", render_applications(&applications));
     Ok(())
 }

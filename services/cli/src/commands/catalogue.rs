@@ -3,7 +3,7 @@
 use lianban_proto::v1 as pb;
 use tonic::transport::Channel;
 
-use crate::connection::{CliResult, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, every_page, status_text};
 use crate::render::{render_bundle, render_bundles};
 
 type CatalogClient = pb::catalog_service_client::CatalogServiceClient<Channel>;
@@ -11,24 +11,15 @@ type CatalogClient = pb::catalog_service_client::CatalogServiceClient<Channel>;
 /// Prints every bundle with its limits, critical path and serial sum, following page tokens to
 /// the end.
 pub async fn bundles(catalog: &mut CatalogClient) -> CliResult {
-    let mut bundles = Vec::new();
-    let mut page_token = String::new();
-    loop {
+    let bundles = every_page(async |page_token| {
         let request = pb::ListBundlesRequest {
-            page_size: 500,
+            page_size: PAGE_SIZE,
             page_token,
         };
-        let page = catalog
-            .list_bundles(request)
-            .await
-            .map_err(status_text)?
-            .into_inner();
-        bundles.extend(page.bundles);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
+        let page = catalog.list_bundles(request).await?.into_inner();
+        Ok((page.bundles, page.next_page_token))
+    })
+    .await?;
     print!("{}", render_bundles(&bundles));
     Ok(())
 }

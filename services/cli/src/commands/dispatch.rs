@@ -4,7 +4,7 @@ use lianban_proto::v1 as pb;
 use tonic::transport::Channel;
 
 use crate::args::MethodArg;
-use crate::connection::{CliResult, resolve_id, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, every_page, resolve_id, status_text};
 use crate::render::{render_application, render_applications};
 use crate::wire::method_to_wire;
 
@@ -25,25 +25,19 @@ pub struct HandOver {
 
 /// Prints the applications whose every branch has ended, following page tokens to the end.
 pub async fn ready(dispatch: &mut DispatchClient) -> CliResult {
-    let mut applications = Vec::new();
-    let mut page_token = String::new();
-    loop {
+    let applications = every_page(async |page_token| {
         let request = pb::ListReadyForDispatchRequest {
-            page_size: 500,
+            page_size: PAGE_SIZE,
             page_token,
             ..Default::default()
         };
         let page = dispatch
             .list_ready_for_dispatch(request)
-            .await
-            .map_err(status_text)?
+            .await?
             .into_inner();
-        applications.extend(page.applications);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
+        Ok((page.applications, page.next_page_token))
+    })
+    .await?;
     print!("{}", render_applications(&applications));
     Ok(())
 }

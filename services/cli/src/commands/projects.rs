@@ -3,32 +3,23 @@
 use lianban_proto::v1 as pb;
 use tonic::transport::Channel;
 
-use crate::connection::{CliResult, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, every_page, status_text};
 use crate::render::{render_project, render_projects};
 
 type ProjectClient = pb::project_service_client::ProjectServiceClient<Channel>;
 
 /// Prints the key projects, or only one facilitator's, following page tokens to the end.
 pub async fn list(projects: &mut ProjectClient, facilitator: Option<String>) -> CliResult {
-    let mut found = Vec::new();
-    let mut page_token = String::new();
-    loop {
+    let found = every_page(async |page_token| {
         let request = pb::ListProjectsRequest {
             facilitator: facilitator.clone().unwrap_or_default(),
-            page_size: 500,
+            page_size: PAGE_SIZE,
             page_token,
         };
-        let page = projects
-            .list_projects(request)
-            .await
-            .map_err(status_text)?
-            .into_inner();
-        found.extend(page.projects);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
+        let page = projects.list_projects(request).await?.into_inner();
+        Ok((page.projects, page.next_page_token))
+    })
+    .await?;
     print!("{}", render_projects(&found));
     Ok(())
 }

@@ -5,7 +5,7 @@ use lianban_proto::v1 as pb;
 use tonic::transport::Channel;
 
 use crate::args::{Caller, ScheduleArgs, SessionAction};
-use crate::connection::{CliResult, resolve_id, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, every_page, resolve_id, status_text};
 use crate::render::{render_session, render_sessions};
 use crate::time::parse_local_time;
 use crate::wire::session_kind_to_wire;
@@ -81,28 +81,19 @@ async fn list(
         Some(application) => resolve_id(intake, &application).await?,
         None => String::new(),
     };
-    let mut found = Vec::new();
-    let mut page_token = String::new();
-    loop {
+    let found = every_page(async |page_token| {
         let request = pb::ListSessionsRequest {
             department_code: department.clone().unwrap_or_default(),
             application_id: application_id.clone(),
             key_project_code: project.clone().unwrap_or_default(),
-            page_size: 500,
+            page_size: PAGE_SIZE,
             page_token,
             ..Default::default()
         };
-        let page = sessions
-            .list_sessions(request)
-            .await
-            .map_err(status_text)?
-            .into_inner();
-        found.extend(page.sessions);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
+        let page = sessions.list_sessions(request).await?.into_inner();
+        Ok((page.sessions, page.next_page_token))
+    })
+    .await?;
     print!("{}", render_sessions(&found));
     Ok(())
 }

@@ -4,7 +4,7 @@ use lianban_proto::v1 as pb;
 use tonic::transport::Channel;
 
 use crate::args::{BranchStateArg, Caller, DecisionArgs};
-use crate::connection::{CliResult, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, every_page, status_text};
 use crate::keys::hash_key;
 use crate::render::{application_state_name, branch_state_name, render_tasks};
 use crate::wire::{branch_state_to_wire, decision_to_wire};
@@ -25,7 +25,7 @@ pub struct TaskFilter {
 
 /// Prints the department's tasks; with `quiet`, only their branch ids, one a line.
 pub async fn list(tasks: &mut TaskClient, filter: TaskFilter, quiet: bool) -> CliResult {
-    let all = every_page(tasks, &filter).await?;
+    let all = all_tasks(tasks, &filter).await?;
     let selected: Vec<&pb::Task> = all.iter().collect();
     if quiet {
         for task in selected {
@@ -173,28 +173,19 @@ pub async fn decide(
 }
 
 /// Every task the server lists for the filter, following page tokens to the end.
-async fn every_page(tasks: &mut TaskClient, filter: &TaskFilter) -> Result<Vec<pb::Task>, String> {
-    let mut all = Vec::new();
-    let mut page_token = String::new();
-    loop {
+async fn all_tasks(tasks: &mut TaskClient, filter: &TaskFilter) -> Result<Vec<pb::Task>, String> {
+    every_page(async |page_token| {
         let request = pb::ListTasksRequest {
             clerk_id: filter.clerk.clone().unwrap_or_default(),
             department_code: filter.department.clone(),
             states: filter.state.map(branch_state_to_wire).into_iter().collect(),
             bundle_code: String::new(),
-            page_size: 500,
+            page_size: PAGE_SIZE,
             page_token,
             application_id: filter.application.clone().unwrap_or_default(),
         };
-        let page = tasks
-            .list_tasks(request)
-            .await
-            .map_err(status_text)?
-            .into_inner();
-        all.extend(page.tasks);
-        if page.next_page_token.is_empty() {
-            return Ok(all);
-        }
-        page_token = page.next_page_token;
-    }
+        let page = tasks.list_tasks(request).await?.into_inner();
+        Ok((page.tasks, page.next_page_token))
+    })
+    .await
 }
