@@ -1,10 +1,9 @@
 //! Malformed and hostile requests across the services, as a careless or hostile department system
 //! would send them: overlong, empty and wrong-type ids, out-of-range numbers and timestamps,
-//! control and invisible characters, repeated entries. Each is refused with its code, reason and
-//! field; none changes the application, its trail, its notifications, the clock or the number of
-//! applications; no refusal repeats more than a short, escaped prefix of what was sent; and the
-//! server still answers its health check after each.
-
+//! control and invisible characters, repeated entries, bytes that decode to no message. Each is
+//! refused with its code, reason and field; none changes the application, its trail, its
+//! notifications, the clock or the number of applications; no refusal repeats more than a short,
+//! escaped prefix of what was sent; and the server still answers its health check after each.
 use std::future::Future;
 use std::pin::Pin;
 
@@ -842,6 +841,45 @@ fn oversight_cases() -> Vec<Case> {
     ]
 }
 
+/// Bytes that are no message of the method's type.
+fn undecodable_cases() -> Vec<Case> {
+    let garbage = |path: &'static str, bytes: &'static [u8]| {
+        move |c: Channel, _: Target| async move { send_raw(c, path, bytes.to_vec()).await.map(drop) }
+    };
+    let undecodable = |name, call| case(name, Code::InvalidArgument, "UNDECODABLE", "", call);
+    vec![
+        // A field tag whose varint never ends.
+        undecodable(
+            "a decision whose bytes never end",
+            garbage("/lianban.v1.TaskService/DecideTask", &[0xff, 0xff, 0xff]),
+        ),
+        // Field 2 (branch_id) claims 100 bytes and brings 3.
+        undecodable(
+            "a claim whose branch id is cut short",
+            garbage(
+                "/lianban.v1.TaskService/ClaimTask",
+                &[0x12, 0x64, b'a', b'b', b'c'],
+            ),
+        ),
+        // Field 1 (application_id) holds bytes that are not UTF-8.
+        undecodable(
+            "an application id that is not UTF-8",
+            garbage(
+                "/lianban.v1.IntakeService/GetApplication",
+                &[0x0a, 0x02, 0xc3, 0x28],
+            ),
+        ),
+        // Wire type 7 does not exist.
+        undecodable(
+            "a withdrawal in a wire type that does not exist",
+            garbage(
+                "/lianban.v1.IntakeService/WithdrawApplication",
+                &[0x0f, 0x01],
+            ),
+        ),
+    ]
+}
+
 /// What a refused request must leave as it was.
 #[derive(Debug, PartialEq)]
 struct Snapshot {
@@ -933,10 +971,15 @@ async fn hostile_requests_are_refused_by_reason_and_field_and_change_nothing(bac
         open_department: parallel.department_code.clone(),
         ..target
     };
-    let cases: Vec<Case> = [front_desk_cases(), department_cases(), oversight_cases()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let cases: Vec<Case> = [
+        front_desk_cases(),
+        department_cases(),
+        oversight_cases(),
+        undecodable_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(cases.len() >= 40, "{} cases", cases.len());
     let before = snapshot(server, &target).await;
     for case in &cases {

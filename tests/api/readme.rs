@@ -10,6 +10,8 @@ use lianban_tests::{Backend, TestDatabase, TestServer};
 use prost_reflect::{DescriptorPool, DynamicMessage};
 use tonic::transport::Channel;
 
+use crate::support::send_raw;
+
 /// One `grpcurl -plaintext -d '<json>' <address> <service>/<method>` of the README.
 #[derive(Debug)]
 struct Example {
@@ -72,65 +74,7 @@ async fn replay(
     let request = DynamicMessage::deserialize(method.input(), &mut json)
         .unwrap_or_else(|e| panic!("{example:?}: the body does not read as the request: {e}"));
     let path = format!("/{}/{}", example.service, example.method);
-    let mut grpc = tonic::client::Grpc::new(channel);
-    grpc.ready().await.expect("ready");
-    let response = grpc
-        .unary(
-            tonic::Request::new(request),
-            path.parse().expect("a method path"),
-            ExampleCodec,
-        )
-        .await?;
-    Ok(response.into_inner())
-}
-
-/// Requests as grpcurl builds them (a message read from JSON), responses kept as their bytes.
-#[derive(Default)]
-struct ExampleCodec;
-
-struct ExampleEncoder;
-
-struct RawDecoder;
-
-impl tonic::codec::Codec for ExampleCodec {
-    type Encode = DynamicMessage;
-    type Decode = Vec<u8>;
-    type Encoder = ExampleEncoder;
-    type Decoder = RawDecoder;
-
-    fn encoder(&mut self) -> ExampleEncoder {
-        ExampleEncoder
-    }
-
-    fn decoder(&mut self) -> RawDecoder {
-        RawDecoder
-    }
-}
-
-impl tonic::codec::Encoder for ExampleEncoder {
-    type Item = DynamicMessage;
-    type Error = tonic::Status;
-
-    fn encode(
-        &mut self,
-        item: DynamicMessage,
-        buf: &mut tonic::codec::EncodeBuf<'_>,
-    ) -> Result<(), tonic::Status> {
-        prost::Message::encode(&item, buf).map_err(|e| tonic::Status::internal(e.to_string()))
-    }
-}
-
-impl tonic::codec::Decoder for RawDecoder {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-
-    fn decode(
-        &mut self,
-        buf: &mut tonic::codec::DecodeBuf<'_>,
-    ) -> Result<Option<Vec<u8>>, tonic::Status> {
-        use prost::bytes::Buf;
-        Ok(Some(buf.copy_to_bytes(buf.remaining()).to_vec()))
-    }
+    send_raw(channel, &path, prost::Message::encode_to_vec(&request)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
