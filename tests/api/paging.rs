@@ -497,9 +497,10 @@ async fn notifications_walk_and_filter_by_kind_and_session(backend: Backend) {
             .iter()
             .all(|n| n.2 == second.id || n.3 == session.id)
     );
-    // A subscriber to the second application receives the same, in the same order.
+    // A subscriber to the second application receives the same, in the same order, even when
+    // its system writes the id in capitals.
     let subscribe = pb::SubscribeRequest {
-        application_id: second.id.clone(),
+        application_id: second.id.to_uppercase(),
         ..Default::default()
     };
     let mut feed = server.notifications().await;

@@ -10,7 +10,7 @@ use tonic::Request;
 use super::answers::{Reply, inbound, ok};
 use super::checks::optional_department;
 use super::streams::{Streamed, async_stream};
-use crate::convert::{self, optional_text, optional_uuid, uuid_field};
+use crate::convert::{self, optional_uuid};
 use crate::error::Error;
 use crate::runtime::Runtime;
 use crate::store::NotificationFilter;
@@ -44,14 +44,12 @@ impl NotificationService for NotificationApi {
         }
         let audience = convert::audience(request.audience)?;
         let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
-        let application = optional_text(&request.application_id);
-        if let Some(id) = &application {
-            uuid_field("application_id", id)?;
-        }
+        // Parsed and written again, so that an id in capitals finds the same notices.
+        let application = optional_uuid("application_id", &request.application_id)?;
         let filter = NotificationFilter {
             audience: audience.map(str::to_owned),
             department_code: department,
-            application_id: application,
+            application_id: application.map(|id| id.to_string()),
             ..Default::default()
         };
         ok(feed(self.runtime.clone(), filter, request.after_position))
