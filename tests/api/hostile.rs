@@ -841,6 +841,68 @@ fn oversight_cases() -> Vec<Case> {
     ]
 }
 
+/// Filters naming what the catalogue does not have: a typo is an error, not an empty list.
+fn filter_cases() -> Vec<Case> {
+    vec![
+        invalid(
+            "warnings of a bundle nobody offers",
+            "bundle_code",
+            move |c, _| async move {
+                let request = pb::ListWarningsRequest {
+                    bundle_code: "kaiban-qiey".into(),
+                    ..Default::default()
+                };
+                SupervisionServiceClient::new(c)
+                    .list_warnings(request)
+                    .await
+                    .map(drop)
+            },
+        ),
+        invalid(
+            "sessions of a department nobody knows",
+            "department_code",
+            move |c, _| async move {
+                let request = pb::ListSessionsRequest {
+                    department_code: "scjgg".into(),
+                    ..Default::default()
+                };
+                SessionServiceClient::new(c)
+                    .list_sessions(request)
+                    .await
+                    .map(drop)
+            },
+        ),
+        invalid(
+            "posts of a department nobody knows",
+            "department_code",
+            move |c, _| async move {
+                let request = pb::ListPostsRequest {
+                    department_code: "nobody".into(),
+                    ..Default::default()
+                };
+                StaffServiceClient::new(c)
+                    .list_posts(request)
+                    .await
+                    .map(drop)
+            },
+        ),
+        invalid(
+            "ready applications of a bundle nobody offers",
+            "bundle_code",
+            move |c, _| async move {
+                let request = pb::ListReadyForDispatchRequest {
+                    bundle_code: "nothing".into(),
+                    ..Default::default()
+                };
+                DispatchServiceClient::new(c)
+                    .list_ready_for_dispatch(request)
+                    .await
+                    .map(drop)
+            },
+        ),
+    ]
+}
+
 /// Bytes that are no message of the method's type.
 fn undecodable_cases() -> Vec<Case> {
     let garbage = |path: &'static str, bytes: &'static [u8]| {
@@ -975,6 +1037,7 @@ async fn hostile_requests_are_refused_by_reason_and_field_and_change_nothing(bac
         front_desk_cases(),
         department_cases(),
         oversight_cases(),
+        filter_cases(),
         undecodable_cases(),
     ]
     .into_iter()

@@ -6,7 +6,8 @@ use lianban_proto::v1::catalog_service_server::CatalogService;
 use tonic::Request;
 
 use super::answers::{Reply, inbound, ok};
-use crate::convert::{self, KeyedPage, optional_text, required_text};
+use super::checks::optional_department;
+use crate::convert::{self, KeyedPage, required_text};
 use crate::error::Error;
 use crate::listing::{Listed, page_of_sorted};
 use crate::runtime::Runtime;
@@ -58,7 +59,7 @@ impl CatalogService for CatalogApi {
         request: Request<pb::ListMattersRequest>,
     ) -> Reply<pb::ListMattersResponse> {
         let request = inbound(request)?;
-        let department = optional_text(&request.department_code);
+        let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
         let page = convert::code_page("matters", request.page_size, &request.page_token)?;
         let catalogue = self.runtime.catalogue();
         let matters = catalogue

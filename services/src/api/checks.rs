@@ -1,4 +1,6 @@
-//! Checks of request fields against the catalogue: a department code must name a department.
+//! Checks of request fields against the catalogue: a department code must name a department and
+//! a bundle code a bundle, in a filter as in a command, so that a typo is an error, not an empty
+//! list.
 
 use lianban_orchestrator::Catalogue;
 
@@ -32,4 +34,18 @@ fn check_department(catalogue: &Catalogue, code: &str) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// An optional bundle code (`None` when blank) that the catalogue knows.
+pub(crate) fn optional_bundle(catalogue: &Catalogue, code: &str) -> Result<Option<String>, Error> {
+    let code = optional_text(code);
+    if let Some(code) = &code
+        && catalogue.bundle(code).is_none()
+    {
+        return Err(Error::invalid(
+            "bundle_code",
+            format!("no bundle with code {}", crate::convert::echo(code)),
+        ));
+    }
+    Ok(code)
 }

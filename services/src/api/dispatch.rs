@@ -7,9 +7,10 @@ use lianban_proto::v1::dispatch_service_server::DispatchService;
 use tonic::Request;
 
 use super::answers::{Reply, application_page, inbound, ok};
+use super::checks::optional_bundle;
 use super::commands::answer_with_application;
 use super::keys::optional_key;
-use crate::convert::{self, optional_text, uuid_field};
+use crate::convert::{self, uuid_field};
 use crate::runtime::Runtime;
 use crate::store::ApplicationFilter;
 
@@ -33,7 +34,7 @@ impl DispatchService for DispatchApi {
     ) -> Reply<pb::ListReadyForDispatchResponse> {
         let request = inbound(request)?;
         let filter = ApplicationFilter {
-            bundle_code: optional_text(&request.bundle_code),
+            bundle_code: optional_bundle(self.runtime.catalogue(), &request.bundle_code)?,
             states: vec![ApplicationState::ReadyForDispatch],
             key_project_code: None,
         };

@@ -11,6 +11,7 @@ use tonic::Request;
 use uuid::Uuid;
 
 use super::answers::{Reply, application_page, inbound, ok, view};
+use super::checks::optional_bundle;
 use super::commands::answer_with_application;
 use super::keys::{keyed, optional_key, required_key};
 use crate::convert::{self, optional_text, required_text, uuid_field};
@@ -173,7 +174,7 @@ impl IntakeService for IntakeApi {
     ) -> Reply<pb::ListApplicationsResponse> {
         let request = inbound(request)?;
         let filter = ApplicationFilter {
-            bundle_code: optional_text(&request.bundle_code),
+            bundle_code: optional_bundle(self.runtime.catalogue(), &request.bundle_code)?,
             states: convert::application_states(&request.states)?,
             key_project_code: optional_text(&request.key_project_code),
         };

@@ -9,6 +9,7 @@ use tonic::Request;
 use uuid::Uuid;
 
 use super::answers::{Reply, inbound, ok};
+use super::checks::optional_department;
 use super::commands::{answer_with_session, on_session, session_response};
 use super::keys::optional_key;
 use crate::convert::{self, optional_text, required_text, uuid_field, uuids};
@@ -103,7 +104,7 @@ impl SessionService for SessionApi {
             states,
             application_id,
             key_project_code: optional_text(&r.key_project_code),
-            department_code: optional_text(&r.department_code),
+            department_code: optional_department(self.runtime.catalogue(), &r.department_code)?,
         };
         let found = self
             .runtime

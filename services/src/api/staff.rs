@@ -7,8 +7,8 @@ use lianban_proto::v1::staff_service_server::StaffService;
 use tonic::Request;
 
 use super::answers::{Reply, inbound, ok};
-use super::checks::known_department;
-use crate::convert::{self, optional_text, required_text};
+use super::checks::{known_department, optional_department};
+use crate::convert::{self, required_text};
 use crate::error::Error;
 use crate::listing::page_of_sorted;
 use crate::runtime::Runtime;
@@ -48,7 +48,7 @@ impl StaffService for StaffApi {
         request: Request<pb::ListPostsRequest>,
     ) -> Reply<pb::ListPostsResponse> {
         let request = inbound(request)?;
-        let department = optional_text(&request.department_code);
+        let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
         let page = convert::post_page(request.page_size, &request.page_token)?;
         let staffing = self.runtime.staffing();
         let mut posts: Vec<_> = staffing

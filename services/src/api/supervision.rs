@@ -8,7 +8,7 @@ use lianban_proto::v1::supervision_service_server::SupervisionService;
 use tonic::Request;
 
 use super::answers::{Reply, inbound, ok, view};
-use super::checks::optional_department;
+use super::checks::{optional_bundle, optional_department};
 use super::commands::answer_with_branch;
 use super::keys::optional_key;
 use crate::convert::{self, optional_text, uuid_field};
@@ -39,7 +39,7 @@ impl SupervisionService for SupervisionApi {
         let request = inbound(request)?;
         let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
         let wanted = convert::colours(&request.colours)?;
-        let bundle = optional_text(&request.bundle_code);
+        let bundle = optional_bundle(self.runtime.catalogue(), &request.bundle_code)?;
         let page = convert::warning_page(request.page_size, &request.page_token)?;
         let warned = supervision::warnings(
             &self.runtime,
@@ -66,7 +66,7 @@ impl SupervisionService for SupervisionApi {
         request: Request<pb::ListExtensionRequestsRequest>,
     ) -> Reply<pb::ListExtensionRequestsResponse> {
         let request = inbound(request)?;
-        let department = optional_text(&request.department_code);
+        let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
         let page = convert::extension_page(request.page_size, &request.page_token)?;
         let filter = BranchFilter {
             department_code: department,

@@ -9,7 +9,7 @@ use lianban_proto::v1::task_service_server::TaskService;
 use tonic::Request;
 
 use super::answers::{Reply, inbound, ok, view};
-use super::checks::{known_department, optional_department};
+use super::checks::{known_department, optional_bundle, optional_department};
 use super::commands::{answer_with_branch, department_key, no_key, on_department_branch};
 use super::keys::{keyed, optional_key, required_key};
 use super::streams::Streamed;
@@ -44,7 +44,7 @@ impl TaskService for TaskApi {
         let filter = BranchFilter {
             department_code: Some(known_department(catalogue, &request.department_code)?),
             states: convert::branch_states(&request.states)?,
-            bundle_code: optional_text(&request.bundle_code),
+            bundle_code: optional_bundle(catalogue, &request.bundle_code)?,
             assignee: optional_text(&request.clerk_id),
             application_id: optional_uuid("application_id", &request.application_id)?,
             ..Default::default()

@@ -7,10 +7,7 @@ use lianban_orchestrator::Session;
 use lianban_orchestrator::notify::Notice;
 use lianban_orchestrator::session::SessionState;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::codec::version;
@@ -54,7 +51,7 @@ pub struct SessionFilter {
 impl Store {
     /// Commits one session change. `Conflict` when the session changed since it was read.
     pub async fn commit_session(&self, change: SessionChange<'_>) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = super::connection::begin_write(&self.db).await?;
         write_session(&txn, &change).await?;
         let about = NoticeSubject {
             application_id: change

@@ -24,7 +24,6 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::{self, NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -179,7 +178,7 @@ async fn run(db: DatabaseConnection, mut queue: mpsc::UnboundedReceiver<Job>) {
 /// Writes `batch` in one transaction and answers every job.
 async fn write_batch(db: &DatabaseConnection, batch: Vec<Job>) {
     let written = async {
-        let txn = db.begin().await?;
+        let txn = super::connection::begin_write(db).await?;
         let outcomes = write_changes(&txn, batch.iter().map(|job| &job.change)).await?;
         txn.commit().await?;
         Ok::<_, StoreError>(outcomes)
