@@ -71,18 +71,3 @@ fn prepare_sqlite_folder(url: &str) -> Result<(), StoreError> {
     }
     Ok(())
 }
-
-/// Begins a transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`):
-/// a transaction that read first and then wrote would be refused at once, without waiting, when
-/// another process (a second server on the same file) committed in between; waiting for the lock
-/// up front lets the busy timeout do its work. PostgreSQL ignores the mode.
-pub(super) async fn begin_write(
-    db: &DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}

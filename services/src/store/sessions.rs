@@ -51,7 +51,7 @@ pub struct SessionFilter {
 impl Store {
     /// Commits one session change. `Conflict` when the session changed since it was read.
     pub async fn commit_session(&self, change: SessionChange<'_>) -> Result<(), StoreError> {
-        let txn = super::connection::begin_write(&self.db).await?;
+        let txn = super::writer::begin_write(&self.db).await?;
         write_session(&txn, &change).await?;
         let about = NoticeSubject {
             application_id: change

@@ -178,7 +178,7 @@ async fn run(db: DatabaseConnection, mut queue: mpsc::UnboundedReceiver<Job>) {
 /// Writes `batch` in one transaction and answers every job.
 async fn write_batch(db: &DatabaseConnection, batch: Vec<Job>) {
     let written = async {
-        let txn = super::connection::begin_write(db).await?;
+        let txn = begin_write(db).await?;
         let outcomes = write_changes(&txn, batch.iter().map(|job| &job.change)).await?;
         txn.commit().await?;
         Ok::<_, StoreError>(outcomes)
@@ -447,4 +447,19 @@ async fn write_branches(
             .await?;
     }
     Ok(())
+}
+
+/// Begins a transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`):
+/// a transaction that read first and then wrote would be refused at once, without waiting, when
+/// another process (a second server on the same file) committed in between; waiting for the lock
+/// up front lets the busy timeout do its work. PostgreSQL ignores the mode.
+pub(super) async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
