@@ -1066,5 +1066,32 @@ async fn hostile_requests_are_refused_by_reason_and_field_and_change_nothing(bac
             case.name
         );
     }
+    refusals_read_times_in_the_centres_zone(server, &target).await;
     running.stop().await;
+}
+
+/// A refusal that names a time names it as the clerks read it: Beijing time, not UTC.
+async fn refusals_read_times_in_the_centres_zone(server: &TestServer, target: &Target) {
+    let back = pb::SetTimeRequest {
+        time: timestamp(beijing("2026-03-01 09:00").timestamp(), 0),
+    };
+    let status = server.admin().await.set_time(back).await.unwrap_err();
+    assert!(
+        status.message().contains("2026-03-02 09:00") && !status.message().contains("UTC"),
+        "{}",
+        status.message()
+    );
+    let mut past = session(target);
+    past.starts_at = timestamp(beijing("2026-03-02 08:00").timestamp(), 0);
+    let status = server
+        .sessions()
+        .await
+        .schedule_session(past)
+        .await
+        .unwrap_err();
+    assert!(
+        status.message().contains("2026-03-02 08:00") && !status.message().contains("UTC"),
+        "{}",
+        status.message()
+    );
 }
