@@ -259,6 +259,10 @@ pub struct Extension {
     pub number: u32,
     /// Who asked.
     pub requested_by: Decider,
+    /// The authenticated identity that asked (empty when authentication was off): never the
+    /// identity that decides.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub requester_identity: String,
     /// Why, as told to the applicant.
     pub reason: String,
     /// How many working days.

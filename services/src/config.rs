@@ -57,6 +57,12 @@ pub struct Config {
     /// caller, deadlines and keepalives.
     #[serde(default)]
     pub limits: crate::limits::LimitsConfig,
+    /// The server's certificate and the CA of its callers' certificates.
+    #[serde(default)]
+    pub tls: crate::identity::TlsConfig,
+    /// The identity provider whose tokens people bring.
+    #[serde(default)]
+    pub identity: crate::identity::IdentityConfig,
 }
 
 /// How joint review sessions run.
@@ -163,6 +169,8 @@ impl Default for Config {
             telemetry: crate::telemetry::TelemetryConfig::default(),
             sessions: SessionConfig::default(),
             limits: crate::limits::LimitsConfig::default(),
+            tls: crate::identity::TlsConfig::default(),
+            identity: crate::identity::IdentityConfig::default(),
         }
     }
 }
@@ -189,6 +197,34 @@ impl Config {
         Ok(config)
     }
 
+    /// Off the loopback interface, callers must be authenticated over TLS and personal data must
+    /// not be hashed with the key everyone knows: each refusal says what to configure.
+    fn check_exposure(&self) -> Result<(), Error> {
+        if self.listen.ip().is_loopback() {
+            return Ok(());
+        }
+        let listen = self.listen;
+        if !self.tls.is_enabled() {
+            return Err(Error::Config(format!(
+                "listening on {listen} without TLS is refused: set tls.cert and tls.key (and \
+                 tls.client_ca for department systems), or listen on 127.0.0.1"
+            )));
+        }
+        if !crate::identity::authentication_on(&self.tls, &self.identity) {
+            return Err(Error::Config(format!(
+                "listening on {listen} without authentication is refused: set tls.client_ca \
+                 (client certificates) and/or identity.jwks_file with identity.issuer (tokens)"
+            )));
+        }
+        if self.telemetry.pii_key == crate::telemetry::DEVELOPMENT_PII_KEY {
+            return Err(Error::Config(format!(
+                "listening on {listen} with the built-in telemetry.pii_key is refused: set \
+                 telemetry.pii_key (LIANBAN_TELEMETRY__PII_KEY) from a secret"
+            )));
+        }
+        Ok(())
+    }
+
     /// Refuses values that parse but cannot work.
     pub fn validate(&self) -> Result<(), Error> {
         let url = self.database_url.as_str();
@@ -203,6 +239,8 @@ impl Config {
         self.calendar.zone()?;
         self.calendar.closing()?;
         self.limits.validate()?;
+        self.tls.validate()?;
+        self.identity.validate()?;
         self.sweep_schedule()?;
         self.digest_schedule()?;
         if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {
@@ -211,6 +249,7 @@ impl Config {
                 self.listen
             )));
         }
+        self.check_exposure()?;
         if !(1..=MAX_CLOCK_HORIZON_DAYS).contains(&self.manual_clock_horizon_days) {
             return Err(Error::Config(format!(
                 "manual_clock_horizon_days {} is not between 1 and {MAX_CLOCK_HORIZON_DAYS}",

@@ -69,6 +69,29 @@ pub enum Error {
     /// The request's bytes are not a valid encoding of the method's request message.
     #[error("the request could not be decoded: {0}")]
     Undecodable(String),
+    /// The caller proved no identity the server accepts.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    /// None of the caller's roles may call the method.
+    #[error("{method} is not allowed to {principal} (allowed: {allowed})")]
+    RoleNotAllowed {
+        /// The method's path.
+        method: String,
+        /// The roles that may call it.
+        allowed: String,
+        /// Who asked.
+        principal: String,
+    },
+    /// The caller may call the method, but not on what the request names.
+    #[error("{field}: {message}")]
+    OutOfScope {
+        /// The field whose value is not the caller's to name.
+        field: String,
+        /// Why, without personal data.
+        message: String,
+        /// Who asked.
+        principal: String,
+    },
     /// The configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),
@@ -129,6 +152,9 @@ impl Error {
             Error::Store(StoreError::Database(_)) => ErrorReason::StoreUnavailable,
             Error::LimitExceeded { .. } => ErrorReason::LimitExceeded,
             Error::Undecodable(_) => ErrorReason::Undecodable,
+            Error::Unauthenticated(_) => ErrorReason::Unauthenticated,
+            Error::RoleNotAllowed { .. } => ErrorReason::RoleNotAllowed,
+            Error::OutOfScope { .. } => ErrorReason::OutOfScope,
             Error::Store(StoreError::Corrupt { .. } | StoreError::Url(_))
             | Error::Catalogue(_)
             | Error::Calendar(_)
@@ -246,6 +272,21 @@ impl Error {
                     .meta("limit", limit)
                     .meta("allowed", &allowed.to_string());
             }
+            Error::RoleNotAllowed {
+                method,
+                allowed,
+                principal,
+            } => {
+                details
+                    .meta("method", method)
+                    .meta("allowed", allowed)
+                    .meta("principal", principal);
+            }
+            Error::OutOfScope {
+                field, principal, ..
+            } => {
+                details.meta("field", field).meta("principal", principal);
+            }
             Error::Undecodable(description) => {
                 // An empty path: the whole message.
                 details.field = Some((String::new(), description.clone()));
@@ -313,7 +354,10 @@ pub fn code_of(reason: ErrorReason) -> Code {
         ErrorReason::NotOwner
         | ErrorReason::SamePerson
         | ErrorReason::NotLead
-        | ErrorReason::NotInvited => Code::PermissionDenied,
+        | ErrorReason::NotInvited
+        | ErrorReason::RoleNotAllowed
+        | ErrorReason::OutOfScope => Code::PermissionDenied,
+        ErrorReason::Unauthenticated => Code::Unauthenticated,
         ErrorReason::NotFound => Code::NotFound,
         ErrorReason::KeyReused | ErrorReason::AlreadyRegistered => Code::AlreadyExists,
         ErrorReason::Conflict => Code::Aborted,
@@ -476,6 +520,17 @@ mod tests {
                 what: "open streams",
             },
             Error::Undecodable(text()),
+            Error::Unauthenticated(text()),
+            Error::RoleNotAllowed {
+                method: text(),
+                allowed: text(),
+                principal: text(),
+            },
+            Error::OutOfScope {
+                field: text(),
+                message: text(),
+                principal: text(),
+            },
         ]
     }
 

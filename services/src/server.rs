@@ -18,6 +18,7 @@ use crate::api::{
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
 use crate::error::Error;
+use crate::identity::{AuthLayer, Authenticator};
 use crate::limits::{LimitLayer, LimitsConfig};
 use crate::runtime::{ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
@@ -29,6 +30,8 @@ pub struct Prepared {
     schedules: Schedules,
     calendar_config: CalendarConfig,
     limits: LimitsConfig,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    authenticator: Arc<Authenticator>,
 }
 
 impl Prepared {
@@ -82,6 +85,9 @@ impl Prepared {
             telemetry,
         )
         .with_session_policy(config.sessions.policy());
+        let tls = crate::identity::server_config(&config.tls)?;
+        let authenticator =
+            Authenticator::from_config(&config.tls, &config.identity, runtime.clone()).await?;
         let schedules = Schedules {
             sweep: config.sweep_schedule()?,
             digest: config.digest_schedule()?,
@@ -91,6 +97,8 @@ impl Prepared {
             schedules,
             calendar_config: config.calendar.clone(),
             limits: config.limits,
+            tls,
+            authenticator,
         })
     }
 
@@ -174,12 +182,13 @@ impl Prepared {
             .telemetry()
             .is_enabled()
             .then(|| tokio::spawn(refresh_gauges(runtime.clone())));
-        tracing::info!(%address, "lianban listening");
+        tracing::info!(%address, tls = self.tls.is_some(), "lianban listening");
         Server::builder()
             .timeout(limits.request_timeout())
             .http2_keepalive_interval(Some(limits.http2_keepalive_interval()))
             .http2_keepalive_timeout(Some(limits.http2_keepalive_timeout()))
             .max_concurrent_streams(limits.http2_max_concurrent_streams)
+            .layer(AuthLayer::new(self.authenticator))
             .layer(LimitLayer::new(limits))
             .layer(CallLayer {
                 runtime: runtime.clone(),
@@ -251,7 +260,10 @@ impl Prepared {
                 ))
                 .max_decoding_message_size(size),
             )
-            .serve_with_incoming_shutdown(crate::limits::accept(listener, &limits), shutdown)
+            .serve_with_incoming_shutdown(
+                crate::limits::accept(listener, &limits, self.tls),
+                shutdown,
+            )
             .await
             .map_err(|e| Error::Server(e.to_string()))?;
         let _ = stop_timer.send(());

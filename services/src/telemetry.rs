@@ -45,6 +45,8 @@ use uuid::Uuid;
 
 use crate::error::Error;
 
+pub use crate::logging::init_logging;
+
 /// The `[telemetry]` configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,11 +72,15 @@ impl Default for TelemetryConfig {
             endpoint: "http://127.0.0.1:4317".to_owned(),
             service_name: "lianban".to_owned(),
             json_logs: false,
-            pii_key: "lianban-development-key".to_owned(),
+            pii_key: DEVELOPMENT_PII_KEY.to_owned(),
             metrics_interval_seconds: 60,
         }
     }
 }
+
+/// The personal-data key of the zero-configuration start: known to everyone, so refused off
+/// the loopback interface.
+pub const DEVELOPMENT_PII_KEY: &str = "lianban-development-key";
 
 thread_local! {
     /// Ids the next span must take (the application root), set only around its creation.
@@ -186,6 +192,7 @@ struct Instruments {
     deemed_consents: opentelemetry::metrics::Counter<u64>,
     escalations: opentelemetry::metrics::Counter<u64>,
     rpc_duration: opentelemetry::metrics::Histogram<f64>,
+    refusals: opentelemetry::metrics::Counter<u64>,
     timer_lag: opentelemetry::metrics::Histogram<f64>,
 }
 
@@ -269,6 +276,10 @@ impl Telemetry {
                 .with_boundaries(vec![
                     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                 ])
+                .build(),
+            refusals: meter
+                .u64_counter("lianban_refused_calls")
+                .with_description("Calls refused by authentication or the access policy")
                 .build(),
             timer_lag: meter
                 .f64_histogram("lianban_timer_lag")
@@ -359,6 +370,17 @@ impl Telemetry {
             instruments
                 .rpc_duration
                 .record(seconds, &[KeyValue::new("method", method.to_owned())]);
+        }
+    }
+
+    /// Counts one call refused by authentication or the policy, by method and reason.
+    pub fn record_refusal(&self, method: &str, reason: &str) {
+        if let Some(instruments) = &self.instruments {
+            let labels = [
+                KeyValue::new("method", method.to_owned()),
+                KeyValue::new("reason", reason.to_owned()),
+            ];
+            instruments.refusals.add(1, &labels);
         }
     }
 
@@ -608,48 +630,6 @@ fn event_attributes(
         attributes.push(KeyValue::new("lianban.outcome", outcome.state.name()));
     }
     attributes
-}
-
-/// Installs the process's log subscriber: text or JSON lines to `writer`, filtered by `filter`,
-/// and — when telemetry is on — every span and log also to OpenTelemetry (without the transport
-/// crates' own spans, which would feed back into the exporter).
-pub fn init_logging<W>(
-    filter: &str,
-    json: bool,
-    tracer: Option<SdkTracer>,
-    writer: W,
-) -> Result<(), Error>
-where
-    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
-{
-    use tracing_subscriber::layer::SubscriberExt as _;
-    use tracing_subscriber::util::SubscriberInitExt as _;
-    use tracing_subscriber::{EnvFilter, Layer};
-    let env_filter =
-        EnvFilter::try_new(filter).map_err(|e| Error::Config(format!("log_filter: {e}")))?;
-    let fmt: Box<dyn Layer<tracing_subscriber::Registry> + Send + Sync> = if json {
-        Box::new(
-            tracing_subscriber::fmt::layer()
-                .json()
-                .with_current_span(true)
-                .with_writer(writer),
-        )
-    } else {
-        Box::new(tracing_subscriber::fmt::layer().with_writer(writer))
-    };
-    let otel = tracer.map(|tracer| {
-        tracing_opentelemetry::layer()
-            .with_tracer(tracer)
-            .with_filter(EnvFilter::new(
-                "info,h2=off,hyper=off,hyper_util=off,tonic=off,tower=off,sqlx=off",
-            ))
-    });
-    tracing_subscriber::registry()
-        .with(fmt)
-        .with(otel)
-        .with(env_filter)
-        .try_init()
-        .map_err(|e| Error::Config(format!("logging: {e}")))
 }
 
 #[cfg(test)]

@@ -4,12 +4,14 @@
 
 mod audit;
 mod catalog;
+mod credentials;
 mod deadlines;
 mod decisions;
 mod errors;
 mod handover;
 mod hostile;
 mod idempotency;
+mod identity;
 mod intake;
 mod lifecycle;
 mod limits;

@@ -90,9 +90,10 @@ fn carry_out(change: &mut Change<'_>, command: Command) -> Result<(), EngineErro
             clerk_id,
             days,
             reason,
+            identity,
         } => {
             let by = Decider::new(department_code, clerk_id);
-            extensions::request_extension(change, branch_id, by, days, reason)
+            extensions::request_extension(change, branch_id, (by, identity), days, reason)
         }
         Command::DecideExtension {
             branch_id,
@@ -100,7 +101,11 @@ fn carry_out(change: &mut Change<'_>, command: Command) -> Result<(), EngineErro
             supervisor_id,
             approve,
             note,
-        } => extensions::decide_extension(change, branch_id, number, supervisor_id, approve, note),
+            identity,
+        } => {
+            let decision = (supervisor_id, identity, approve, note);
+            extensions::decide_extension(change, branch_id, number, decision)
+        }
         Command::RecountDeadline { branch_id } => deadlines::recount_deadline(change, branch_id),
         Command::Reassign { branch_id, reason } => assignment::reassign(change, branch_id, reason),
         Command::Rate {

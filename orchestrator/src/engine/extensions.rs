@@ -11,11 +11,12 @@ use crate::error::EngineError;
 use crate::machine::BranchTrigger;
 use crate::vocabulary::{Event, require_text};
 
-/// A department asks for `days` more working days on a branch.
+/// A department asks for `days` more working days on a branch; `requested_by` is the clerk and
+/// the authenticated identity asking.
 pub(super) fn request_extension(
     change: &mut Change<'_>,
     branch_id: Uuid,
-    requested_by: Decider,
+    (requested_by, requester_identity): (Decider, String),
     days: u32,
     reason: String,
 ) -> Result<(), EngineError> {
@@ -34,6 +35,7 @@ pub(super) fn request_extension(
     branch.extensions.push(Extension {
         number,
         requested_by,
+        requester_identity,
         reason,
         days,
         requested_at: now,
@@ -76,13 +78,12 @@ fn check_extension_fits(branch: &Branch, days: u32) -> Result<(), EngineError> {
 }
 
 /// A supervisor approves or refuses extension request `number`; an approval moves the deadline.
+/// `decision` is the supervisor, the authenticated identity deciding, approve, and the note.
 pub(super) fn decide_extension(
     change: &mut Change<'_>,
     branch_id: Uuid,
     number: u32,
-    supervisor_id: String,
-    approve: bool,
-    note: String,
+    (supervisor_id, identity, approve, note): (String, String, bool, String),
 ) -> Result<(), EngineError> {
     let (rules, application, now, events) = change.parts();
     let decision = ExtensionDecision {
@@ -94,7 +95,7 @@ pub(super) fn decide_extension(
     require_text("supervisor_id", &decision.supervisor_id)?;
     let index = branch_index(application, branch_id)?;
     let branch = &mut application.branches[index];
-    let position = undecided_request(branch, number, &decision.supervisor_id)?;
+    let position = undecided_request(branch, number, &decision.supervisor_id, &identity)?;
     let approved = decision.approved;
     let days = branch.extensions[position].days;
     branch.extensions[position].decision = Some(decision);
@@ -113,11 +114,12 @@ pub(super) fn decide_extension(
 }
 
 /// The position of request `number`, refused when it is decided already, when the branch no
-/// longer runs, or when the supervisor is the clerk who asked.
+/// longer runs, or when the supervisor is the clerk who asked or the same authenticated identity.
 fn undecided_request(
     branch: &Branch,
     number: u32,
     supervisor_id: &str,
+    identity: &str,
 ) -> Result<usize, EngineError> {
     let branch_id = branch.id;
     let Some(position) = branch.extensions.iter().position(|e| e.number == number) else {
@@ -145,6 +147,12 @@ fn undecided_request(
     if branch.extensions[position].requested_by.clerk_id == supervisor_id {
         return Err(EngineError::SamePerson {
             who: supervisor_id.to_owned(),
+        });
+    }
+    let asked_by = branch.extensions[position].requester_identity.as_str();
+    if !identity.is_empty() && identity == asked_by {
+        return Err(EngineError::SamePerson {
+            who: identity.to_owned(),
         });
     }
     Ok(position)

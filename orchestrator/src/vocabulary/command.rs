@@ -156,6 +156,9 @@ pub enum Command {
         days: u32,
         /// Why, as told to the applicant.
         reason: String,
+        /// The authenticated identity asking (empty when authentication is off): the one
+        /// identity that may not decide the request.
+        identity: String,
     },
     /// A supervisor approves or refuses an extension request.
     DecideExtension {
@@ -169,6 +172,9 @@ pub enum Command {
         approve: bool,
         /// The supervisor's note.
         note: String,
+        /// The authenticated identity deciding (empty when authentication is off); refused when
+        /// it is the identity that asked.
+        identity: String,
     },
     /// The system recounts a provisional deadline after the calendar changed.
     RecountDeadline {

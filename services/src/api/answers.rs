@@ -7,6 +7,7 @@ use tonic::{Request, Response, Status};
 
 use crate::convert::{self, View};
 use crate::error::Error;
+use crate::identity::Caller;
 use crate::runtime::Runtime;
 use crate::store::ApplicationFilter;
 
@@ -19,6 +20,14 @@ pub(crate) fn inbound<T: prost::Message + prost::Name>(request: Request<T>) -> R
     let message = request.into_inner();
     convert::check_bounds(&message)?;
     Ok(message)
+}
+
+/// The caller and the message of a request, for handlers whose answer depends on who asks.
+pub(crate) fn inbound_as<T: prost::Message + prost::Name>(
+    request: Request<T>,
+) -> Result<(Caller, T), Error> {
+    let caller = Caller::of(&request)?;
+    Ok((caller, inbound(request)?))
 }
 
 /// A successful answer.

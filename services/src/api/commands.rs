@@ -12,6 +12,7 @@ use super::checks::known_department;
 use super::keys::{HasKey, optional_key};
 use crate::convert::{self, uuid_field};
 use crate::error::Error;
+use crate::identity::Caller;
 use crate::runtime::{Idempotency, Runtime};
 use crate::sessions;
 
@@ -85,8 +86,9 @@ department_request!(
     pb::RequestExtensionRequest
 );
 
-/// Who acts on which branch, checked: the branch, its department (known to the catalogue) and the
-/// clerk (trimmed).
+/// Who acts on which branch, checked: the branch, its department (known to the catalogue, and
+/// the caller's own when the caller is bound to one), the clerk (trimmed; a person's own id) and
+/// the authenticated identity.
 pub(crate) struct ByClerk {
     /// The branch.
     pub branch_id: Uuid,
@@ -94,6 +96,8 @@ pub(crate) struct ByClerk {
     pub department: String,
     /// The clerk's id.
     pub clerk: String,
+    /// The caller's identity (empty when authentication is off).
+    pub identity: String,
 }
 
 /// The optional key of `request`, remembered per department as `<rpc>:<department>`; given the
@@ -114,20 +118,23 @@ pub(crate) fn no_key(_department: &str) -> Result<Option<Idempotency>, Error> {
 /// as `department:<code>/<clerk>`, and answers with the branch.
 pub(crate) async fn on_department_branch(
     runtime: &Runtime,
+    caller: &Caller,
     request: &impl DepartmentRequest,
     key: impl FnOnce(&str) -> Result<Option<Idempotency>, Error>,
     build: impl FnOnce(ByClerk) -> Command,
 ) -> Result<pb::Branch, Error> {
     let branch_id = uuid_field("branch_id", request.branch_id())?;
-    let department = known_department(runtime.catalogue(), request.department_code())?;
+    let sent = caller.acting_department("department_code", request.department_code())?;
+    let department = known_department(runtime.catalogue(), &sent)?;
     let idempotency = key(&department)?;
     let application_id = runtime.application_of_branch(branch_id).await?;
-    let clerk = request.clerk_id().trim().to_owned();
+    let clerk = caller.clerk("clerk_id", request.clerk_id())?;
     let actor = format!("department:{department}/{clerk}");
     let command = build(ByClerk {
         branch_id,
         department,
         clerk,
+        identity: caller.identity().to_owned(),
     });
     answer_with_branch(
         runtime,

@@ -6,7 +6,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::dispatch_service_server::DispatchService;
 use tonic::Request;
 
-use super::answers::{Reply, application_page, inbound, ok};
+use super::answers::{Reply, application_page, inbound_as, ok};
 use super::checks::optional_bundle;
 use super::commands::answer_with_application;
 use super::keys::optional_key;
@@ -32,19 +32,20 @@ impl DispatchService for DispatchApi {
         &self,
         request: Request<pb::ListReadyForDispatchRequest>,
     ) -> Reply<pb::ListReadyForDispatchResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let filter = ApplicationFilter {
             bundle_code: optional_bundle(self.runtime.catalogue(), &request.bundle_code)?,
             states: vec![ApplicationState::ReadyForDispatch],
             key_project_code: None,
         };
-        let (applications, next_page_token) = application_page(
+        let (mut applications, next_page_token) = application_page(
             &self.runtime,
             &filter,
             request.page_size,
             &request.page_token,
         )
         .await?;
+        super::visibility::applications_for(&caller, &mut applications);
         ok(pb::ListReadyForDispatchResponse {
             applications,
             next_page_token,
@@ -55,16 +56,17 @@ impl DispatchService for DispatchApi {
         &self,
         request: Request<pb::RecordHandOverRequest>,
     ) -> Reply<pb::Application> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
         let idempotency = optional_key("RecordHandOver", &id, &request)?;
+        let handed_by = caller.person("handed_by", &request.handed_by)?;
         let command = Command::Dispatch {
             method: convert::hand_over_method(request.method)?,
-            handed_by: request.handed_by.trim().to_owned(),
+            handed_by: handed_by.clone(),
             recipient: request.recipient.trim().to_owned(),
             tracking_reference: request.tracking_reference.trim().to_owned(),
         };
-        let actor = format!("dispatch:{}", request.handed_by.trim());
+        let actor = format!("dispatch:{handed_by}");
         ok(answer_with_application(&self.runtime, id, command, &actor, idempotency).await?)
     }
 }

@@ -10,12 +10,14 @@ use lianban_proto::v1::intake_service_server::IntakeService;
 use tonic::Request;
 use uuid::Uuid;
 
-use super::answers::{Reply, application_page, inbound, ok, view};
+use super::answers::{Reply, application_page, inbound_as, ok, view};
 use super::checks::optional_bundle;
 use super::commands::answer_with_application;
 use super::keys::{keyed, optional_key, required_key};
+use super::visibility::{application_for, applications_for};
 use crate::convert::{self, optional_text, required_text, uuid_field};
 use crate::error::Error;
+use crate::identity::Caller;
 use crate::runtime::Runtime;
 use crate::store::ApplicationFilter;
 
@@ -82,7 +84,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::SubmitApplicationRequest>,
     ) -> Reply<pb::SubmitApplicationResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let key = required_key(&request)?;
         let idempotency = keyed("SubmitApplication".to_owned(), key, &request);
         let command = Submit {
@@ -93,7 +95,7 @@ impl IntakeService for IntakeApi {
             materials: convert::materials(request.materials),
             channel: convert::channel("channel", request.channel)?,
             key_project_code: optional_text(&request.key_project_code),
-            front_desk_clerk: request.front_desk_clerk.trim().to_owned(),
+            front_desk_clerk: caller.person("front_desk_clerk", &request.front_desk_clerk)?,
         };
         self.check_project(command.key_project_code.as_deref())
             .await?;
@@ -111,7 +113,7 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::SupplementMaterialsRequest>,
     ) -> Reply<pb::SubmitApplicationResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
         let idempotency = optional_key("SupplementMaterials", &id, &request)?;
         let command = Command::Supplement {
@@ -120,7 +122,7 @@ impl IntakeService for IntakeApi {
         };
         let response = self
             .runtime
-            .execute(id, command, "applicant", idempotency, |a| {
+            .execute(id, command, &applicant(&caller), idempotency, |a| {
                 self.submission_response(a)
             })
             .await?;
@@ -131,20 +133,23 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::WithdrawApplicationRequest>,
     ) -> Reply<pb::Application> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
         let idempotency = optional_key("WithdrawApplication", &id, &request)?;
         let command = Command::Withdraw {
             reason: request.reason.trim().to_owned(),
         };
-        ok(answer_with_application(&self.runtime, id, command, "applicant", idempotency).await?)
+        ok(
+            answer_with_application(&self.runtime, id, command, &applicant(&caller), idempotency)
+                .await?,
+        )
     }
 
     async fn rate_service(
         &self,
         request: Request<pb::RateServiceRequest>,
     ) -> Reply<pb::Application> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
         let stage = convert::rating_stage(request.stage)?;
         let score = convert::rating_score(request.score)?;
@@ -154,40 +159,52 @@ impl IntakeService for IntakeApi {
             score,
             comment: request.comment.trim().to_owned(),
         };
-        ok(answer_with_application(&self.runtime, id, command, "applicant", idempotency).await?)
+        ok(
+            answer_with_application(&self.runtime, id, command, &applicant(&caller), idempotency)
+                .await?,
+        )
     }
 
     async fn get_application(
         &self,
         request: Request<pb::GetApplicationRequest>,
     ) -> Reply<pb::Application> {
-        let application = self.find(&inbound(request)?.application_id).await?;
-        ok(convert::application_to_wire(
-            &application,
-            &view(&self.runtime),
-        ))
+        let (caller, request) = inbound_as(request)?;
+        let application = self.find(&request.application_id).await?;
+        let view = view(&self.runtime);
+        ok(application_for(&self.runtime, &caller, &application, &view).await?)
     }
 
     async fn list_applications(
         &self,
         request: Request<pb::ListApplicationsRequest>,
     ) -> Reply<pb::ListApplicationsResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let filter = ApplicationFilter {
             bundle_code: optional_bundle(self.runtime.catalogue(), &request.bundle_code)?,
             states: convert::application_states(&request.states)?,
             key_project_code: optional_text(&request.key_project_code),
         };
-        let (applications, next_page_token) = application_page(
+        let (mut applications, next_page_token) = application_page(
             &self.runtime,
             &filter,
             request.page_size,
             &request.page_token,
         )
         .await?;
+        applications_for(&caller, &mut applications);
         ok(pb::ListApplicationsResponse {
             applications,
             next_page_token,
         })
+    }
+}
+
+/// The actor of what the front desk does for the applicant: the applicant, and through whom
+/// when callers are authenticated.
+fn applicant(caller: &Caller) -> String {
+    match caller.identity() {
+        "" => "applicant".to_owned(),
+        through => format!("applicant via {through}"),
     }
 }

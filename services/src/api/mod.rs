@@ -26,6 +26,7 @@ mod streams;
 mod supervision;
 mod task_feed;
 mod tasks;
+mod visibility;
 
 pub use admin::AdminApi;
 pub use catalog::CatalogApi;

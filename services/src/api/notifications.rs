@@ -7,9 +7,10 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::notification_service_server::NotificationService;
 use tonic::Request;
 
-use super::answers::{Reply, inbound, ok};
+use super::answers::{Reply, inbound_as, ok};
 use super::checks::optional_department;
 use super::streams::{Streamed, async_stream};
+use super::visibility::notice_scope;
 use crate::convert::{self, optional_uuid};
 use crate::error::Error;
 use crate::runtime::Runtime;
@@ -38,12 +39,13 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::SubscribeRequest>,
     ) -> Reply<Self::SubscribeStream> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         if request.after_position < 0 {
             return Err(Error::invalid("after_position", "0 or a position received before").into());
         }
         let audience = convert::audience(request.audience)?;
         let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
+        let (audience, department) = notice_scope(&caller, audience, department)?;
         // Parsed and written again, so that an id in capitals finds the same notices.
         let application = optional_uuid("application_id", &request.application_id)?;
         let filter = NotificationFilter {
@@ -59,7 +61,8 @@ impl NotificationService for NotificationApi {
         &self,
         request: Request<pb::ListNotificationsRequest>,
     ) -> Reply<pb::ListNotificationsResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
+        let (audience, department) = notice_scope(&caller, None, None)?;
         let application = optional_uuid("application_id", &request.application_id)?;
         let session = optional_uuid("session_id", &request.session_id)?;
         if application.is_none() && session.is_none() {
@@ -71,7 +74,8 @@ impl NotificationService for NotificationApi {
             application_id: application.map(|id| id.to_string()),
             session_id: session.map(|id| id.to_string()),
             kind: convert::notification_kind(request.kind)?,
-            ..Default::default()
+            audience: audience.map(str::to_owned),
+            department_code: department,
         };
         let page = convert::position_page(request.page_size, &request.page_token)?;
         let mut stored = self

@@ -5,7 +5,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::project_service_server::ProjectService;
 use tonic::Request;
 
-use super::answers::{Reply, inbound, ok, view};
+use super::answers::{Reply, inbound_as, ok, view};
 use super::streams::Streamed;
 use crate::convert::{self, optional_text, required_text};
 use crate::error::Error;
@@ -44,7 +44,14 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::RegisterProjectRequest>,
     ) -> Reply<pb::Project> {
-        let project = inbound(request)?.project;
+        let (caller, request) = inbound_as(request)?;
+        let mut project = request.project;
+        if caller.confined_to_projects()
+            && let Some(project) = project.as_mut()
+        {
+            // A facilitator registers the projects they follow themself.
+            project.facilitator = caller.person("project.facilitator", &project.facilitator)?;
+        }
         let record = convert::project_record(project, self.runtime.now())?;
         self.runtime
             .store()
@@ -58,7 +65,7 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::ListProjectsRequest>,
     ) -> Reply<pb::ListProjectsResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let facilitator = optional_text(&request.facilitator);
         let page = convert::code_page("projects", request.page_size, &request.page_token)?;
         let (projects, next) = self
@@ -68,7 +75,11 @@ impl ProjectService for ProjectApi {
             .await
             .map_err(Error::from)?;
         ok(pb::ListProjectsResponse {
-            projects: projects.iter().map(convert::project_to_wire).collect(),
+            projects: projects
+                .iter()
+                .filter(|p| caller.follows(&p.code, &p.facilitator))
+                .map(convert::project_to_wire)
+                .collect(),
             next_page_token: convert::code_token("projects", next.as_deref()),
         })
     }
@@ -77,8 +88,9 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::GetProjectBoardRequest>,
     ) -> Reply<pb::ProjectBoard> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let project = self.project(&request.code).await?;
+        caller.require_project(&project.code, &project.facilitator)?;
         let page = convert::page_request(request.page_size, &request.page_token)?;
         let filter = ApplicationFilter {
             key_project_code: Some(project.code.clone()),
@@ -106,7 +118,9 @@ impl ProjectService for ProjectApi {
         &self,
         request: Request<pb::WatchProjectRequest>,
     ) -> Reply<Self::WatchProjectStream> {
-        let project = self.project(&inbound(request)?.code).await?;
+        let (caller, request) = inbound_as(request)?;
+        let project = self.project(&request.code).await?;
+        caller.require_project(&project.code, &project.facilitator)?;
         ok(super::project_feed::watch(
             self.runtime.clone(),
             project.code,

@@ -8,7 +8,7 @@ use lianban_proto::v1::session_service_server::SessionService;
 use tonic::Request;
 use uuid::Uuid;
 
-use super::answers::{Reply, inbound, ok};
+use super::answers::{Reply, inbound_as, ok};
 use super::checks::optional_department;
 use super::commands::{answer_with_session, on_session, session_response};
 use super::keys::optional_key;
@@ -36,7 +36,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::ScheduleSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let kind = convert::session_kind(r.kind)?;
         let application_ids = uuids("application_ids", &r.application_ids)?;
         let branch_ids = uuids("branch_ids", &r.branch_ids)?;
@@ -50,8 +50,9 @@ impl SessionService for SessionApi {
         let command = ScheduleSession {
             session_id: Uuid::now_v7(),
             kind,
-            lead_department_code: r.lead_department_code.trim().to_owned(),
-            clerk_id: r.clerk_id.trim().to_owned(),
+            lead_department_code: caller
+                .acting_department("lead_department_code", &r.lead_department_code)?,
+            clerk_id: caller.clerk("clerk_id", &r.clerk_id)?,
             starts_at,
             ends_at,
             place: r.place.trim().to_owned(),
@@ -75,7 +76,8 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::GetSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let id = uuid_field("session_id", &inbound(request)?.session_id)?;
+        let (caller, request) = inbound_as(request)?;
+        let id = uuid_field("session_id", &request.session_id)?;
         let session = self
             .runtime
             .store()
@@ -86,6 +88,21 @@ impl SessionService for SessionApi {
                 entity: "session",
                 id: id.to_string(),
             })?;
+        if let Some(department) = caller.confined_department() {
+            let takes_part = session.lead_department_code == department
+                || session
+                    .invitations
+                    .iter()
+                    .any(|i| i.department_code == department);
+            if !takes_part {
+                return Err(caller
+                    .out_of_scope(
+                        "session_id",
+                        format!("department {department} neither leads nor is invited to it"),
+                    )
+                    .into());
+            }
+        }
         ok(session_response(&session, self.runtime.session_policy()))
     }
 
@@ -93,7 +110,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::ListSessionsRequest>,
     ) -> Reply<pb::ListSessionsResponse> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let page = convert::page_request(r.page_size, &r.page_token)?;
         let states = convert::session_states(r.state)?;
         let application_id = match r.application_id.trim() {
@@ -104,7 +121,10 @@ impl SessionService for SessionApi {
             states,
             application_id,
             key_project_code: optional_text(&r.key_project_code),
-            department_code: optional_department(self.runtime.catalogue(), &r.department_code)?,
+            department_code: optional_department(
+                self.runtime.catalogue(),
+                &caller.reading_department("department_code", &r.department_code)?,
+            )?,
         };
         let found = self
             .runtime
@@ -127,11 +147,14 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::AcknowledgeInvitationRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let session_id = uuid_field("session_id", &r.session_id)?;
         let command = SessionCommand::Acknowledge {
-            department_code: required_text("department_code", &r.department_code)?,
-            clerk_id: r.clerk_id.trim().to_owned(),
+            department_code: required_text(
+                "department_code",
+                &caller.acting_department("department_code", &r.department_code)?,
+            )?,
+            clerk_id: caller.clerk("clerk_id", &r.clerk_id)?,
         };
         // The request carries no key: acknowledging twice changes nothing.
         ok(answer_with_session(&self.runtime, session_id, command, None).await?)
@@ -141,10 +164,13 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::RecordOpinionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let command = SessionCommand::RecordOpinion {
-            department_code: required_text("department_code", &r.department_code)?,
-            clerk_id: r.clerk_id.trim().to_owned(),
+            department_code: required_text(
+                "department_code",
+                &caller.acting_department("department_code", &r.department_code)?,
+            )?,
+            clerk_id: caller.clerk("clerk_id", &r.clerk_id)?,
             kind: convert::opinion_kind(r.kind)?,
             text: r.text.trim().to_owned(),
         };
@@ -155,10 +181,13 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::RescheduleSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let command = SessionCommand::Reschedule {
-            department_code: required_text("department_code", &r.department_code)?,
-            clerk_id: r.clerk_id.trim().to_owned(),
+            department_code: required_text(
+                "department_code",
+                &caller.acting_department("department_code", &r.department_code)?,
+            )?,
+            clerk_id: caller.clerk("clerk_id", &r.clerk_id)?,
             starts_at: convert::instant_near("starts_at", r.starts_at, self.runtime.now())?,
             ends_at: convert::instant_near("ends_at", r.ends_at, self.runtime.now())?,
             place: r.place.trim().to_owned(),
@@ -178,10 +207,13 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::CancelSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let command = SessionCommand::Cancel {
-            department_code: required_text("department_code", &r.department_code)?,
-            clerk_id: r.clerk_id.trim().to_owned(),
+            department_code: required_text(
+                "department_code",
+                &caller.acting_department("department_code", &r.department_code)?,
+            )?,
+            clerk_id: caller.clerk("clerk_id", &r.clerk_id)?,
             reason: r.reason.trim().to_owned(),
         };
         ok(on_session(&self.runtime, "CancelSession", &r, &r.session_id, command).await?)
@@ -191,10 +223,13 @@ impl SessionService for SessionApi {
         &self,
         request: Request<pb::CloseSessionRequest>,
     ) -> Reply<pb::SessionResponse> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let command = SessionCommand::Close {
-            department_code: required_text("department_code", &r.department_code)?,
-            clerk_id: r.clerk_id.trim().to_owned(),
+            department_code: required_text(
+                "department_code",
+                &caller.acting_department("department_code", &r.department_code)?,
+            )?,
+            clerk_id: caller.clerk("clerk_id", &r.clerk_id)?,
             minutes: r.minutes.trim().to_owned(),
         };
         ok(on_session(&self.runtime, "CloseSession", &r, &r.session_id, command).await?)

@@ -6,7 +6,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::staff_service_server::StaffService;
 use tonic::Request;
 
-use super::answers::{Reply, inbound, ok};
+use super::answers::{Reply, inbound, inbound_as, ok};
 use super::checks::{known_department, optional_department};
 use crate::convert::{self, required_text};
 use crate::error::Error;
@@ -47,8 +47,9 @@ impl StaffService for StaffApi {
         &self,
         request: Request<pb::ListPostsRequest>,
     ) -> Reply<pb::ListPostsResponse> {
-        let request = inbound(request)?;
-        let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
+        let (caller, request) = inbound_as(request)?;
+        let sent = caller.reading_department("department_code", &request.department_code)?;
+        let department = optional_department(self.runtime.catalogue(), &sent)?;
         let page = convert::post_page(request.page_size, &request.page_token)?;
         let staffing = self.runtime.staffing();
         let mut posts: Vec<_> = staffing
@@ -74,8 +75,9 @@ impl StaffService for StaffApi {
         &self,
         request: Request<pb::SetClerkAvailabilityRequest>,
     ) -> Reply<pb::SetClerkAvailabilityResponse> {
-        let request = inbound(request)?;
-        let department = known_department(self.runtime.catalogue(), &request.department_code)?;
+        let (caller, request) = inbound_as(request)?;
+        let sent = caller.acting_department("department_code", &request.department_code)?;
+        let department = known_department(self.runtime.catalogue(), &sent)?;
         let clerk = required_text("clerk_id", &request.clerk_id)?;
         let reason = required_text("reason", &request.reason)?;
         let moved =

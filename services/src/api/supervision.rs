@@ -7,10 +7,11 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::supervision_service_server::SupervisionService;
 use tonic::Request;
 
-use super::answers::{Reply, inbound, ok, view};
+use super::answers::{Reply, inbound, inbound_as, ok, view};
 use super::checks::{optional_bundle, optional_department};
 use super::commands::answer_with_branch;
 use super::keys::optional_key;
+use super::visibility::tasks_for;
 use crate::convert::{self, optional_text, uuid_field};
 use crate::error::Error;
 use crate::listing::{Smallest, page_of_sorted};
@@ -36,7 +37,7 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::ListWarningsRequest>,
     ) -> Reply<pb::ListWarningsResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
         let wanted = convert::colours(&request.colours)?;
         let bundle = optional_bundle(self.runtime.catalogue(), &request.bundle_code)?;
@@ -51,12 +52,14 @@ impl SupervisionService for SupervisionApi {
         )
         .await?;
         let view = view(&self.runtime);
+        let mut tasks: Vec<_> = warned
+            .items
+            .iter()
+            .filter_map(|w| convert::task_of_branch(&w.application, w.branch_id, &view))
+            .collect();
+        tasks_for(&caller, &mut tasks);
         ok(pb::ListWarningsResponse {
-            tasks: warned
-                .items
-                .iter()
-                .filter_map(|w| convert::task_of_branch(&w.application, w.branch_id, &view))
-                .collect(),
+            tasks,
             next_page_token: convert::warning_token(warned.next_after.as_ref()),
         })
     }
@@ -65,7 +68,7 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::ListExtensionRequestsRequest>,
     ) -> Reply<pb::ListExtensionRequestsResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let department = optional_department(self.runtime.catalogue(), &request.department_code)?;
         let page = convert::extension_page(request.page_size, &request.page_token)?;
         let filter = BranchFilter {
@@ -90,15 +93,20 @@ impl SupervisionService for SupervisionApi {
             .await
             .map_err(Error::from)?;
         let pending = pending.finish();
-        ok(pb::ListExtensionRequestsResponse {
-            requests: pending
-                .items
-                .iter()
-                .map(|(application, branch_id, number)| pb::PendingExtension {
-                    task: convert::task_of_branch(application, *branch_id, &view),
+        let requests = pending
+            .items
+            .iter()
+            .map(|(application, branch_id, number)| {
+                let mut task = convert::task_of_branch(application, *branch_id, &view);
+                tasks_for(&caller, task.as_mut_slice());
+                pb::PendingExtension {
+                    task,
                     number: *number,
-                })
-                .collect(),
+                }
+            })
+            .collect();
+        ok(pb::ListExtensionRequestsResponse {
+            requests,
             next_page_token: convert::extension_token(pending.next_after.as_ref()),
         })
     }
@@ -107,14 +115,14 @@ impl SupervisionService for SupervisionApi {
         &self,
         request: Request<pb::DecideExtensionRequest>,
     ) -> Reply<pb::Branch> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let branch_id = uuid_field("branch_id", &request.branch_id)?;
         if request.number == 0 {
             return Err(Error::invalid("number", "required").into());
         }
         let idempotency = optional_key("DecideExtension", &branch_id, &request)?;
         let application_id = self.runtime.application_of_branch(branch_id).await?;
-        let supervisor = request.supervisor_id.trim().to_owned();
+        let supervisor = caller.person("supervisor_id", &request.supervisor_id)?;
         let actor = format!("supervisor:{supervisor}");
         let command = Command::DecideExtension {
             branch_id,
@@ -122,6 +130,7 @@ impl SupervisionService for SupervisionApi {
             supervisor_id: supervisor,
             approve: request.approve,
             note: request.note.trim().to_owned(),
+            identity: caller.identity().to_owned(),
         };
         let runtime = &self.runtime;
         let branch = answer_with_branch(

@@ -13,8 +13,10 @@ use uuid::Uuid;
 
 use super::answers::view;
 use super::streams::{Sender, Streamed, async_stream};
+use super::visibility::tasks_for;
 use crate::convert;
 use crate::error::Error;
+use crate::identity::Caller;
 use crate::runtime::Runtime;
 use crate::store::{BranchFilter, PageRequest};
 
@@ -41,6 +43,7 @@ enum Reading {
 /// at a time.
 async fn send_actionable(
     runtime: &Runtime,
+    caller: &Caller,
     department: &str,
     sender: &Sender<pb::TaskEvent>,
 ) -> Result<Reading, Error> {
@@ -56,9 +59,10 @@ async fn send_actionable(
     loop {
         let found = runtime.store().branches(&filter, &page).await?;
         for (application, id) in &found.items {
-            let Some(task) = task(runtime, application, *id) else {
+            let Some(mut task) = task(runtime, application, *id) else {
                 continue;
             };
+            tasks_for(caller, std::slice::from_mut(&mut task));
             let event = pb::TaskEvent {
                 snapshot: true,
                 task: Some(task),
@@ -75,8 +79,13 @@ async fn send_actionable(
 }
 
 /// The snapshot, or the error that ends the stream; false when the stream is over.
-async fn snapshot(runtime: &Runtime, department: &str, sender: &Sender<pb::TaskEvent>) -> bool {
-    match send_actionable(runtime, department, sender).await {
+async fn snapshot(
+    runtime: &Runtime,
+    caller: &Caller,
+    department: &str,
+    sender: &Sender<pb::TaskEvent>,
+) -> bool {
+    match send_actionable(runtime, caller, department, sender).await {
         Ok(Reading::Yes) => true,
         Ok(Reading::Gone) => false,
         Err(error) => {
@@ -86,12 +95,16 @@ async fn snapshot(runtime: &Runtime, department: &str, sender: &Sender<pb::TaskE
     }
 }
 
-/// The feed of a (known) department's tasks.
-pub(crate) fn watch(runtime: Runtime, department: String) -> Streamed<pb::TaskEvent> {
+/// The feed of a (known) department's tasks, as `caller` may see them.
+pub(crate) fn watch(
+    runtime: Runtime,
+    caller: Caller,
+    department: String,
+) -> Streamed<pb::TaskEvent> {
     // Subscribe before reading the snapshot, so that nothing falls between the two.
     let mut changes = runtime.subscribe();
     async_stream(move |sender| async move {
-        if !snapshot(&runtime, &department, &sender).await {
+        if !snapshot(&runtime, &caller, &department, &sender).await {
             return;
         }
         loop {
@@ -102,14 +115,17 @@ pub(crate) fn watch(runtime: Runtime, department: String) -> Streamed<pb::TaskEv
                     .branch(change.branch_id)
                     .filter(|branch| branch.started_at.is_some())
                     .and_then(|_| task(&runtime, &change.application, change.branch_id))
-                    .map(|task| pb::TaskEvent {
-                        snapshot: false,
-                        task: Some(task),
+                    .map(|mut task| {
+                        tasks_for(&caller, std::slice::from_mut(&mut task));
+                        pb::TaskEvent {
+                            snapshot: false,
+                            task: Some(task),
+                        }
                     }),
                 Ok(_) => continue,
                 // Too slow to keep up: send the whole actionable set again rather than lose changes.
                 Err(RecvError::Lagged(_)) => {
-                    if !snapshot(&runtime, &department, &sender).await {
+                    if !snapshot(&runtime, &caller, &department, &sender).await {
                         return;
                     }
                     continue;

@@ -8,7 +8,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::task_service_server::TaskService;
 use tonic::Request;
 
-use super::answers::{Reply, inbound, ok, view};
+use super::answers::{Reply, inbound_as, ok, view};
 use super::checks::{known_department, optional_bundle, optional_department};
 use super::commands::{answer_with_branch, department_key, no_key, on_department_branch};
 use super::keys::{keyed, optional_key, required_key};
@@ -16,6 +16,7 @@ use super::streams::Streamed;
 use super::task_feed::{task, watch};
 use crate::convert::{self, optional_text, optional_uuid, required_text, uuid_field};
 use crate::error::Error;
+use crate::identity::{Caller, Role};
 use crate::runtime::Runtime;
 use crate::store::BranchFilter;
 
@@ -39,10 +40,11 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::ListTasksRequest>,
     ) -> Reply<pb::ListTasksResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let catalogue = self.runtime.catalogue();
+        let department = caller.reading_department("department_code", &request.department_code)?;
         let filter = BranchFilter {
-            department_code: Some(known_department(catalogue, &request.department_code)?),
+            department_code: Some(known_department(catalogue, &department)?),
             states: convert::branch_states(&request.states)?,
             bundle_code: optional_bundle(catalogue, &request.bundle_code)?,
             assignee: optional_text(&request.clerk_id),
@@ -56,12 +58,14 @@ impl TaskService for TaskApi {
             .branches(&filter, &page)
             .await
             .map_err(Error::from)?;
+        let mut tasks: Vec<_> = found
+            .items
+            .iter()
+            .filter_map(|(application, id)| task(&self.runtime, application, *id))
+            .collect();
+        super::visibility::tasks_for(&caller, &mut tasks);
         ok(pb::ListTasksResponse {
-            tasks: found
-                .items
-                .iter()
-                .filter_map(|(application, id)| task(&self.runtime, application, *id))
-                .collect(),
+            tasks,
             next_page_token: convert::page_token(found.next_after),
         })
     }
@@ -70,26 +74,28 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::WatchTasksRequest>,
     ) -> Reply<Self::WatchTasksStream> {
-        let code = inbound(request)?.department_code;
+        let (caller, request) = inbound_as(request)?;
+        let code = caller.reading_department("department_code", &request.department_code)?;
         let department = known_department(self.runtime.catalogue(), &code)?;
-        ok(watch(self.runtime.clone(), department))
+        ok(watch(self.runtime.clone(), caller, department))
     }
 
     async fn claim_task(&self, request: Request<pb::ClaimTaskRequest>) -> Reply<pb::Branch> {
-        let r = inbound(request)?;
-        let branch = on_department_branch(&self.runtime, &r, no_key, |by| Command::Claim {
-            branch_id: by.branch_id,
-            department_code: by.department,
-            clerk_id: by.clerk,
-        });
+        let (caller, r) = inbound_as(request)?;
+        let branch =
+            on_department_branch(&self.runtime, &caller, &r, no_key, |by| Command::Claim {
+                branch_id: by.branch_id,
+                department_code: by.department,
+                clerk_id: by.clerk,
+            });
         ok(branch.await?)
     }
 
     async fn release_task(&self, request: Request<pb::ReleaseTaskRequest>) -> Reply<pb::Branch> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let reason = r.reason.trim().to_owned();
         let key = department_key("ReleaseTask", &r);
-        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Release {
+        let branch = on_department_branch(&self.runtime, &caller, &r, key, |by| Command::Release {
             branch_id: by.branch_id,
             department_code: by.department,
             clerk_id: by.clerk,
@@ -99,11 +105,13 @@ impl TaskService for TaskApi {
     }
 
     async fn assign_task(&self, request: Request<pb::AssignTaskRequest>) -> Reply<pb::Branch> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let branch_id = uuid_field("branch_id", &r.branch_id)?;
-        let department = optional_department(self.runtime.catalogue(), &r.department_code)?;
+        let sent = caller.acting_department("department_code", &r.department_code)?;
+        let department = optional_department(self.runtime.catalogue(), &sent)?;
         let role = convert::assigner_role(r.role, department)?;
-        let by = required_text("by", &r.by)?;
+        check_assigner(&caller, &role)?;
+        let by = required_text("by", &caller.person("by", &r.by)?)?;
         let actor = match &role {
             AssignerRole::DepartmentHead { department_code } => {
                 format!("department-head:{department_code}/{by}")
@@ -134,14 +142,15 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::DecideTaskRequest>,
     ) -> Reply<pb::DecideTaskResponse> {
-        let request = inbound(request)?;
+        let (caller, request) = inbound_as(request)?;
         let key = required_key(&request)?;
         let branch_id = uuid_field("branch_id", &request.branch_id)?;
-        let department = known_department(self.runtime.catalogue(), &request.department_code)?;
+        let sent = caller.acting_department("department_code", &request.department_code)?;
+        let department = known_department(self.runtime.catalogue(), &sent)?;
         let idempotency = keyed(format!("DecideTask:{department}"), key, &request);
         let verdict = convert::verdict(request.decision.clone())?;
         let application_id = self.runtime.application_of_branch(branch_id).await?;
-        let clerk = request.clerk_id.trim().to_owned();
+        let clerk = caller.clerk("clerk_id", &request.clerk_id)?;
         let actor = format!("department:{department}/{clerk}");
         let command = Command::Decide {
             branch_id,
@@ -168,11 +177,11 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::RequestSupplementRequest>,
     ) -> Reply<pb::Branch> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let reason = r.reason.trim().to_owned();
         let material_codes = r.material_codes.iter().map(|c| c.trim().to_owned());
         let key = department_key("RequestSupplement", &r);
-        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Pause {
+        let branch = on_department_branch(&self.runtime, &caller, &r, key, |by| Command::Pause {
             branch_id: by.branch_id,
             department_code: by.department,
             clerk_id: by.clerk,
@@ -188,11 +197,11 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::StartSpecialProcedureRequest>,
     ) -> Reply<pb::Branch> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let kind = convert::special_procedure(r.kind)?;
         let (reason, expected_days) = (r.reason.trim().to_owned(), r.expected_days);
         let key = department_key("StartSpecialProcedure", &r);
-        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Pause {
+        let branch = on_department_branch(&self.runtime, &caller, &r, key, |by| Command::Pause {
             branch_id: by.branch_id,
             department_code: by.department,
             clerk_id: by.clerk,
@@ -205,9 +214,9 @@ impl TaskService for TaskApi {
     }
 
     async fn resume_task(&self, request: Request<pb::ResumeTaskRequest>) -> Reply<pb::Branch> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let key = department_key("ResumeTask", &r);
-        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::Resume {
+        let branch = on_department_branch(&self.runtime, &caller, &r, key, |by| Command::Resume {
             branch_id: by.branch_id,
             department_code: by.department,
             clerk_id: by.clerk,
@@ -219,16 +228,36 @@ impl TaskService for TaskApi {
         &self,
         request: Request<pb::RequestExtensionRequest>,
     ) -> Reply<pb::Branch> {
-        let r = inbound(request)?;
+        let (caller, r) = inbound_as(request)?;
         let (reason, days) = (r.reason.trim().to_owned(), r.days);
         let key = department_key("RequestExtension", &r);
-        let branch = on_department_branch(&self.runtime, &r, key, |by| Command::RequestExtension {
-            branch_id: by.branch_id,
-            department_code: by.department,
-            clerk_id: by.clerk,
-            days,
-            reason,
+        let branch = on_department_branch(&self.runtime, &caller, &r, key, |by| {
+            Command::RequestExtension {
+                branch_id: by.branch_id,
+                department_code: by.department,
+                clerk_id: by.clerk,
+                days,
+                reason,
+                identity: by.identity,
+            }
         });
         ok(branch.await?)
+    }
+}
+
+/// A department head assigns within their own department, a supervisor as a supervisor: the role
+/// a request claims must be one the caller holds.
+fn check_assigner(caller: &Caller, role: &AssignerRole) -> Result<(), Error> {
+    let needed = match role {
+        AssignerRole::DepartmentHead { .. } => Role::Department,
+        AssignerRole::Supervisor => Role::Supervisor,
+    };
+    if caller.principal().has(needed) {
+        Ok(())
+    } else {
+        Err(caller.out_of_scope(
+            "role",
+            format!("this caller does not hold the {needed} role"),
+        ))
     }
 }

@@ -14,6 +14,7 @@ mod branches;
 mod catalogue;
 mod fields;
 mod intake;
+mod masking;
 mod notifications;
 mod pages;
 mod projects;
@@ -38,6 +39,7 @@ pub use fields::{
 pub use intake::{
     applicant, channel, hand_over_method, materials, notice_to_wire, rating_score, rating_stage,
 };
+pub use masking::{department_view, mask_applicant, mask_number};
 pub use notifications::{audience, notification_kind, notification_to_wire};
 pub use pages::{
     AuditKey, ExtensionKey, KeyedPage, audit_page, audit_token, code_page, code_token,

@@ -1,24 +1,26 @@
 //! The tower layer that keeps callers within `[limits]`: calls in flight per connection, open
-//! server streams per connection and per caller (the peer's IP address until callers
-//! authenticate), and the request size. What is beyond a limit is refused at once with
+//! server streams per connection and per caller (the authenticated principal; the peer's IP
+//! address when authentication is off), and the request size. What is beyond a limit is refused at once with
 //! `RESOURCE_EXHAUSTED` and the `LIMIT_EXCEEDED` reason, never queued.
 //!
 //! A call holds its slots until its response body is dropped, which for a server stream is when
 //! the stream ends or the client goes away.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::Frame;
 use tonic::Status;
-use tonic::transport::server::TcpConnectInfo;
 
+use super::connection::PeerInfo;
 use super::settings::LimitsConfig;
 use super::slots::{Slot, Slots};
 use crate::error::Error;
+use crate::identity::Principal;
 
 /// The server-streaming methods whose open streams are counted.
 pub const SERVER_STREAMS: [&str; 3] = [
@@ -37,7 +39,7 @@ pub struct LimitLayer {
     limits: LimitsConfig,
     calls: Slots<SocketAddr>,
     connection_streams: Slots<SocketAddr>,
-    caller_streams: Slots<IpAddr>,
+    caller_streams: Slots<String>,
 }
 
 impl LimitLayer {
@@ -52,7 +54,7 @@ impl LimitLayer {
     }
 
     /// The slots a call on `path` from `peer` takes, or the limit it is beyond.
-    fn admit(&self, peer: SocketAddr, path: &str) -> Result<Held, Error> {
+    fn admit(&self, peer: SocketAddr, caller: &str, path: &str) -> Result<Held, Error> {
         let limits = &self.limits;
         let call = self
             .calls
@@ -79,7 +81,7 @@ impl LimitLayer {
             );
             held._caller_stream = Some(
                 self.caller_streams
-                    .take(&peer.ip(), limits.max_streams_per_caller)
+                    .take(&caller.to_owned(), limits.max_streams_per_caller)
                     .ok_or(Error::LimitExceeded {
                         limit: "max_streams_per_caller",
                         allowed: limits.max_streams_per_caller,
@@ -134,10 +136,20 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let peer = request
             .extensions()
-            .get::<TcpConnectInfo>()
-            .and_then(TcpConnectInfo::remote_addr);
+            .get::<PeerInfo>()
+            .and_then(|peer| peer.remote);
+        // The caller is who authenticated; with authentication off, the peer's address.
+        let caller = request
+            .extensions()
+            .get::<Arc<Principal>>()
+            .filter(|principal| !principal.is_open())
+            .map(|principal| principal.id.clone());
         let held = match peer {
-            Some(address) => match self.layer.admit(address, request.uri().path()) {
+            Some(address) => match self.layer.admit(
+                address,
+                &caller.unwrap_or_else(|| address.ip().to_string()),
+                request.uri().path(),
+            ) {
                 Ok(held) => held,
                 Err(error) => {
                     let response = refusal(error, peer);
@@ -177,7 +189,7 @@ where
 struct Held {
     _call: Option<Slot<SocketAddr>>,
     _connection_stream: Option<Slot<SocketAddr>>,
-    _caller_stream: Option<Slot<IpAddr>>,
+    _caller_stream: Option<Slot<String>>,
 }
 
 /// A response body that gives its call's slots back when it is dropped.
@@ -233,8 +245,13 @@ mod tests {
         });
         let first: SocketAddr = "10.0.0.1:1000".parse().unwrap();
         let second: SocketAddr = "10.0.0.1:1001".parse().unwrap();
-        let held = layer.admit(first, SERVER_STREAMS[0]).expect("room");
-        let refused = layer.admit(second, SERVER_STREAMS[1]).err().expect("full");
+        let held = layer
+            .admit(first, "10.0.0.1", SERVER_STREAMS[0])
+            .expect("room");
+        let refused = layer
+            .admit(second, "10.0.0.1", SERVER_STREAMS[1])
+            .err()
+            .expect("full");
         assert!(matches!(
             refused,
             Error::LimitExceeded {
@@ -244,11 +261,11 @@ mod tests {
         ));
         assert!(
             layer
-                .admit(second, "/lianban.v1.TaskService/ListTasks")
+                .admit(second, "10.0.0.1", "/lianban.v1.TaskService/ListTasks")
                 .is_ok(),
             "a unary call is no stream"
         );
         drop(held);
-        assert!(layer.admit(second, SERVER_STREAMS[1]).is_ok());
+        assert!(layer.admit(second, "10.0.0.1", SERVER_STREAMS[1]).is_ok());
     }
 }

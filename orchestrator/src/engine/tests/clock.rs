@@ -225,6 +225,7 @@ fn an_extension_needs_a_second_person_and_stays_within_the_legal_limit() {
         clerk_id: "r1".into(),
         days,
         reason: "需要核查股东信息".into(),
+        identity: "person:r1".into(),
     };
     // Register: promised 1, legal 20.
     let error = run(&application, ask(20), at_hour(2, 11)).unwrap_err();
@@ -242,9 +243,23 @@ fn an_extension_needs_a_second_person_and_stays_within_the_legal_limit() {
         supervisor_id: who.into(),
         approve: true,
         note: String::new(),
+        identity: format!("person:{who}"),
     };
     assert!(matches!(
         run(&asked, by("r1"), at_hour(2, 13)),
+        Err(EngineError::SamePerson { .. })
+    ));
+    // The same identity under another name is still the same identity.
+    let same_identity = Command::DecideExtension {
+        branch_id: register,
+        number: 1,
+        supervisor_id: "someone-else".into(),
+        approve: true,
+        note: String::new(),
+        identity: "person:r1".into(),
+    };
+    assert!(matches!(
+        run(&asked, same_identity, at_hour(2, 13)),
         Err(EngineError::SamePerson { .. })
     ));
     let approved = run(&asked, by("supervisor-1"), at_hour(2, 13)).unwrap();
