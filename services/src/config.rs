@@ -57,6 +57,9 @@ pub struct Config {
     /// caller, deadlines and keepalives.
     #[serde(default)]
     pub limits: crate::limits::LimitsConfig,
+    /// The keys of the audit chain, and until when unkeyed events are accepted.
+    #[serde(default)]
+    pub audit: crate::audit::AuditConfig,
 }
 
 /// How joint review sessions run.
@@ -163,6 +166,7 @@ impl Default for Config {
             telemetry: crate::telemetry::TelemetryConfig::default(),
             sessions: SessionConfig::default(),
             limits: crate::limits::LimitsConfig::default(),
+            audit: crate::audit::AuditConfig::default(),
         }
     }
 }
@@ -235,6 +239,7 @@ impl Config {
                 dir.display()
             )));
         }
+        self.audit.prepare(self.listen, &self.database_url)?;
         Ok(())
     }
 }

@@ -2,9 +2,12 @@
 //! database (its folder and schema included) and closing it. The methods live in the files of
 //! what they serve; this file only holds what they all share.
 
+use std::sync::Arc;
+
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
+use super::audit_keys::{AuditKeys, take_prepared};
 use super::error::StoreError;
 use super::migration;
 use super::writer;
@@ -14,11 +17,27 @@ use super::writer;
 pub struct Store {
     pub(super) db: DatabaseConnection,
     pub(super) writer: writer::Writer,
+    pub(super) audit_keys: Arc<AuditKeys>,
 }
 
 impl Store {
     /// Connects, creating a SQLite file's folder when needed, and brings the schema up to date.
+    /// The audit chain is signed with the keys prepared for `url` by the server's configuration
+    /// (`store::prepare_audit_keys`), else it is plain.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let keys = take_prepared(url);
+        match keys.signing_key_id() {
+            Some(key_id) => tracing::info!(key_id, "audit chain keyed"),
+            None => tracing::warn!(
+                "the audit chain is not keyed: whoever can write the database can rewrite it \
+                 unnoticed; set audit.key_id and audit.key_file"
+            ),
+        }
+        Self::connect_with_keys(url, keys).await
+    }
+
+    /// Connects like [`Store::connect`], with the audit chain signed and checked with `keys`.
+    pub async fn connect_with_keys(url: &str, keys: Arc<AuditKeys>) -> Result<Self, StoreError> {
         prepare_sqlite_folder(url)?;
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).map_sqlx_sqlite_opts(|opts| {
@@ -30,8 +49,12 @@ impl Store {
         });
         let db = Database::connect(options).await?;
         migration::Migrator::up(&db, None).await?;
-        let writer = writer::Writer::start(db.clone());
-        Ok(Store { db, writer })
+        let writer = writer::Writer::start(db.clone(), keys.clone());
+        Ok(Store {
+            db,
+            writer,
+            audit_keys: keys,
+        })
     }
 
     /// Closes every connection.
