@@ -269,6 +269,34 @@ mod tests {
     }
 
     #[test]
+    fn the_section_reads_from_toml() {
+        use figment::providers::{Format, Toml};
+        let text = r#"
+            key_id = "k2"
+            key_file = "/run/secrets/k2"
+            accept_plain_until = "2026-12-01T00:00:00Z"
+            [previous_keys]
+            k1 = "/run/secrets/k1"
+        "#;
+        let config: AuditConfig = figment::Figment::from(Toml::string(text))
+            .extract()
+            .unwrap();
+        assert_eq!(config.key_id.as_deref(), Some("k2"));
+        assert_eq!(
+            config.previous_keys.get("k1"),
+            Some(&PathBuf::from("/run/secrets/k1"))
+        );
+        assert_eq!(
+            config.accept_plain_until,
+            Some("2026-12-01T00:00:00Z".parse().unwrap())
+        );
+        let unknown = figment::Figment::from(Toml::string("keyid = \"k1\""))
+            .extract::<AuditConfig>()
+            .unwrap_err();
+        assert!(unknown.to_string().contains("keyid"), "{unknown}");
+    }
+
+    #[test]
     fn the_inline_secret_never_reaches_debug_output() {
         let shown = format!("{:?}", inline("k1", LONG));
         assert!(shown.contains("k1") && !shown.contains(LONG), "{shown}");
