@@ -239,7 +239,7 @@ impl Config {
                 dir.display()
             )));
         }
-        self.audit.prepare(self.listen, &self.database_url)?;
+        self.audit.prepare(&self.database_url)?;
         Ok(())
     }
 }

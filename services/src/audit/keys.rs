@@ -3,12 +3,11 @@
 //! (`previous_keys`, id → file), and until when unkeyed events are accepted
 //! (`accept_plain_until`). A key holds at least 32 bytes once surrounding white space is trimmed.
 //!
-//! With no key the chain stays plain (SHA-256), which is allowed on a loopback listen address
-//! only. Secrets are never shown: `Debug` hides the inline key and messages name only files.
+//! With no key the chain stays plain (SHA-256), and the store says so in one log line at
+//! start-up. Secrets are never shown: `Debug` hides the inline key and messages name only files.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -99,18 +98,9 @@ impl AuditConfig {
         ))
     }
 
-    /// Checks the section against the listen address and leaves its keys for the store that
-    /// connects to `database_url`. Without a key only a loopback listen address is allowed.
-    pub fn prepare(&self, listen: SocketAddr, database_url: &str) -> Result<(), Error> {
-        let keys = self.keys()?;
-        if keys.signing_key_id().is_none() && !listen.ip().is_loopback() {
-            return Err(refused(format!(
-                "listening on {listen}, a non-loopback address, needs a keyed audit chain: set \
-                 audit.key_id and audit.key_file (a file holding at least {MIN_KEY_BYTES} bytes \
-                 of secret)"
-            )));
-        }
-        prepare_audit_keys(database_url, keys);
+    /// Checks the section and leaves its keys for the store that connects to `database_url`.
+    pub fn prepare(&self, database_url: &str) -> Result<(), Error> {
+        prepare_audit_keys(database_url, self.keys()?);
         Ok(())
     }
 }
@@ -251,21 +241,10 @@ mod tests {
     }
 
     #[test]
-    fn no_key_is_plain_and_allowed_on_loopback_only() {
+    fn no_key_is_plain() {
         let plain = AuditConfig::default();
         assert_eq!(plain.keys().unwrap().signing_key_id(), None);
-        let url = "sqlite://audit-keys-unit-test.db";
-        plain
-            .prepare("127.0.0.1:50051".parse().unwrap(), url)
-            .unwrap();
-        let refused = plain
-            .prepare("0.0.0.0:50051".parse().unwrap(), url)
-            .unwrap_err()
-            .to_string();
-        assert!(refused.contains("audit.key_file"), "{refused}");
-        inline("k1", LONG)
-            .prepare("0.0.0.0:50051".parse().unwrap(), url)
-            .unwrap();
+        plain.prepare("sqlite://audit-keys-unit-test.db").unwrap();
     }
 
     #[test]
