@@ -63,6 +63,9 @@ pub struct Config {
     /// The identity provider whose tokens people bring.
     #[serde(default)]
     pub identity: crate::identity::IdentityConfig,
+    /// The keys of the audit chain, and until when unkeyed events are accepted.
+    #[serde(default)]
+    pub audit: crate::audit::AuditConfig,
 }
 
 /// How joint review sessions run.
@@ -171,6 +174,7 @@ impl Default for Config {
             limits: crate::limits::LimitsConfig::default(),
             tls: crate::identity::TlsConfig::default(),
             identity: crate::identity::IdentityConfig::default(),
+            audit: crate::audit::AuditConfig::default(),
         }
     }
 }
@@ -197,8 +201,9 @@ impl Config {
         Ok(config)
     }
 
-    /// Off the loopback interface, callers must be authenticated over TLS and personal data must
-    /// not be hashed with the key everyone knows: each refusal says what to configure.
+    /// Off the loopback interface, callers must be authenticated over TLS, the audit chain keyed
+    /// and personal data not hashed with the key everyone knows: each refusal says what to
+    /// configure.
     fn check_exposure(&self) -> Result<(), Error> {
         if self.listen.ip().is_loopback() {
             return Ok(());
@@ -214,6 +219,12 @@ impl Config {
             return Err(Error::Config(format!(
                 "listening on {listen} without authentication is refused: set tls.client_ca \
                  (client certificates) and/or identity.jwks_file with identity.issuer (tokens)"
+            )));
+        }
+        if self.audit.key_id.is_none() {
+            return Err(Error::Config(format!(
+                "listening on {listen} with an unkeyed audit chain is refused: set audit.key_id \
+                 and audit.key_file (LIANBAN_AUDIT__KEY_FILE) from a secret"
             )));
         }
         if self.telemetry.pii_key == crate::telemetry::DEVELOPMENT_PII_KEY {
@@ -274,6 +285,7 @@ impl Config {
                 dir.display()
             )));
         }
+        self.audit.keys()?;
         Ok(())
     }
 }

@@ -67,7 +67,15 @@ impl Prepared {
                 ))
             }
         };
-        let store = Store::connect(&config.database_url).await?;
+        let keys = Arc::new(config.audit.keys()?);
+        match keys.signing_key_id() {
+            Some(key_id) => tracing::info!(key_id, "audit chain keyed"),
+            None => tracing::warn!(
+                "the audit chain is not keyed: whoever can write the database can rewrite it \
+                 unnoticed; set audit.key_id and audit.key_file"
+            ),
+        }
+        let store = Store::connect_with_keys(&config.database_url, keys).await?;
         tracing::info!(database = %redact_url(&config.database_url), "store ready");
         for post in &config.posts {
             crate::staff::check_post(&catalogue, post)

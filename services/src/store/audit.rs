@@ -4,17 +4,19 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::audit_keys::AuditHead;
 use super::connection::Store;
 use super::entities::{application, event};
 use super::error::StoreError;
 use super::records::{AuditLink, AuditRow};
 
 impl Store {
-    /// An application's audit trail in chain order, with the stored chain head.
+    /// An application's audit trail in chain order, with the stored chain head and the keys to
+    /// check the chain with.
     pub async fn audit_trail(
         &self,
         application_id: Uuid,
-    ) -> Result<Option<(Vec<AuditRow>, String)>, StoreError> {
+    ) -> Result<Option<(Vec<AuditRow>, AuditHead)>, StoreError> {
         let Some(head) = application::Entity::find_by_id(application_id.to_string())
             .one(&self.db)
             .await?
@@ -32,6 +34,7 @@ impl Store {
             .map(|row| AuditRow {
                 id: row.id,
                 hash: row.hash,
+                key_id: row.key_id,
                 link: AuditLink {
                     application_id: row.application_id,
                     seq: row.seq,
@@ -44,7 +47,11 @@ impl Store {
                 },
             })
             .collect();
-        Ok(Some((rows, head.audit_head)))
+        let head = AuditHead {
+            hash: head.audit_head,
+            keys: self.audit_keys.clone(),
+        };
+        Ok(Some((rows, head)))
     }
 
     /// The kinds of an application's events, oldest first.

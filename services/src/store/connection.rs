@@ -2,9 +2,12 @@
 //! database (its folder and schema included) and closing it. The methods live in the files of
 //! what they serve; this file only holds what they all share.
 
+use std::sync::Arc;
+
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
+use super::audit_keys::AuditKeys;
 use super::error::StoreError;
 use super::migration;
 use super::writer;
@@ -14,11 +17,18 @@ use super::writer;
 pub struct Store {
     pub(super) db: DatabaseConnection,
     pub(super) writer: writer::Writer,
+    pub(super) audit_keys: Arc<AuditKeys>,
 }
 
 impl Store {
-    /// Connects, creating a SQLite file's folder when needed, and brings the schema up to date.
+    /// Connects, creating a SQLite file's folder when needed, and brings the schema up to date,
+    /// with a plain audit chain (tools and tests; the server connects with its keys).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_keys(url, Arc::new(AuditKeys::plain())).await
+    }
+
+    /// Connects like [`Store::connect`], with the audit chain signed and checked with `keys`.
+    pub async fn connect_with_keys(url: &str, keys: Arc<AuditKeys>) -> Result<Self, StoreError> {
         prepare_sqlite_folder(url)?;
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).map_sqlx_sqlite_opts(|opts| {
@@ -30,8 +40,12 @@ impl Store {
         });
         let db = Database::connect(options).await?;
         migration::Migrator::up(&db, None).await?;
-        let writer = writer::Writer::start(db.clone());
-        Ok(Store { db, writer })
+        let writer = writer::Writer::start(db.clone(), keys.clone());
+        Ok(Store {
+            db,
+            writer,
+            audit_keys: keys,
+        })
     }
 
     /// Closes every connection.

@@ -144,8 +144,11 @@ pub mod event {
         pub detail: String,
         /// Hash of the application's previous event ("" for the first).
         pub prev_hash: String,
-        /// SHA-256 over this event's fields and `prev_hash`.
+        /// HMAC-SHA256 under the audit key `key_id` (or, without one, SHA-256) over this
+        /// event's fields and `prev_hash`.
         pub hash: String,
+        /// The id of the audit key that signed the event; `NULL` for a plain SHA-256 link.
+        pub key_id: Option<String>,
     }
 
     /// No relations are navigated through the ORM.

@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateSessionTables),
             Box::new(AddAuditSeq),
             Box::new(IndexNotificationsBySession),
+            Box::new(AddEventKeyId),
         ]
     }
 }
@@ -388,6 +389,41 @@ impl MigrationTrait for IndexNotificationsBySession {
                 Index::drop()
                     .name("notifications_by_session")
                     .table("notifications")
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// The id of the audit key each event was signed with; `NULL` on the events written before
+/// (plain SHA-256 links), which stay verifiable.
+struct AddEventKeyId;
+
+impl MigrationName for AddEventKeyId {
+    fn name(&self) -> &str {
+        "m0005_add_event_key_id"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddEventKeyId {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("events")
+                    .add_column(string_null("key_id"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("events")
+                    .drop_column("key_id")
                     .to_owned(),
             )
             .await

@@ -7,7 +7,8 @@
 //!
 //! One [`Store`] type, its methods grouped by what they serve, each group in a file of its own:
 //! `connection` (the handle, opening and closing), `applications` (reads, lists, scans, commits,
-//! remembered responses), `audit` (the stored audit trail), `branches` (deadlines and branch
+//! remembered responses), `audit` (the stored audit trail) with `audit_keys` (the keys that sign
+//! and check it), `branches` (deadlines and branch
 //! lists), `notifications` (the outbox and the digests), `sessions`, `projects` and `staffing`.
 //! Beside them, `records` holds the values they share and `error` the error; `writer` commits
 //! application changes, with `outbox` and `keys` (idempotency keys) writing inside a change's transaction,
@@ -15,6 +16,7 @@
 
 mod applications;
 mod audit;
+mod audit_keys;
 mod branches;
 mod codec;
 mod connection;
@@ -31,6 +33,7 @@ mod sessions;
 mod staffing;
 mod writer;
 
+pub use audit_keys::{AuditHead, AuditKeys, AuditSecret, PlainLinks};
 pub use connection::Store;
 pub use error::StoreError;
 pub use records::{

@@ -172,10 +172,17 @@ pub struct AuditLink {
 }
 
 impl AuditLink {
-    /// SHA-256 over every field, hex.
+    /// SHA-256 over every field, hex: the link of an event written without an audit key.
     pub fn hash(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
+        self.feed(|bytes| hasher.update(bytes));
+        format!("{:x}", hasher.finalize())
+    }
+
+    /// Hands every field to `update`, each preceded by its length (eight bytes, big-endian), so
+    /// that no two different events give the same bytes.
+    pub fn feed(&self, mut update: impl FnMut(&[u8])) {
         for part in [
             self.application_id.as_str(),
             &self.seq.to_string(),
@@ -186,10 +193,9 @@ impl AuditLink {
             &self.detail,
             &self.prev_hash,
         ] {
-            hasher.update((part.len() as u64).to_be_bytes());
-            hasher.update(part.as_bytes());
+            update(&(part.len() as u64).to_be_bytes());
+            update(part.as_bytes());
         }
-        format!("{:x}", hasher.finalize())
     }
 }
 
@@ -200,8 +206,10 @@ pub struct AuditRow {
     pub id: i64,
     /// The fields.
     pub link: AuditLink,
-    /// The stored hash.
+    /// The stored hash: HMAC-SHA256 under the key `key_id` names, or plain SHA-256 without one.
     pub hash: String,
+    /// The id of the audit key the event was signed with; `None` for a plain SHA-256 link.
+    pub key_id: Option<String>,
 }
 
 /// A clerk marked away: who, since when and why.

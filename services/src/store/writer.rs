@@ -16,6 +16,7 @@
 //! holding its change has committed.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::application::Branch;
@@ -28,6 +29,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::audit_keys::AuditKeys;
 use super::codec::{audit_time, encode, version};
 use super::entities::{application, branch, event, idempotency};
 use super::error::StoreError;
@@ -145,10 +147,10 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer over `db`.
-    pub(super) fn start(db: DatabaseConnection) -> Writer {
+    /// Starts the writer over `db`, chaining events with `keys`.
+    pub(super) fn start(db: DatabaseConnection, keys: Arc<AuditKeys>) -> Writer {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(db, queue));
+        tokio::spawn(run(db, queue, keys));
         Writer { jobs }
     }
 
@@ -168,18 +170,22 @@ fn stopped() -> StoreError {
 
 /// Takes whatever is waiting, up to a transaction's worth, and writes it; until every handle is
 /// gone.
-async fn run(db: DatabaseConnection, mut queue: mpsc::UnboundedReceiver<Job>) {
+async fn run(
+    db: DatabaseConnection,
+    mut queue: mpsc::UnboundedReceiver<Job>,
+    keys: Arc<AuditKeys>,
+) {
     let mut batch = Vec::with_capacity(MOST_PER_TRANSACTION);
     while queue.recv_many(&mut batch, MOST_PER_TRANSACTION).await > 0 {
-        write_batch(&db, std::mem::take(&mut batch)).await;
+        write_batch(&db, std::mem::take(&mut batch), &keys).await;
     }
 }
 
 /// Writes `batch` in one transaction and answers every job.
-async fn write_batch(db: &DatabaseConnection, batch: Vec<Job>) {
+async fn write_batch(db: &DatabaseConnection, batch: Vec<Job>, keys: &AuditKeys) {
     let written = async {
         let txn = begin_write(db).await?;
-        let outcomes = write_changes(&txn, batch.iter().map(|job| &job.change)).await?;
+        let outcomes = write_changes(&txn, batch.iter().map(|job| &job.change), keys).await?;
         txn.commit().await?;
         Ok::<_, StoreError>(outcomes)
     }
@@ -216,12 +222,13 @@ struct ChainHead {
 async fn write_changes<'a>(
     txn: &impl ConnectionTrait,
     changes: impl ExactSizeIterator<Item = &'a Prepared> + Clone,
+    keys: &AuditKeys,
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut heads = read_chain_heads(txn, changes.clone()).await?;
     let mut outcomes = Vec::with_capacity(changes.len());
     let mut accepted = Accepted::default();
     for change in changes {
-        let outcome = write_one(txn, change, &mut heads, &mut accepted).await?;
+        let outcome = write_one(txn, change, &mut heads, &mut accepted, keys).await?;
         outcomes.push(outcome);
     }
     accepted.write(txn).await?;
@@ -287,6 +294,7 @@ async fn write_one<'a>(
     change: &'a Prepared,
     heads: &mut HashMap<Uuid, ChainHead>,
     accepted: &mut Accepted<'a>,
+    keys: &AuditKeys,
 ) -> Result<Result<(), StoreError>, StoreError> {
     let head = match change.expected_version {
         None => ChainHead {
@@ -306,7 +314,7 @@ async fn write_one<'a>(
             key: record.key.clone(),
         }));
     }
-    let (events, new_head) = chain(change, &head);
+    let (events, new_head) = chain(change, &head, keys);
     if !write_application(txn, change, &new_head).await? {
         if let Some(record) = &change.idempotency {
             release_key(txn, record).await?;
@@ -330,8 +338,13 @@ async fn write_one<'a>(
     Ok(Ok(()))
 }
 
-/// The change's events linked onto `head`, and the new head.
-fn chain(change: &Prepared, head: &ChainHead) -> (Vec<event::ActiveModel>, ChainHead) {
+/// The change's events linked onto `head` (signed with the current audit key, if any), and the
+/// new head.
+fn chain(
+    change: &Prepared,
+    head: &ChainHead,
+    keys: &AuditKeys,
+) -> (Vec<event::ActiveModel>, ChainHead) {
     let application_id = change.application_id.to_string();
     let at = audit_time(change.at);
     let mut seq = head.seq;
@@ -349,7 +362,7 @@ fn chain(change: &Prepared, head: &ChainHead) -> (Vec<event::ActiveModel>, Chain
             detail: detail.clone(),
             prev_hash: std::mem::take(&mut prev_hash),
         };
-        let hash = link.hash();
+        let (key_id, hash) = keys.seal(&link);
         prev_hash.clone_from(&hash);
         models.push(event::ActiveModel {
             application_id: Set(link.application_id),
@@ -361,6 +374,7 @@ fn chain(change: &Prepared, head: &ChainHead) -> (Vec<event::ActiveModel>, Chain
             detail: Set(link.detail),
             prev_hash: Set(link.prev_hash),
             hash: Set(hash),
+            key_id: Set(key_id),
             ..Default::default()
         });
     }
