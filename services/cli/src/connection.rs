@@ -185,3 +185,49 @@ pub async fn resolve_id(
         .map_err(status_text)?;
     Ok(found.into_inner().id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_travels_as_a_bearer_header_on_every_call() {
+        let mut bearer = bearer(Some(" eyJ.abc.def\n")).unwrap();
+        for _ in 0..2 {
+            let request = bearer.call(tonic::Request::new(())).unwrap();
+            let value = request.metadata().get("authorization").unwrap();
+            assert_eq!(value.to_str().unwrap(), "Bearer eyJ.abc.def");
+        }
+        let mut none = super::bearer(None).unwrap();
+        let request = none.call(tonic::Request::new(())).unwrap();
+        assert!(request.metadata().get("authorization").is_none());
+        assert!(super::bearer(Some("a\u{7}b")).is_err());
+    }
+
+    #[test]
+    fn a_ca_turns_an_http_address_into_https_and_missing_files_are_named() {
+        let plain = tls_settings("http://127.0.0.1:50051", &Security::default()).unwrap();
+        assert_eq!(plain.0, "http://127.0.0.1:50051");
+        assert!(plain.1.is_none());
+
+        let folder = tempfile::tempdir().unwrap();
+        let ca = folder.path().join("ca.pem");
+        std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+        let security = Security {
+            ca: Some(ca.clone()),
+            ..Security::default()
+        };
+        let secure = tls_settings("http://localhost:50051", &security).unwrap();
+        assert_eq!(secure.0, "https://localhost:50051");
+        assert!(secure.1.is_some());
+
+        let security = Security {
+            ca: Some(ca),
+            cert: Some(folder.path().join("missing-cert.pem")),
+            key: Some(folder.path().join("missing-key.pem")),
+            token: None,
+        };
+        let error = tls_settings("https://localhost:50051", &security).unwrap_err();
+        assert!(error.contains("missing-cert.pem"), "{error}");
+    }
+}

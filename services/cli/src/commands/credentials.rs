@@ -93,11 +93,16 @@ fn department_codes(dir: Option<&Path>) -> Result<Vec<String>, String> {
 fn instructions(out: &Path, credentials: &DevCredentials, files: usize) -> String {
     let at = |name: &str| toml::Value::String(out.join(name).display().to_string()).to_string();
     let plain = |name: &str| out.join(name).display().to_string();
-    let client = credentials
+    // The example department: scjg when the catalogue has it, else the first one.
+    let department = credentials
         .clients
-        .first()
-        .map(|c| c.principal.file_stem())
-        .unwrap_or_default();
+        .iter()
+        .map(|c| &c.principal)
+        .filter(|p| p.role == "department")
+        .min_by_key(|p| p.name != "scjg")
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| "scjg".to_owned());
+    let client = format!("department-{department}");
     let mut text = String::new();
     let _ = writeln!(text, "Wrote {files} files to {}.", out.display());
     let _ = writeln!(text, "\nIn lianban.toml:\n");
@@ -115,7 +120,7 @@ fn instructions(out: &Path, credentials: &DevCredentials, files: usize) -> Strin
     );
     let _ = writeln!(
         text,
-        "lianban --server https://localhost:50051 --ca {} --cert {} --key {} tasks scjg",
+        "lianban --server https://localhost:50051 --ca {} --cert {} --key {} tasks {department}",
         plain("ca.pem"),
         plain(&format!("clients/{client}.pem")),
         plain(&format!("clients/{client}-key.pem")),
@@ -123,12 +128,12 @@ fn instructions(out: &Path, credentials: &DevCredentials, files: usize) -> Strin
     let _ = writeln!(text, "\nThe client, as a person (token):\n");
     let _ = writeln!(
         text,
-        "export LIANBAN_TOKEN=$(lianban dev-token --signing-key {} --sub clerk-1 --role department --department scjg)",
+        "export LIANBAN_TOKEN=$(lianban dev-token --signing-key {} --sub clerk-1 --role department --department {department})",
         plain("jwt-signing-key.pem")
     );
     let _ = writeln!(
         text,
-        "lianban --server https://localhost:50051 --ca {} tasks scjg",
+        "lianban --server https://localhost:50051 --ca {} tasks {department}",
         plain("ca.pem")
     );
     text
