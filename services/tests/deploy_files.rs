@@ -138,3 +138,62 @@ fn every_variable_the_manifests_set_names_a_known_key() {
         "the check itself can fail"
     );
 }
+
+#[test]
+fn the_deployment_mounts_the_certificates_and_the_jwks_read_only() {
+    let documents = yaml_documents(&deploy().join("kubernetes/deployment.yaml"));
+    let pod = &documents[0]["spec"]["template"]["spec"];
+    let volume = |name: &str| {
+        pod["volumes"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .find(|v| v["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no volume {name}"))
+            .clone()
+    };
+    let tls = volume("tls");
+    assert_eq!(tls["secret"]["secretName"].as_str(), Some("lianban-tls"));
+    let jwks = volume("jwks");
+    assert_eq!(jwks["configMap"]["name"].as_str(), Some("lianban-jwks"));
+    let mounts = &pod["containers"][0]["volumeMounts"];
+    for (name, path) in [
+        ("tls", "/etc/lianban-tls"),
+        ("jwks", "/etc/lianban-identity"),
+    ] {
+        let mount = mounts
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .find(|m| m["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("volume {name} is not mounted"));
+        assert_eq!(mount["mountPath"].as_str(), Some(path));
+        assert_eq!(mount["readOnly"].as_bool(), Some(true), "{name}");
+    }
+
+    // The Secret and the ConfigMap hold every key the volumes project.
+    let secret = &yaml_documents(&deploy().join("kubernetes/tls-secret.yaml"))[0];
+    for item in tls["secret"]["items"].as_sequence().into_iter().flatten() {
+        let key = item["key"].as_str().unwrap();
+        assert!(
+            secret["stringData"][key].is_string(),
+            "the Secret lacks {key}"
+        );
+    }
+    let config_map = &yaml_documents(&deploy().join("kubernetes/jwks-configmap.yaml"))[0];
+    let jwks_text = config_map["data"]["jwks.json"].as_str().unwrap();
+    let jwks_json: Json = serde_json::from_str(jwks_text).unwrap();
+    assert!(jwks_json["keys"].is_array(), "a JWKS");
+
+    let compose = &yaml_documents(&deploy().join("compose.yaml"))[0];
+    let volumes: Vec<&str> = compose["services"]["lianban"]["volumes"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        volumes.contains(&"./dev-certs:/etc/lianban-tls:ro"),
+        "{volumes:?}"
+    );
+}
