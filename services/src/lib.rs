@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod config;
 pub mod convert;
 pub mod deadlines;
+pub mod dev_credentials;
 pub mod documents;
 pub mod error;
 pub mod identity;

@@ -94,8 +94,15 @@ impl Prepared {
         )
         .with_session_policy(config.sessions.policy());
         let tls = crate::identity::server_config(&config.tls)?;
-        let authenticator =
-            Authenticator::from_config(&config.tls, &config.identity, runtime.clone()).await?;
+        let departments = runtime.catalogue().departments().map(|d| d.code.clone());
+        let counting = runtime.clone();
+        let authenticator = Authenticator::from_config(
+            &config.tls,
+            &config.identity,
+            departments.collect(),
+            Box::new(move |method, reason| counting.telemetry().record_refusal(method, reason)),
+        )
+        .await?;
         let schedules = Schedules {
             sweep: config.sweep_schedule()?,
             digest: config.digest_schedule()?,

@@ -84,13 +84,43 @@ fn the_configmap_holds_a_configuration_the_server_accepts() {
     let toml = documents[0]["data"]["lianban.toml"]
         .as_str()
         .expect("a lianban.toml key");
-    let folder = tempfile::tempdir().unwrap();
-    let file = folder.path().join("lianban.toml");
-    std::fs::write(&file, toml).unwrap();
-    let config = Config::load(Some(&file))
-        .unwrap_or_else(|e| panic!("the ConfigMap's configuration is refused: {e}"));
+    // The file and what the Deployment's environment adds to it (a Secret's values as the
+    // example Secret holds them), as the server reads them.
+    use figment::providers::{Format, Serialized, Toml};
+    let mut figment =
+        figment::Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(toml));
+    let deployment = &yaml_documents(&deploy().join("kubernetes/deployment.yaml"))[0];
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    for variable in container["env"].as_sequence().into_iter().flatten() {
+        let name = variable["name"].as_str().unwrap();
+        let key = name
+            .strip_prefix("LIANBAN_")
+            .unwrap()
+            .to_lowercase()
+            .replace("__", ".");
+        let value = match variable["value"].as_str() {
+            Some(value) => value.to_owned(),
+            None => {
+                let reference = &variable["valueFrom"]["secretKeyRef"];
+                let secret = &yaml_documents(&deploy().join("kubernetes/secret.yaml"))[0];
+                assert_eq!(secret["metadata"]["name"], reference["name"], "{name}");
+                let entry = reference["key"].as_str().unwrap();
+                secret["stringData"][entry]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("the Secret holds no {entry} for {name}"))
+                    .to_owned()
+            }
+        };
+        figment = figment.merge(Serialized::default(&key, value));
+    }
+    let config: Config = figment.extract().expect("the configuration reads");
+    config.validate().unwrap_or_else(|e| {
+        panic!("the ConfigMap with the Deployment's environment is refused: {e}")
+    });
     assert!(config.telemetry.enabled);
     assert_eq!(config.listen.to_string(), "0.0.0.0:50051");
+    assert!(config.tls.client_ca.is_some() && config.identity.jwks_file.is_some());
+    assert!(config.audit.key_id.is_some());
 }
 
 #[test]
@@ -136,5 +166,64 @@ fn every_variable_the_manifests_set_names_a_known_key() {
     assert!(
         !names_a_key("LIANBAN_TELEMETRY__NOPE", &keys),
         "the check itself can fail"
+    );
+}
+
+#[test]
+fn the_deployment_mounts_the_certificates_and_the_jwks_read_only() {
+    let documents = yaml_documents(&deploy().join("kubernetes/deployment.yaml"));
+    let pod = &documents[0]["spec"]["template"]["spec"];
+    let volume = |name: &str| {
+        pod["volumes"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .find(|v| v["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("no volume {name}"))
+            .clone()
+    };
+    let tls = volume("tls");
+    assert_eq!(tls["secret"]["secretName"].as_str(), Some("lianban-tls"));
+    let jwks = volume("jwks");
+    assert_eq!(jwks["configMap"]["name"].as_str(), Some("lianban-jwks"));
+    let mounts = &pod["containers"][0]["volumeMounts"];
+    for (name, path) in [
+        ("tls", "/etc/lianban-tls"),
+        ("jwks", "/etc/lianban-identity"),
+    ] {
+        let mount = mounts
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .find(|m| m["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("volume {name} is not mounted"));
+        assert_eq!(mount["mountPath"].as_str(), Some(path));
+        assert_eq!(mount["readOnly"].as_bool(), Some(true), "{name}");
+    }
+
+    // The Secret and the ConfigMap hold every key the volumes project.
+    let secret = &yaml_documents(&deploy().join("kubernetes/tls-secret.yaml"))[0];
+    for item in tls["secret"]["items"].as_sequence().into_iter().flatten() {
+        let key = item["key"].as_str().unwrap();
+        assert!(
+            secret["stringData"][key].is_string(),
+            "the Secret lacks {key}"
+        );
+    }
+    let config_map = &yaml_documents(&deploy().join("kubernetes/jwks-configmap.yaml"))[0];
+    let jwks_text = config_map["data"]["jwks.json"].as_str().unwrap();
+    let jwks_json: Json = serde_json::from_str(jwks_text).unwrap();
+    assert!(jwks_json["keys"].is_array(), "a JWKS");
+
+    let compose = &yaml_documents(&deploy().join("compose.yaml"))[0];
+    let volumes: Vec<&str> = compose["services"]["lianban"]["volumes"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        volumes.contains(&"./dev-certs:/etc/lianban-tls:ro"),
+        "{volumes:?}"
     );
 }

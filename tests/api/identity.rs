@@ -570,10 +570,14 @@ async fn a_server_is_refused_a_public_address_without_tls() {
     assert!(refused.to_string().contains("tls.cert"), "{refused}");
     let credentials = Credentials::new();
     let mut secured = credentials.secure(config);
-    let refused = secured.validate().expect_err("an unkeyed audit chain is refused");
+    let refused = secured
+        .validate()
+        .expect_err("an unkeyed audit chain is refused");
     assert!(refused.to_string().contains("audit.key_file"), "{refused}");
     secured.audit.key_id = Some("audit-2026".to_owned());
-    secured.audit.key = Some("a-secret-of-at-least-thirty-two-bytes-0123456789".to_owned());
+    secured.audit.key = Some(lianban_services::audit::InlineKey(
+        "a-secret-of-at-least-thirty-two-bytes-0123456789".to_owned(),
+    ));
     secured.telemetry.pii_key = lianban_services::telemetry::DEVELOPMENT_PII_KEY.to_owned();
     let refused = secured
         .validate()

@@ -1,6 +1,7 @@
 //! The command line itself: the global `--server` and every subcommand with its flags, as clap
 //! reads them. Kept apart from the commands so that the help text is in one place.
 
+mod credentials;
 mod session;
 mod values;
 
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use credentials::{DevCertsArgs, DevTokenArgs, TokenRole};
 pub use session::{ScheduleArgs, SessionAction};
 pub use values::{
     ApplicationStateArg, BranchStateArg, Caller, ChannelArg, DecisionArgs, MethodArg,
@@ -26,6 +28,19 @@ pub struct Cli {
         default_value = "http://127.0.0.1:50051"
     )]
     pub server: String,
+    /// CA bundle (PEM) that signed the server's certificate: the connection uses TLS (an
+    /// `http://` server address is taken as `https://`).
+    #[arg(long, global = true, env = "LIANBAN_CA")]
+    pub ca: Option<PathBuf>,
+    /// Client certificate (PEM) naming this system, with `--key`; needs `--ca`.
+    #[arg(long, global = true, env = "LIANBAN_CERT")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, global = true, env = "LIANBAN_KEY")]
+    pub key: Option<PathBuf>,
+    /// Bearer token sent on every call (`authorization: Bearer <token>`).
+    #[arg(long, global = true, env = "LIANBAN_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Action,
 }
@@ -186,4 +201,9 @@ pub enum Action {
         #[arg(long, default_value = "")]
         tracking: String,
     },
+    /// Write a development CA, a server certificate, client certificates (one per department of
+    /// the catalogue, front desk and dispatch) and a token signing key with its JWKS.
+    DevCerts(DevCertsArgs),
+    /// Print a development token signed with the key `dev-certs` wrote.
+    DevToken(DevTokenArgs),
 }

@@ -3,18 +3,32 @@
 
 mod applications;
 mod catalogue;
+mod credentials;
 mod dispatch;
 mod projects;
 mod sessions;
 mod tasks;
 
 use crate::args::{Action, Cli};
-use crate::connection::{CliResult, connect};
+use crate::connection::{CliResult, Security, connect};
 
-/// Runs one parsed command line against the server it names.
+/// Runs one parsed command line: the development credential commands on their own, every other
+/// against the server it names.
 pub async fn run(cli: Cli) -> CliResult {
-    let mut clients = connect(&cli.server).await?;
-    match cli.command {
+    let security = Security {
+        ca: cli.ca,
+        cert: cli.cert,
+        key: cli.key,
+        token: cli.token,
+    };
+    let command = match cli.command {
+        Action::DevCerts(args) => return credentials::dev_certs(&args),
+        Action::DevToken(args) => return credentials::dev_token(&args),
+        command => command,
+    };
+    let mut clients = connect(&cli.server, &security).await?;
+    match command {
+        Action::DevCerts(_) | Action::DevToken(_) => Ok(()),
         Action::Bundles => catalogue::bundles(&mut clients.catalog).await,
         Action::Bundle { code } => catalogue::bundle(&mut clients.catalog, code).await,
         Action::Submit {

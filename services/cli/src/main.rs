@@ -6,6 +6,11 @@
 mod args;
 mod commands;
 mod connection;
+// The server crate's development credentials, compiled here from the same files so that the
+// client does not link the server; `dev-certs` and `dev-token` use a part of them.
+#[allow(dead_code, unused_imports)]
+#[path = "../../src/dev_credentials/mod.rs"]
+mod dev_credentials;
 mod keys;
 mod render;
 mod submission;

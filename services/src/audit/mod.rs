@@ -6,4 +6,4 @@ mod chain;
 pub mod keys;
 
 pub use chain::{Verification, verify};
-pub use keys::AuditConfig;
+pub use keys::{AuditConfig, InlineKey};

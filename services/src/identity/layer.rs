@@ -13,9 +13,9 @@ use std::task::{Context, Poll};
 use tonic::Status;
 
 use super::Authenticator;
+use super::PeerInfo;
 use super::policy::{self, Access};
 use crate::error::Error;
-use crate::limits::PeerInfo;
 
 /// The gRPC code of `PERMISSION_DENIED`, as it travels in the `grpc-status` header.
 const PERMISSION_DENIED_CODE: &str = "7";

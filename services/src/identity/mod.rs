@@ -10,6 +10,7 @@
 mod certificate;
 mod fetch;
 mod layer;
+mod peer;
 mod policy;
 mod principal;
 mod scope;
@@ -17,10 +18,12 @@ mod settings;
 mod tls;
 mod tokens;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub use certificate::{CertificateIdentity, identity_of, parse_uri};
 pub use layer::{AuthLayer, AuthService};
+pub use peer::PeerInfo;
 pub use policy::{Access, POLICY, access, authorize};
 pub use principal::{Principal, Proof, Role};
 pub use scope::Caller;
@@ -29,14 +32,17 @@ pub use tls::server_config;
 pub use tokens::TokenVerifier;
 
 use crate::error::Error;
-use crate::limits::PeerInfo;
-use crate::runtime::Runtime;
+
+/// Counts a refused call, by method and reason (telemetry's counter, given by the server).
+pub type RefusalCounter = Box<dyn Fn(&str, &str) + Send + Sync>;
 
 /// Turns what a call proved into its principal.
 pub struct Authenticator {
     on: bool,
     tokens: Option<TokenVerifier>,
-    runtime: Runtime,
+    /// The catalogue's department codes: a principal bound to another proves nothing.
+    departments: BTreeSet<String>,
+    count: RefusalCounter,
 }
 
 impl Authenticator {
@@ -44,7 +50,8 @@ impl Authenticator {
     pub async fn from_config(
         tls: &TlsConfig,
         identity: &IdentityConfig,
-        runtime: Runtime,
+        departments: BTreeSet<String>,
+        count: RefusalCounter,
     ) -> Result<Arc<Self>, Error> {
         let on = authentication_on(tls, identity);
         let tokens = match identity.accepts_tokens() {
@@ -66,7 +73,8 @@ impl Authenticator {
         Ok(Arc::new(Authenticator {
             on,
             tokens,
-            runtime,
+            departments,
+            count,
         }))
     }
 
@@ -111,19 +119,17 @@ impl Authenticator {
     /// A principal bound to a department the catalogue does not know proves nothing usable.
     fn check_department(&self, principal: &Principal) -> Result<(), Error> {
         match &principal.department {
-            Some(code) if self.runtime.catalogue().department(code).is_none() => {
-                Err(Error::Unauthenticated(format!(
-                    "{} names department {code}, which the catalogue does not know",
-                    principal.id
-                )))
-            }
+            Some(code) if !self.departments.contains(code) => Err(Error::Unauthenticated(format!(
+                "{} names department {code}, which the catalogue does not know",
+                principal.id
+            ))),
             _ => Ok(()),
         }
     }
 
     /// Counts a refused call.
     pub fn count_refusal(&self, method: &str, reason: &str) {
-        self.runtime.telemetry().record_refusal(method, reason);
+        (self.count)(method, reason);
     }
 }
 

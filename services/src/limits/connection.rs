@@ -7,7 +7,6 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -24,22 +23,13 @@ use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
 use tonic::transport::server::Connected;
 
 use super::settings::LimitsConfig;
-use crate::identity::{CertificateIdentity, identity_of};
+use crate::identity::{PeerInfo, identity_of};
 
 /// The length of the HTTP/2 client connection preface (`PRI * HTTP/2.0…`).
 const PREFACE_BYTES: usize = 24;
 
 /// Connections whose TLS handshake is done and not yet taken by the server.
 const HANDSHAKEN_QUEUE: usize = 64;
-
-/// What every request of a connection knows of its peer.
-#[derive(Debug, Clone, Default)]
-pub struct PeerInfo {
-    /// The peer's address.
-    pub remote: Option<SocketAddr>,
-    /// The identity the client certificate names (or why it names none), when one was presented.
-    pub certificate: Option<Arc<Result<CertificateIdentity, String>>>,
-}
 
 /// The incoming connections of the server.
 pub type Incoming = Pin<Box<dyn Stream<Item = io::Result<Accepted>> + Send>>;

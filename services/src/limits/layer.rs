@@ -16,11 +16,10 @@ use bytes::Bytes;
 use http_body::Frame;
 use tonic::Status;
 
-use super::connection::PeerInfo;
 use super::settings::LimitsConfig;
 use super::slots::{Slot, Slots};
 use crate::error::Error;
-use crate::identity::Principal;
+use crate::identity::{PeerInfo, Principal};
 
 /// The server-streaming methods whose open streams are counted.
 pub const SERVER_STREAMS: [&str; 3] = [

@@ -8,6 +8,6 @@ mod layer;
 mod settings;
 mod slots;
 
-pub use connection::{Accepted, Connection, Incoming, PeerInfo, accept};
+pub use connection::{Accepted, Connection, Incoming, accept};
 pub use layer::{LimitLayer, LimitService, SERVER_STREAMS};
 pub use settings::LimitsConfig;

@@ -6,7 +6,7 @@
 //! A server's configuration reaches its store through [`prepare_audit_keys`]: the keys are left
 //! for the next store that connects to that database URL.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 

@@ -4,15 +4,14 @@
 use std::path::Path;
 
 use lianban_proto::v1 as pb;
-use tonic::transport::Channel;
 
 use crate::args::{ApplicationStateArg, ChannelArg};
-use crate::connection::{CliResult, PAGE_SIZE, every_page, resolve_id, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, Transport, every_page, resolve_id, status_text};
 use crate::render::{render_application, render_applications};
 use crate::submission::submission_from_file;
 use crate::wire::{application_state_to_wire, channel_to_wire};
 
-type IntakeClient = pb::intake_service_client::IntakeServiceClient<Channel>;
+type IntakeClient = pb::intake_service_client::IntakeServiceClient<Transport>;
 
 /// Submits the application in `file`; with `quiet`, prints only its id.
 pub async fn submit(

@@ -1,12 +1,11 @@
 //! `bundles` and `bundle`: reading the catalogue.
 
 use lianban_proto::v1 as pb;
-use tonic::transport::Channel;
 
-use crate::connection::{CliResult, PAGE_SIZE, every_page, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, Transport, every_page, status_text};
 use crate::render::{render_bundle, render_bundles};
 
-type CatalogClient = pb::catalog_service_client::CatalogServiceClient<Channel>;
+type CatalogClient = pb::catalog_service_client::CatalogServiceClient<Transport>;
 
 /// Prints every bundle with its limits, critical path and serial sum, following page tokens to
 /// the end.

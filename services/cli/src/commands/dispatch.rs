@@ -1,15 +1,14 @@
 //! The dispatch window's commands: `ready` and `dispatch`, the one hand-over of every result.
 
 use lianban_proto::v1 as pb;
-use tonic::transport::Channel;
 
 use crate::args::MethodArg;
-use crate::connection::{CliResult, PAGE_SIZE, every_page, resolve_id, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, Transport, every_page, resolve_id, status_text};
 use crate::render::{render_application, render_applications};
 use crate::wire::method_to_wire;
 
-type IntakeClient = pb::intake_service_client::IntakeServiceClient<Channel>;
-type DispatchClient = pb::dispatch_service_client::DispatchServiceClient<Channel>;
+type IntakeClient = pb::intake_service_client::IntakeServiceClient<Transport>;
+type DispatchClient = pb::dispatch_service_client::DispatchServiceClient<Transport>;
 
 /// How the results were handed over, and to whom.
 pub struct HandOver {

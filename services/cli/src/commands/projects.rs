@@ -1,12 +1,11 @@
 //! A facilitator's commands on key projects: `projects` and `project`.
 
 use lianban_proto::v1 as pb;
-use tonic::transport::Channel;
 
-use crate::connection::{CliResult, PAGE_SIZE, every_page, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, Transport, every_page, status_text};
 use crate::render::{render_project, render_projects};
 
-type ProjectClient = pb::project_service_client::ProjectServiceClient<Channel>;
+type ProjectClient = pb::project_service_client::ProjectServiceClient<Transport>;
 
 /// Prints the key projects, or only one facilitator's, following page tokens to the end.
 pub async fn list(projects: &mut ProjectClient, facilitator: Option<String>) -> CliResult {

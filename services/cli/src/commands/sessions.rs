@@ -2,16 +2,15 @@
 //! Every command but `list` answers with the session, printed the same way.
 
 use lianban_proto::v1 as pb;
-use tonic::transport::Channel;
 
 use crate::args::{Caller, ScheduleArgs, SessionAction};
-use crate::connection::{CliResult, PAGE_SIZE, every_page, resolve_id, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, Transport, every_page, resolve_id, status_text};
 use crate::render::{render_session, render_sessions};
 use crate::time::parse_local_time;
 use crate::wire::session_kind_to_wire;
 
-type SessionClient = pb::session_service_client::SessionServiceClient<Channel>;
-type IntakeClient = pb::intake_service_client::IntakeServiceClient<Channel>;
+type SessionClient = pb::session_service_client::SessionServiceClient<Transport>;
+type IntakeClient = pb::intake_service_client::IntakeServiceClient<Transport>;
 type SessionAnswer = Result<tonic::Response<pb::SessionResponse>, tonic::Status>;
 
 /// Runs one `session` subcommand; `intake` turns receipt numbers into application ids.

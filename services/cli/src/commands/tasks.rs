@@ -1,15 +1,14 @@
 //! A department's commands on its branches: `tasks`, `claim`, `release`, `assign` and `decide`.
 
 use lianban_proto::v1 as pb;
-use tonic::transport::Channel;
 
 use crate::args::{BranchStateArg, Caller, DecisionArgs};
-use crate::connection::{CliResult, PAGE_SIZE, every_page, status_text};
+use crate::connection::{CliResult, PAGE_SIZE, Transport, every_page, status_text};
 use crate::keys::hash_key;
 use crate::render::{application_state_name, branch_state_name, render_tasks};
 use crate::wire::{branch_state_to_wire, decision_to_wire};
 
-type TaskClient = pb::task_service_client::TaskServiceClient<Channel>;
+type TaskClient = pb::task_service_client::TaskServiceClient<Transport>;
 
 /// Which tasks `tasks` lists.
 pub struct TaskFilter {
