@@ -547,7 +547,186 @@ async fn keys_come_from_the_providers_url_and_follow_its_rotation(backend: Backe
     server.stop().await;
 }
 
+async fn notices_reach_only_their_audience(backend: Backend) {
+    let credentials = Credentials::new();
+    let (server, _database) = secure(backend, &credentials).await;
+    let application = submitted(&server, &credentials).await;
+    let list = || pb::ListNotificationsRequest {
+        application_id: application.id.clone(),
+        ..Default::default()
+    };
+    let notices = |channel: &Channel| {
+        pb::notification_service_client::NotificationServiceClient::new(channel.clone())
+    };
+    let anonymous = credentials.channel(server.address, None).await;
+    let supervisor = credentials.token("jiancha-01", &["supervisor"]);
+    let scjg = credentials
+        .channel(server.address, Some("lianban:department:scjg"))
+        .await;
+    // An extension decided: the department hears the decision, the applicant a new deadline.
+    let registration = branch(&application, "scjg-qiye-sheli").id.clone();
+    tasks(&scjg)
+        .request_extension(pb::RequestExtensionRequest {
+            branch_id: registration.clone(),
+            clerk_id: "scjg-01".into(),
+            days: 5,
+            reason: "股东为境外机构，需核验主体资格".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("scjg asks");
+    supervision(&anonymous)
+        .decide_extension(bearer(
+            pb::DecideExtensionRequest {
+                branch_id: registration,
+                number: 1,
+                approve: true,
+                note: "同意延期".into(),
+                ..Default::default()
+            },
+            &supervisor,
+        ))
+        .await
+        .expect("a supervisor decides");
+    let every = notices(&anonymous)
+        .list_notifications(bearer(list(), &supervisor))
+        .await
+        .unwrap()
+        .into_inner()
+        .notifications;
+    let department = pb::Audience::Department as i32;
+    let of_scjg = |n: &&pb::Notification| n.audience == department && n.department_code == "scjg";
+    let expected: Vec<i64> = every.iter().filter(of_scjg).map(|n| n.position).collect();
+    assert!(!expected.is_empty(), "registration reached scjg: {every:?}");
+    assert!(every.len() > expected.len(), "others were told too");
+    let seen: Vec<i64> = notices(&scjg)
+        .list_notifications(list())
+        .await
+        .unwrap()
+        .into_inner()
+        .notifications
+        .iter()
+        .map(|n| n.position)
+        .collect();
+    assert_eq!(seen, expected, "a department reads its own notices only");
+    let desk = credentials
+        .channel(server.address, Some("lianban:front-desk:desk-1"))
+        .await;
+    let applicants = notices(&desk)
+        .list_notifications(list())
+        .await
+        .unwrap()
+        .into_inner()
+        .notifications;
+    let applicant = pb::Audience::Applicant as i32;
+    assert!(applicants.iter().all(|n| n.audience == applicant));
+    let refused = refusal(
+        notices(&scjg)
+            .subscribe(pb::SubscribeRequest {
+                department_code: "swj".into(),
+                ..Default::default()
+            })
+            .await,
+    );
+    assert_eq!(
+        (refused.reason.as_str(), refused.about()),
+        ("OUT_OF_SCOPE", "department_code")
+    );
+    let refused = refusal(
+        notices(&scjg)
+            .subscribe(pb::SubscribeRequest {
+                audience: pb::Audience::Supervision as i32,
+                ..Default::default()
+            })
+            .await,
+    );
+    assert_eq!(
+        (refused.reason.as_str(), refused.about()),
+        ("OUT_OF_SCOPE", "audience")
+    );
+    server.stop().await;
+}
+
+async fn only_the_lead_schedules_and_cancels_its_sessions(backend: Backend) {
+    let credentials = Credentials::new();
+    let (server, _database) = secure(backend, &credentials).await;
+    let desk = credentials
+        .channel(server.address, Some("lianban:front-desk:desk-1"))
+        .await;
+    let application = intake(&desk)
+        .submit_application(crate::support::joint_acceptance())
+        .await
+        .expect("the front desk submits")
+        .into_inner()
+        .application
+        .expect("application");
+    let sessions =
+        |channel: &Channel| pb::session_service_client::SessionServiceClient::new(channel.clone());
+    let at = |text: &str| {
+        Some(prost_types::Timestamp {
+            seconds: crate::support::beijing(text).timestamp(),
+            nanos: 0,
+        })
+    };
+    let meeting = pb::ScheduleSessionRequest {
+        kind: pb::SessionKind::Meeting as i32,
+        lead_department_code: "zjj".into(),
+        clerk_id: "zjj-lead-01".into(),
+        application_ids: vec![application.id.clone()],
+        starts_at: at("2026-03-04 09:00"),
+        ends_at: at("2026-03-04 11:00"),
+        place: "政务服务中心三楼联审室".into(),
+        idempotency_key: crate::support::key(),
+        ..Default::default()
+    };
+    let zjj = credentials
+        .channel(server.address, Some("lianban:department:zjj"))
+        .await;
+    let rfb = credentials
+        .channel(server.address, Some("lianban:department:rfb"))
+        .await;
+    let refused = refusal(sessions(&rfb).schedule_session(meeting.clone()).await);
+    assert_eq!(
+        (refused.reason.as_str(), refused.about()),
+        ("OUT_OF_SCOPE", "lead_department_code")
+    );
+    let session = sessions(&zjj)
+        .schedule_session(meeting)
+        .await
+        .expect("the lead schedules")
+        .into_inner()
+        .session
+        .expect("session");
+    let cancel = |department: &str| pb::CancelSessionRequest {
+        session_id: session.id.clone(),
+        department_code: department.into(),
+        clerk_id: "rfb-01".into(),
+        reason: "改期".into(),
+        ..Default::default()
+    };
+    let refused = refusal(sessions(&rfb).cancel_session(cancel("zjj")).await);
+    assert_eq!(
+        (refused.reason.as_str(), refused.about()),
+        ("OUT_OF_SCOPE", "department_code")
+    );
+    let refused = refusal(sessions(&rfb).cancel_session(cancel("")).await);
+    assert_eq!(refused.reason, "NOT_LEAD");
+    let unchanged = sessions(&zjj)
+        .get_session(pb::GetSessionRequest {
+            session_id: session.id.clone(),
+        })
+        .await
+        .expect("the lead reads it")
+        .into_inner()
+        .session
+        .expect("session");
+    assert_eq!(unchanged.state, session.state, "nothing changed");
+    server.stop().await;
+}
+
 on_every_backend!(
+    only_the_lead_schedules_and_cancels_its_sessions,
+    notices_reach_only_their_audience,
     keys_come_from_the_providers_url_and_follow_its_rotation,
     nobody_without_a_certificate_or_a_token_gets_in,
     a_department_acts_on_its_own_branches_only_and_the_trail_names_it,
