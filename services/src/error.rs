@@ -155,7 +155,9 @@ impl Error {
             Error::Unauthenticated(_) => ErrorReason::Unauthenticated,
             Error::RoleNotAllowed { .. } => ErrorReason::RoleNotAllowed,
             Error::OutOfScope { .. } => ErrorReason::OutOfScope,
-            Error::Store(StoreError::Corrupt { .. } | StoreError::Url(_))
+            Error::Store(
+                StoreError::Corrupt { .. } | StoreError::Url(_) | StoreError::Schema(_),
+            )
             | Error::Catalogue(_)
             | Error::Calendar(_)
             | Error::Config(_)

@@ -20,6 +20,7 @@ mod oversight;
 mod paging;
 mod projects;
 mod readme;
+mod replicas;
 mod sessions;
 mod staff;
 mod statistics;

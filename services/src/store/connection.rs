@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 use super::audit_keys::AuditKeys;
@@ -39,7 +42,7 @@ impl Store {
                 .foreign_keys(true)
         });
         let db = Database::connect(options).await?;
-        migration::Migrator::up(&db, None).await?;
+        migrate(&db).await?;
         let writer = writer::Writer::start(db.clone(), keys.clone());
         Ok(Store {
             db,
@@ -58,6 +61,44 @@ impl Store {
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
+}
+
+/// The key of the PostgreSQL advisory lock migrations run under ("lianban" in ASCII).
+const MIGRATION_LOCK: i64 = 0x006c_6961_6e62_616e;
+
+/// Brings the schema up to date. On PostgreSQL every migration runs in one transaction holding
+/// an advisory lock, so replicas that start together on an empty or older database migrate one
+/// after the other (the others then find nothing to do) instead of racing in the catalogue. A
+/// database whose schema is newer than this build is refused with what to do.
+async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let known: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let newer = |error: DbErr| match &error {
+        DbErr::Custom(text) if text.contains("missing") => StoreError::Schema(format!(
+            "the database's schema is newer than this server knows ({text}); run a newer \
+             server, or restore a backup taken before the upgrade (known migrations: {})",
+            known.len()
+        )),
+        _ => StoreError::from(error),
+    };
+    if db.get_database_backend() != DbBackend::Postgres {
+        return migration::Migrator::up(db, None).await.map_err(newer);
+    }
+    let transaction = db.begin().await?;
+    transaction
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [MIGRATION_LOCK.into()],
+        ))
+        .await?;
+    migration::Migrator::up(&transaction, None)
+        .await
+        .map_err(newer)?;
+    transaction.commit().await?;
+    Ok(())
 }
 
 /// Creates the folder of a `sqlite://` file URL, so that a fresh machine needs no set-up.

@@ -39,4 +39,7 @@ pub enum StoreError {
     /// The database URL is unusable.
     #[error("database url: {0}")]
     Url(String),
+    /// The database's schema is newer than this build knows.
+    #[error("database schema: {0}")]
+    Schema(String),
 }

@@ -1,0 +1,83 @@
+//! Several servers on one database: replicas that start together on an empty PostgreSQL database
+//! all come up and serve the same data, and a database whose schema is newer than the server is
+//! refused at start-up with what to do.
+
+use lianban_proto::v1 as pb;
+use lianban_services::Config;
+use lianban_services::store::Store;
+use lianban_tests::{Backend, TestDatabase, TestServer};
+use sea_orm::ConnectionTrait;
+
+use crate::on_every_backend;
+use crate::support::{COMPANY_MATERIALS, company};
+
+on_every_backend!(a_schema_newer_than_the_server_is_refused_at_start_up);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_started_together_on_an_empty_database_all_come_up() {
+    let database = TestDatabase::create(Backend::Postgres).await;
+    let config = || Config {
+        database_url: database.url.clone(),
+        ..Config::default()
+    };
+    let (a, b, c) = tokio::join!(
+        TestServer::start_with(config()),
+        TestServer::start_with(config()),
+        TestServer::start_with(config()),
+    );
+    let (a, b, c) = (
+        a.expect("replica A starts"),
+        b.expect("replica B starts"),
+        c.expect("replica C starts"),
+    );
+    let submitted = a
+        .intake()
+        .await
+        .submit_application(company(&COMPANY_MATERIALS))
+        .await
+        .expect("A takes an application")
+        .into_inner()
+        .application
+        .expect("application");
+    for replica in [&b, &c] {
+        let read = replica
+            .intake()
+            .await
+            .get_application(pb::GetApplicationRequest {
+                application_id: submitted.id.clone(),
+            })
+            .await
+            .expect("another replica reads it")
+            .into_inner();
+        assert_eq!(read.receipt_number, submitted.receipt_number);
+    }
+    for replica in [a, b, c] {
+        replica.stop().await;
+    }
+}
+
+async fn a_schema_newer_than_the_server_is_refused_at_start_up(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let store = Store::connect(&database.url).await.expect("migrated");
+    store
+        .connection()
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m9999_from_a_newer_server', 0)",
+        )
+        .await
+        .expect("a newer server's migration recorded");
+    store.close().await.unwrap();
+    let refused = TestServer::start_with(Config {
+        database_url: database.url.clone(),
+        ..Config::default()
+    })
+    .await
+    .err()
+    .expect("refused");
+    let message = refused.to_string();
+    assert!(
+        message.contains("newer than this server knows"),
+        "{message}"
+    );
+    assert!(message.contains("m9999_from_a_newer_server"), "{message}");
+}
