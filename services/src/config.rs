@@ -63,6 +63,9 @@ pub struct Config {
     /// The identity provider whose tokens people bring.
     #[serde(default)]
     pub identity: crate::identity::IdentityConfig,
+    /// Seconds in-flight calls have to finish once the server begins to stop (keep it below the
+    /// orchestrator's termination grace period).
+    pub drain_seconds: u64,
     /// The keys of the audit chain, and until when unkeyed events are accepted.
     #[serde(default)]
     pub audit: crate::audit::AuditConfig,
@@ -174,6 +177,7 @@ impl Default for Config {
             limits: crate::limits::LimitsConfig::default(),
             tls: crate::identity::TlsConfig::default(),
             identity: crate::identity::IdentityConfig::default(),
+            drain_seconds: 20,
             audit: crate::audit::AuditConfig::default(),
         }
     }
@@ -261,6 +265,12 @@ impl Config {
             )));
         }
         self.check_exposure()?;
+        if self.drain_seconds > 3600 {
+            return Err(Error::Config(format!(
+                "drain_seconds {} is more than an hour",
+                self.drain_seconds
+            )));
+        }
         if !(1..=MAX_CLOCK_HORIZON_DAYS).contains(&self.manual_clock_horizon_days) {
             return Err(Error::Config(format!(
                 "manual_clock_horizon_days {} is not between 1 and {MAX_CLOCK_HORIZON_DAYS}",

@@ -10,6 +10,7 @@ use lianban_proto::v1 as pb;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
+use tonic_health::ServingStatus;
 
 use crate::api::{
     AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, ProjectApi, SessionApi,
@@ -32,6 +33,7 @@ pub struct Prepared {
     limits: LimitsConfig,
     tls: Option<Arc<rustls::ServerConfig>>,
     authenticator: Arc<Authenticator>,
+    drain: std::time::Duration,
 }
 
 impl Prepared {
@@ -114,6 +116,7 @@ impl Prepared {
             limits: config.limits,
             tls,
             authenticator,
+            drain: std::time::Duration::from_secs(config.drain_seconds),
         })
     }
 
@@ -132,39 +135,11 @@ impl Prepared {
             .local_addr()
             .map_err(|e| Error::Server(e.to_string()))?;
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
-        health_reporter
-            .set_serving::<pb::intake_service_server::IntakeServiceServer<IntakeApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::task_service_server::TaskServiceServer<TaskApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::dispatch_service_server::DispatchServiceServer<DispatchApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::catalog_service_server::CatalogServiceServer<CatalogApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::admin_service_server::AdminServiceServer<AdminApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::statistics_service_server::StatisticsServiceServer<StatisticsApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::session_service_server::SessionServiceServer<SessionApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::staff_service_server::StaffServiceServer<StaffApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::project_service_server::ProjectServiceServer<ProjectApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::notification_service_server::NotificationServiceServer<NotificationApi>>()
-            .await;
-        health_reporter
-            .set_serving::<pb::supervision_service_server::SupervisionServiceServer<SupervisionApi>>()
-            .await;
+        for service in SERVICES {
+            health_reporter
+                .set_service_status(service, ServingStatus::Serving)
+                .await;
+        }
         // Both versions of reflection: grpcurl and most tools speak v1, older ones v1alpha.
         let reflection = || {
             tonic_reflection::server::Builder::configure()
@@ -197,8 +172,10 @@ impl Prepared {
             .telemetry()
             .is_enabled()
             .then(|| tokio::spawn(refresh_gauges(runtime.clone())));
+        let drain = self.drain;
+        let (drain_started, drain_began) = tokio::sync::oneshot::channel::<()>();
         tracing::info!(%address, tls = self.tls.is_some(), "lianban listening");
-        Server::builder()
+        let serving = Server::builder()
             .timeout(limits.request_timeout())
             .http2_keepalive_interval(Some(limits.http2_keepalive_interval()))
             .http2_keepalive_timeout(Some(limits.http2_keepalive_timeout()))
@@ -277,10 +254,19 @@ impl Prepared {
             )
             .serve_with_incoming_shutdown(
                 crate::limits::accept(listener, &limits, self.tls),
-                shutdown,
-            )
-            .await
-            .map_err(|e| Error::Server(e.to_string()))?;
+                stopping(shutdown, health_reporter, runtime.clone(), drain_started),
+            );
+        // Once stopping began, in-flight calls have `drain` to finish; then the server closes.
+        let bound = async {
+            match drain_began.await {
+                Ok(()) => tokio::time::sleep(drain).await,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            served = serving => served.map_err(|e| Error::Server(e.to_string()))?,
+            () = bound => tracing::warn!(?drain, "drain bound reached: closing with calls still open"),
+        }
         let _ = stop_timer.send(());
         let _ = timer.await;
         if let Some(gauges) = gauges {
@@ -291,6 +277,42 @@ impl Prepared {
         runtime.store().clone().close().await?;
         Ok(())
     }
+}
+
+/// The services health reports on: the whole server (`""`) and each of the contract's.
+const SERVICES: [&str; 12] = [
+    "",
+    pb::intake_service_server::SERVICE_NAME,
+    pb::task_service_server::SERVICE_NAME,
+    pb::dispatch_service_server::SERVICE_NAME,
+    pb::catalog_service_server::SERVICE_NAME,
+    pb::admin_service_server::SERVICE_NAME,
+    pb::statistics_service_server::SERVICE_NAME,
+    pb::session_service_server::SERVICE_NAME,
+    pb::staff_service_server::SERVICE_NAME,
+    pb::project_service_server::SERVICE_NAME,
+    pb::notification_service_server::SERVICE_NAME,
+    pb::supervision_service_server::SERVICE_NAME,
+];
+
+/// Resolves when the server is to stop, after turning health to NOT_SERVING (so that load
+/// balancers send nothing new) and telling open streams to reconnect elsewhere; `started` marks
+/// the beginning of the drain.
+async fn stopping(
+    shutdown: impl Future<Output = ()>,
+    health: tonic_health::server::HealthReporter,
+    runtime: Runtime,
+    started: tokio::sync::oneshot::Sender<()>,
+) {
+    shutdown.await;
+    tracing::info!("stopping: health NOT_SERVING, open streams told to reconnect, calls draining");
+    for service in SERVICES {
+        health
+            .set_service_status(service, ServingStatus::NotServing)
+            .await;
+    }
+    runtime.begin_drain();
+    let _ = started.send(());
 }
 
 /// Refreshes what the gauges report (applications by state, open branches by department and

@@ -11,7 +11,10 @@ use sea_orm::ConnectionTrait;
 use crate::on_every_backend;
 use crate::support::{COMPANY_MATERIALS, company};
 
-on_every_backend!(a_schema_newer_than_the_server_is_refused_at_start_up);
+on_every_backend!(
+    a_schema_newer_than_the_server_is_refused_at_start_up,
+    stopping_ends_open_streams_with_a_reconnect_hint,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_started_together_on_an_empty_database_all_come_up() {
@@ -80,4 +83,42 @@ async fn a_schema_newer_than_the_server_is_refused_at_start_up(backend: Backend)
         "{message}"
     );
     assert!(message.contains("m9999_from_a_newer_server"), "{message}");
+}
+
+async fn stopping_ends_open_streams_with_a_reconnect_hint(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let server = TestServer::start_with(Config {
+        database_url: database.url.clone(),
+        ..Config::default()
+    })
+    .await
+    .expect("starts");
+    let mut notices = server
+        .notifications()
+        .await
+        .subscribe(pb::SubscribeRequest::default())
+        .await
+        .expect("subscribed")
+        .into_inner();
+    let mut tasks = server
+        .tasks()
+        .await
+        .watch_tasks(pb::WatchTasksRequest {
+            department_code: "scjg".into(),
+        })
+        .await
+        .expect("watching")
+        .into_inner();
+    // The server stops while both streams are open: stopping completes (the drain bound is 20 s,
+    // and an open stream must not hold it), and each stream ends telling its client to reconnect.
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(15), server.stop()).await;
+    assert!(stopped.is_ok(), "open streams held the shutdown up");
+    for ended in [
+        notices.message().await.map(|_| ()),
+        tasks.message().await.map(|_| ()),
+    ] {
+        let status = ended.expect_err("the stream ends with a status");
+        assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+        assert!(status.message().contains("reconnect"), "{status:?}");
+    }
 }

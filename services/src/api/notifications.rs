@@ -105,7 +105,8 @@ fn feed(
 ) -> Streamed<pb::Notification> {
     // Watch before the first read, so that a commit between the read and the wait is not slept through.
     let mut committed = runtime.notifications_committed();
-    async_stream(move |sender| async move {
+    let stream_runtime = runtime.clone();
+    async_stream(&stream_runtime, move |sender| async move {
         loop {
             committed.borrow_and_update();
             let batch = match runtime

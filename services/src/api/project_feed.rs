@@ -69,7 +69,8 @@ async fn snapshot(runtime: &Runtime, project: &str, sender: &Sender<pb::ProjectE
 pub(crate) fn watch(runtime: Runtime, project: String) -> Streamed<pb::ProjectEvent> {
     // Subscribe before reading the snapshot, so that nothing falls between the two.
     let mut changes = runtime.subscribe();
-    async_stream(move |sender| async move {
+    let stream_runtime = runtime.clone();
+    async_stream(&stream_runtime, move |sender| async move {
         if !snapshot(&runtime, &project, &sender).await {
             return;
         }

@@ -103,7 +103,8 @@ pub(crate) fn watch(
 ) -> Streamed<pb::TaskEvent> {
     // Subscribe before reading the snapshot, so that nothing falls between the two.
     let mut changes = runtime.subscribe();
-    async_stream(move |sender| async move {
+    let stream_runtime = runtime.clone();
+    async_stream(&stream_runtime, move |sender| async move {
         if !snapshot(&runtime, &caller, &department, &sender).await {
             return;
         }

@@ -57,5 +57,14 @@ async fn run(config: Config) -> Result<(), lianban_services::Error> {
         .map_err(|error| {
             lianban_services::Error::Server(format!("cannot listen on {}: {error}", config.listen))
         })?;
-    prepared.serve(listener, server::termination_signal()).await
+    let shutdown = async {
+        server::termination_signal().await;
+        // The first signal drains; a second one means "now".
+        tokio::spawn(async {
+            server::termination_signal().await;
+            tracing::warn!("second signal: exiting without waiting for the drain");
+            std::process::exit(130);
+        });
+    };
+    prepared.serve(listener, shutdown).await
 }

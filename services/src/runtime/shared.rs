@@ -56,6 +56,8 @@ pub struct Runtime {
     /// The documents held for the next command on them.
     pub(super) documents: Arc<DocumentCache>,
     sweeping: Arc<tokio::sync::Mutex<()>>,
+    /// Set once the server begins to stop: open streams end and tell their clients to reconnect.
+    draining: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Runtime {
@@ -94,6 +96,7 @@ impl Runtime {
             session_policy: SessionPolicy::default(),
             documents: Arc::new(DocumentCache::new(CACHED_DOCUMENTS)),
             sweeping: Arc::new(tokio::sync::Mutex::new(())),
+            draining: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 
@@ -205,6 +208,17 @@ impl Runtime {
     /// A receiver that changes whenever notifications were committed.
     pub fn notifications_committed(&self) -> tokio::sync::watch::Receiver<u64> {
         self.notifications.subscribe()
+    }
+
+    /// Tells every open stream that the server is stopping.
+    pub fn begin_drain(&self) {
+        self.draining.send_replace(true);
+    }
+
+    /// Resolves once the server has begun to stop (at once if it has).
+    pub async fn drained(&self) {
+        let mut draining = self.draining.subscribe();
+        let _ = draining.wait_for(|stopping| *stopping).await;
     }
 
     /// Resolves when a commit may have brought an earlier deadline.
