@@ -121,8 +121,12 @@ impl TokenVerifier {
                         at: Instant::now(),
                     };
                 }
-                // Keep the keys we have: a provider that is down must not lock everyone out.
-                Err(error) => tracing::warn!(%error, "token keys not reloaded"),
+                // Keep the keys we have: a provider that is down must not lock everyone out, and
+                // the next try waits a refresh, so that calls do not each wait on a dead provider.
+                Err(error) => {
+                    tracing::warn!(%error, "token keys not reloaded; the cached keys stay");
+                    loaded.at = Instant::now();
+                }
             }
         }
         loaded
