@@ -2,6 +2,7 @@
 //! for it. Every test starts its own server; PostgreSQL is started once per test process from the
 //! system's binaries in a temporary folder and removed when the process ends.
 
+pub mod cluster;
 pub mod postgres;
 
 use std::net::SocketAddr;

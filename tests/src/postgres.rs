@@ -99,7 +99,7 @@ fn start_cluster() -> Cluster {
 }
 
 /// Where initdb and postgres are: on PATH, or in the newest /usr/lib/postgresql/*/bin.
-fn binaries() -> PathBuf {
+pub(crate) fn binaries() -> PathBuf {
     if let Some(dir) = std::env::var_os("PATH")
         .iter()
         .flat_map(std::env::split_paths)
@@ -128,12 +128,12 @@ fn binaries() -> PathBuf {
         .expect("PostgreSQL binaries (initdb, postgres) not found: install postgresql")
 }
 
-fn running_as_root() -> bool {
+pub(crate) fn running_as_root() -> bool {
     let output = Command::new("id").arg("-u").output().expect("run id -u");
     String::from_utf8_lossy(&output.stdout).trim() == "0"
 }
 
-fn shell(script: &str, as_postgres: bool) -> Command {
+pub(crate) fn shell(script: &str, as_postgres: bool) -> Command {
     if as_postgres {
         let mut command = Command::new("runuser");
         command.args(["-u", "postgres", "--", "sh", "-c", script]);
@@ -145,12 +145,12 @@ fn shell(script: &str, as_postgres: bool) -> Command {
     }
 }
 
-fn run(command: &mut Command, what: &str) {
+pub(crate) fn run(command: &mut Command, what: &str) {
     let status = command.status().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(status.success(), "{what} failed: {status}");
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local address").port()
 }
