@@ -97,10 +97,15 @@ impl PrivateCluster {
 
     /// Starts the stopped cluster on its data folder and port, and waits until it accepts
     /// connections.
+    ///
+    /// `fsync` and full page writes are off (what PostgreSQL wrote survives its own crash in the
+    /// kernel's cache; only the machine's crash would lose it), but `synchronous_commit` stays
+    /// on: with it off, a commit is answered before its WAL leaves PostgreSQL's memory, and an
+    /// immediate stop loses the last acknowledged transactions.
     pub fn start(&self) {
         let script = format!(
             "{pg_ctl} -D {data} -l {folder}/postgres.log -w -t 120 \
-             -o '-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off \
+             -o '-h 127.0.0.1 -p {port} -k {folder} -c fsync=off \
              -c full_page_writes=off -c max_connections=400' start >>{folder}/pg_ctl.log 2>&1",
             pg_ctl = self.bin.join("pg_ctl").display(),
             data = self.data.display(),
