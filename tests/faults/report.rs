@@ -153,7 +153,7 @@ pub fn print(report: &Report) -> bool {
                 .join(", "),
         ),
         (
-            "notifications missed / received twice".to_owned(),
+            "notifications missed / received twice (all subscribers)".to_owned(),
             format!("{missing} / {repeats}"),
         ),
         (

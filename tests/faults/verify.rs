@@ -43,8 +43,12 @@ impl Trail {
     }
 }
 
-/// Reads every application, its trail and its notifications.
-pub async fn read_back(replicas: &Arc<Replicas>, ledger: &Arc<Ledger>) -> Stored {
+/// Every application of the bundle, as replica `home` lists them.
+pub async fn list_applications(
+    replicas: &Replicas,
+    ledger: &Ledger,
+    home: usize,
+) -> Vec<pb::Application> {
     let mut applications = Vec::new();
     let mut page_token = String::new();
     loop {
@@ -54,7 +58,7 @@ pub async fn read_back(replicas: &Arc<Replicas>, ledger: &Arc<Ledger>) -> Stored
             page_token,
             ..Default::default()
         };
-        let page = with_retry(replicas, ledger, 0, false, "list", |channel| {
+        let page = with_retry(replicas, ledger, home, false, "list", |channel| {
             let request = request.clone();
             async move {
                 pb::intake_service_client::IntakeServiceClient::new(channel)
@@ -66,10 +70,40 @@ pub async fn read_back(replicas: &Arc<Replicas>, ledger: &Arc<Ledger>) -> Stored
         .expect("list applications");
         applications.extend(page.applications);
         if page.next_page_token.is_empty() {
-            break;
+            return applications;
         }
         page_token = page.next_page_token;
     }
+}
+
+/// Joint reviews still running past their deadline at `now`.
+pub fn running_past_deadline(applications: &[pb::Application], now: i64) -> usize {
+    applications
+        .iter()
+        .flat_map(|a| &a.branches)
+        .filter(|b| b.matter_code != APPROVAL_MATTER && running(b) && past(b, now))
+        .count()
+}
+
+fn running(branch: &pb::Branch) -> bool {
+    [
+        pb::BranchState::Open as i32,
+        pb::BranchState::Claimed as i32,
+    ]
+    .contains(&branch.state)
+}
+
+fn past(branch: &pb::Branch, now: i64) -> bool {
+    branch
+        .deadline
+        .as_ref()
+        .and_then(|d| d.at)
+        .is_some_and(|at| at.seconds <= now)
+}
+
+/// Reads every application, its trail and its notifications.
+pub async fn read_back(replicas: &Arc<Replicas>, ledger: &Arc<Ledger>) -> Stored {
+    let applications = list_applications(replicas, ledger, 0).await;
     let ids: Vec<String> = applications.iter().map(|a| a.id.clone()).collect();
     let readers: Vec<_> = ids
         .chunks(ids.len().div_ceil(8).max(1))
