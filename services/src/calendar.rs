@@ -16,16 +16,15 @@ const NATIONAL: &str = include_str!("../calendar/cn-mainland.csv");
 
 /// Builds the calendar from the configuration.
 pub fn load(config: &CalendarConfig) -> Result<Calendar, Error> {
-    let mut calendar = Calendar::new(config.zone()?, config.closing()?);
-    let national = Calendar::parse_csv("(built-in) cn-mainland.csv", NATIONAL)?;
-    calendar.add("(built-in) cn-mainland.csv", &national)?;
-    if let Some(dir) = &config.dir {
-        add_folder(&mut calendar, dir)?;
-    }
-    Ok(calendar)
+    build(config, &files(config)?)
 }
 
-fn add_folder(calendar: &mut Calendar, dir: &Path) -> Result<(), Error> {
+/// The configured folder's `*.csv` files, by name, with their text: what a replica publishes
+/// through the store so that every replica works on the same calendar.
+pub fn files(config: &CalendarConfig) -> Result<Vec<(String, String)>, Error> {
+    let Some(dir) = &config.dir else {
+        return Ok(Vec::new());
+    };
     let unreadable = |path: &Path, error: std::io::Error| CalendarError::Unreadable {
         path: path.display().to_string(),
         message: error.to_string(),
@@ -36,12 +35,23 @@ fn add_folder(calendar: &mut Calendar, dir: &Path) -> Result<(), Error> {
         .filter(|path| path.extension().is_some_and(|ext| ext == "csv"))
         .collect();
     paths.sort();
+    let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
-        let name = path.display().to_string();
-        calendar.add(&name, &Calendar::parse_csv(&name, &text)?)?;
+        files.push((path.display().to_string(), text));
     }
-    Ok(())
+    Ok(files)
+}
+
+/// The built-in national data with `files` on top, in the configured zone and closing time.
+pub fn build(config: &CalendarConfig, files: &[(String, String)]) -> Result<Calendar, Error> {
+    let mut calendar = Calendar::new(config.zone()?, config.closing()?);
+    let national = Calendar::parse_csv("(built-in) cn-mainland.csv", NATIONAL)?;
+    calendar.add("(built-in) cn-mainland.csv", &national)?;
+    for (name, text) in files {
+        calendar.add(name, &Calendar::parse_csv(name, text)?)?;
+    }
+    Ok(calendar)
 }
 
 #[cfg(test)]

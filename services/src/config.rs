@@ -66,6 +66,9 @@ pub struct Config {
     /// Seconds in-flight calls have to finish once the server begins to stop (keep it below the
     /// orchestrator's termination grace period).
     pub drain_seconds: u64,
+    /// How often, in milliseconds, a replica reads what the others committed (changes for
+    /// streams, notifications, staffing, calendar, the manual clock); 10 to 5,000.
+    pub follow_milliseconds: u64,
     /// The keys of the audit chain, and until when unkeyed events are accepted.
     #[serde(default)]
     pub audit: crate::audit::AuditConfig,
@@ -178,6 +181,7 @@ impl Default for Config {
             tls: crate::identity::TlsConfig::default(),
             identity: crate::identity::IdentityConfig::default(),
             drain_seconds: 20,
+            follow_milliseconds: 250,
             audit: crate::audit::AuditConfig::default(),
         }
     }
@@ -265,6 +269,12 @@ impl Config {
             )));
         }
         self.check_exposure()?;
+        if !(10..=5000).contains(&self.follow_milliseconds) {
+            return Err(Error::Config(format!(
+                "follow_milliseconds {} is not between 10 and 5000",
+                self.follow_milliseconds
+            )));
+        }
         if self.drain_seconds > 3600 {
             return Err(Error::Config(format!(
                 "drain_seconds {} is more than an hour",

@@ -7,6 +7,12 @@
 //! listens, catching up with every deadline that passed while it was down. Acting twice is
 //! harmless: the engine turns a deadline that was already acted on into no change, and the
 //! store's version check lets only one of two racing sweeps commit.
+//!
+//! Several replicas sweep the same store: each claims a batch of due deadlines for a lease
+//! ([`LEASE`], wall-clock time) before acting on them (`store::leases`), so that no two replicas
+//! work on the same rows at once; a claim that is not acted on (the replica died) runs out and
+//! the next sweep of any replica takes it over. The manual clock and the calendar are the
+//! store's, shared by every replica (`crate::follow` brings the others up to a move or reload).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -18,6 +24,7 @@ use uuid::Uuid;
 
 use crate::error::Error;
 use crate::runtime::Runtime;
+use crate::store::Claim;
 
 /// How many due branches one store query fetches.
 const BATCH: u64 = 1024;
@@ -27,6 +34,9 @@ const IN_FLIGHT: usize = 64;
 /// How many applications of due deadlines are read in one query ahead of acting on them: well
 /// inside the runtime's document cache, so none is dropped before its command runs.
 const PREFETCH: usize = 256;
+/// How long a replica's claim on due deadlines holds: far longer than acting on a batch takes,
+/// short enough that another replica soon takes over the claims of one that died.
+const LEASE: Duration = Duration::from_secs(60);
 /// The longest the timer sleeps without looking again.
 const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
 
@@ -45,7 +55,12 @@ pub async fn move_clock_and_sweep(
     to: impl FnOnce(DateTime<Utc>) -> Result<DateTime<Utc>, Error>,
 ) -> Result<u32, Error> {
     let _only_sweep = runtime.sweeping().await;
-    clock.set(to(runtime.now())?, runtime.calendar().zone())?;
+    // Start from where the shared clock stands: another replica may have moved it since.
+    if let Some(shared) = runtime.store().shared_versions().await?.manual_clock {
+        clock.catch_up(shared);
+    }
+    let to = clock.set(to(runtime.now())?, runtime.calendar().zone())?;
+    clock.catch_up(runtime.store().advance_manual_clock(to).await?);
     sweep_now(runtime).await
 }
 
@@ -55,7 +70,15 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
     let mut seen = HashSet::new();
     let mut acted = crate::sessions::sweep(runtime).await?;
     loop {
-        let due = runtime.store().due_branches(now, BATCH).await?;
+        let wall_now = Utc::now();
+        let claim = Claim {
+            owner: runtime.replica(),
+            due_by: now,
+            wall_now,
+            lease_until: wall_now + LEASE,
+            limit: BATCH,
+        };
+        let due = runtime.store().claim_due_branches(&claim).await?;
         let fresh: Vec<_> = due.into_iter().filter(|pair| seen.insert(*pair)).collect();
         if fresh.is_empty() {
             return Ok(acted);
@@ -181,8 +204,11 @@ pub async fn reload_calendar(
     runtime: &Runtime,
     config: &crate::config::CalendarConfig,
 ) -> Result<u32, Error> {
-    let calendar = crate::calendar::load(config)?;
+    let files = crate::calendar::files(config)?;
+    let calendar = crate::calendar::build(config, &files)?;
     let years: Vec<i32> = calendar.covered_years().collect();
+    // Published before it is used here, so that every replica soon works on the same calendar.
+    runtime.store().publish_calendar_files(&files).await?;
     runtime.replace_calendar(calendar);
     tracing::info!(?years, "calendar reloaded");
     let mut moved = 0;

@@ -21,7 +21,7 @@ use crate::deadlines::Schedules;
 use crate::error::Error;
 use crate::identity::{AuthLayer, Authenticator};
 use crate::limits::{LimitLayer, LimitsConfig};
-use crate::runtime::{ManualClock, Runtime, RuntimeClock};
+use crate::runtime::{Clock, ManualClock, Runtime, RuntimeClock};
 use crate::store::Store;
 use crate::telemetry::{CURRENT_CALL, Call, GaugeSnapshot, Telemetry};
 
@@ -34,6 +34,7 @@ pub struct Prepared {
     tls: Option<Arc<rustls::ServerConfig>>,
     authenticator: Arc<Authenticator>,
     drain: std::time::Duration,
+    follow: std::time::Duration,
 }
 
 impl Prepared {
@@ -56,7 +57,8 @@ impl Prepared {
             source = %config.catalogue_dir.as_ref().map_or("built-in sample".to_owned(), |d| d.display().to_string()),
             "catalogue loaded"
         );
-        let calendar = crate::calendar::load(&config.calendar)?;
+        let calendar_files = crate::calendar::files(&config.calendar)?;
+        let calendar = crate::calendar::build(&config.calendar, &calendar_files)?;
         let years: Vec<i32> = calendar.covered_years().collect();
         tracing::info!(zone = %calendar.zone(), closing = %calendar.closing(), ?years, "calendar loaded");
         let clock = match config.clock {
@@ -79,6 +81,18 @@ impl Prepared {
         }
         let store = Store::connect_with_keys(&config.database_url, keys).await?;
         tracing::info!(database = %redact_url(&config.database_url), "store ready");
+        // Replicas share one calendar (the files of the last to start or reload) and one clock.
+        if store.publish_calendar_files(&calendar_files).await? {
+            tracing::info!(
+                files = calendar_files.len(),
+                "calendar files published to every replica"
+            );
+        }
+        if let RuntimeClock::Manual(manual) = &clock {
+            let joined = store.join_manual_clock(manual.now()).await?;
+            manual.catch_up(joined);
+            tracing::info!(now = %joined, "joined the store's manual clock");
+        }
         for post in &config.posts {
             crate::staff::check_post(&catalogue, post)
                 .map_err(|e| Error::Config(format!("posts: {e}")))?;
@@ -117,6 +131,7 @@ impl Prepared {
             tls,
             authenticator,
             drain: std::time::Duration::from_secs(config.drain_seconds),
+            follow: std::time::Duration::from_millis(config.follow_milliseconds),
         })
     }
 
@@ -157,6 +172,12 @@ impl Prepared {
         let limits = self.limits;
         let size = limits.max_request_size();
         let runtime = self.runtime;
+        let follower =
+            crate::follow::Follower::start(runtime.clone(), self.calendar_config.clone()).await?;
+        let (stop_follower, follower_stopped) = tokio::sync::oneshot::channel::<()>();
+        let following = tokio::spawn(follower.run(self.follow, async {
+            let _ = follower_stopped.await;
+        }));
         // Catch up with every deadline that passed while the server was down, before serving.
         let caught_up = crate::deadlines::sweep(&runtime).await?;
         tracing::info!(caught_up, "passed deadlines acted on at start-up");
@@ -269,6 +290,8 @@ impl Prepared {
         }
         let _ = stop_timer.send(());
         let _ = timer.await;
+        let _ = stop_follower.send(());
+        let _ = following.await;
         if let Some(gauges) = gauges {
             gauges.abort();
         }

@@ -22,6 +22,7 @@ mod projects;
 mod readme;
 mod replicas;
 mod sessions;
+mod shared_state;
 mod staff;
 mod statistics;
 mod store;

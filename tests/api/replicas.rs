@@ -86,9 +86,11 @@ async fn a_schema_newer_than_the_server_is_refused_at_start_up(backend: Backend)
 }
 
 async fn stopping_ends_open_streams_with_a_reconnect_hint(backend: Backend) {
+    use tonic_health::pb::health_check_response::ServingStatus;
     let database = TestDatabase::create(backend).await;
     let server = TestServer::start_with(Config {
         database_url: database.url.clone(),
+        drain_seconds: 3,
         ..Config::default()
     })
     .await
@@ -109,10 +111,28 @@ async fn stopping_ends_open_streams_with_a_reconnect_hint(backend: Backend) {
         .await
         .expect("watching")
         .into_inner();
-    // The server stops while both streams are open: stopping completes (the drain bound is 20 s,
-    // and an open stream must not hold it), and each stream ends telling its client to reconnect.
-    let stopped = tokio::time::timeout(std::time::Duration::from_secs(15), server.stop()).await;
-    assert!(stopped.is_ok(), "open streams held the shutdown up");
+    let mut health = tonic_health::pb::health_client::HealthClient::new(server.channel().await)
+        .watch(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("watching health")
+        .into_inner();
+    let status = |message: Option<tonic_health::pb::HealthCheckResponse>| {
+        message.expect("a health status").status
+    };
+    assert_eq!(
+        status(health.message().await.expect("health")),
+        ServingStatus::Serving as i32
+    );
+    // The server stops while the streams are open (health's own watch among them): health turns
+    // NOT_SERVING at once, each of our streams ends telling its client to reconnect, and stopping
+    // completes within the drain bound (3 s here), however long the clients keep reading.
+    let stopping = tokio::spawn(server.stop());
+    assert_eq!(
+        status(health.message().await.expect("health during the drain")),
+        ServingStatus::NotServing as i32
+    );
     for ended in [
         notices.message().await.map(|_| ()),
         tasks.message().await.map(|_| ()),
@@ -121,4 +141,9 @@ async fn stopping_ends_open_streams_with_a_reconnect_hint(backend: Backend) {
         assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
         assert!(status.message().contains("reconnect"), "{status:?}");
     }
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(15), stopping).await;
+    assert!(
+        stopped.is_ok(),
+        "open streams held the shutdown past its bound"
+    );
 }

@@ -53,6 +53,18 @@ impl AdminApi {
 #[tonic::async_trait]
 impl AdminService for AdminApi {
     async fn get_time(&self, _: Request<pb::GetTimeRequest>) -> Reply<pb::TimeResponse> {
+        // The manual clock is shared: read where it stands, whichever replica moved it last.
+        if let Some(clock) = self.runtime.manual_clock()
+            && let Some(shared) = self
+                .runtime
+                .store()
+                .shared_versions()
+                .await
+                .map_err(Error::from)?
+                .manual_clock
+        {
+            clock.catch_up(shared);
+        }
         ok(pb::TimeResponse {
             now: Some(convert::timestamp(self.runtime.now())),
             manual: self.runtime.manual_clock().is_some(),

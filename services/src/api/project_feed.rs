@@ -8,10 +8,9 @@
 
 use lianban_proto::v1 as pb;
 use tokio::sync::broadcast::error::RecvError;
-use uuid::Uuid;
 
 use super::answers::view;
-use super::streams::{Sender, Streamed, async_stream};
+use super::streams::{Sender, SentVersions, Streamed, async_stream};
 use crate::convert;
 use crate::error::Error;
 use crate::runtime::Runtime;
@@ -26,6 +25,7 @@ async fn send_board(
     runtime: &Runtime,
     project: &str,
     sender: &Sender<pb::ProjectEvent>,
+    sent: &mut SentVersions,
 ) -> Result<bool, Error> {
     let filter = ApplicationFilter {
         key_project_code: Some(project.to_owned()),
@@ -39,6 +39,7 @@ async fn send_board(
         let found = runtime.store().applications(&filter, &page).await?;
         let as_of_page = view(runtime);
         for application in &found.items {
+            sent.is_news(application.id, application.version);
             let event = pb::ProjectEvent {
                 snapshot: true,
                 application: Some(convert::project_application(application, &as_of_page)),
@@ -55,8 +56,13 @@ async fn send_board(
 }
 
 /// The snapshot, or the error that ends the stream; false when the stream is over.
-async fn snapshot(runtime: &Runtime, project: &str, sender: &Sender<pb::ProjectEvent>) -> bool {
-    match send_board(runtime, project, sender).await {
+async fn snapshot(
+    runtime: &Runtime,
+    project: &str,
+    sender: &Sender<pb::ProjectEvent>,
+    sent: &mut SentVersions,
+) -> bool {
+    match send_board(runtime, project, sender, sent).await {
         Ok(reading) => reading,
         Err(error) => {
             let _ = sender.send(Err(error.into())).await;
@@ -71,15 +77,15 @@ pub(crate) fn watch(runtime: Runtime, project: String) -> Streamed<pb::ProjectEv
     let mut changes = runtime.subscribe();
     let stream_runtime = runtime.clone();
     async_stream(&stream_runtime, move |sender| async move {
-        if !snapshot(&runtime, &project, &sender).await {
+        let mut sent = SentVersions::default();
+        if !snapshot(&runtime, &project, &sender, &mut sent).await {
             return;
         }
-        let mut last_sent: Option<(Uuid, u64)> = None;
         loop {
             let change = match changes.recv().await {
                 Ok(change) => change,
                 Err(RecvError::Lagged(_)) => {
-                    if !snapshot(&runtime, &project, &sender).await {
+                    if !snapshot(&runtime, &project, &sender, &mut sent).await {
                         return;
                     }
                     continue;
@@ -91,10 +97,9 @@ pub(crate) fn watch(runtime: Runtime, project: String) -> Streamed<pb::ProjectEv
                 continue;
             }
             // One message per application version, however many branches it changed.
-            if last_sent == Some((application.id, application.version)) {
+            if !sent.is_news(application.id, application.version) {
                 continue;
             }
-            last_sent = Some((application.id, application.version));
             let event = pb::ProjectEvent {
                 snapshot: false,
                 application: Some(convert::project_application(application, &view(&runtime))),

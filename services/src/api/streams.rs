@@ -44,3 +44,22 @@ where
     });
     Box::pin(ReceiverStream::new(receiver))
 }
+
+/// The application version each item (a branch, an application) was last sent at, so that a
+/// feed sends each version once: a change committed just before the snapshot was read reaches
+/// the feed after it, already shown.
+#[derive(Debug, Default)]
+pub(crate) struct SentVersions(std::collections::HashMap<uuid::Uuid, u64>);
+
+impl SentVersions {
+    /// Whether `version` of `id` is newer than what was sent, recording it when it is.
+    pub(crate) fn is_news(&mut self, id: uuid::Uuid, version: u64) -> bool {
+        match self.0.get(&id) {
+            Some(&sent) if sent >= version => false,
+            _ => {
+                self.0.insert(id, version);
+                true
+            }
+        }
+    }
+}

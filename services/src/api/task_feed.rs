@@ -12,7 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::answers::view;
-use super::streams::{Sender, Streamed, async_stream};
+use super::streams::{Sender, SentVersions, Streamed, async_stream};
 use super::visibility::tasks_for;
 use crate::convert;
 use crate::error::Error;
@@ -46,6 +46,7 @@ async fn send_actionable(
     caller: &Caller,
     department: &str,
     sender: &Sender<pb::TaskEvent>,
+    sent: &mut SentVersions,
 ) -> Result<Reading, Error> {
     let filter = BranchFilter {
         department_code: Some(department.to_owned()),
@@ -62,6 +63,7 @@ async fn send_actionable(
             let Some(mut task) = task(runtime, application, *id) else {
                 continue;
             };
+            sent.is_news(*id, application.version);
             tasks_for(caller, std::slice::from_mut(&mut task));
             let event = pb::TaskEvent {
                 snapshot: true,
@@ -84,8 +86,9 @@ async fn snapshot(
     caller: &Caller,
     department: &str,
     sender: &Sender<pb::TaskEvent>,
+    sent: &mut SentVersions,
 ) -> bool {
-    match send_actionable(runtime, caller, department, sender).await {
+    match send_actionable(runtime, caller, department, sender, sent).await {
         Ok(Reading::Yes) => true,
         Ok(Reading::Gone) => false,
         Err(error) => {
@@ -105,7 +108,8 @@ pub(crate) fn watch(
     let mut changes = runtime.subscribe();
     let stream_runtime = runtime.clone();
     async_stream(&stream_runtime, move |sender| async move {
-        if !snapshot(&runtime, &caller, &department, &sender).await {
+        let mut sent = SentVersions::default();
+        if !snapshot(&runtime, &caller, &department, &sender, &mut sent).await {
             return;
         }
         loop {
@@ -115,6 +119,7 @@ pub(crate) fn watch(
                     .application
                     .branch(change.branch_id)
                     .filter(|branch| branch.started_at.is_some())
+                    .filter(|_| sent.is_news(change.branch_id, change.application.version))
                     .and_then(|_| task(&runtime, &change.application, change.branch_id))
                     .map(|mut task| {
                         tasks_for(&caller, std::slice::from_mut(&mut task));
@@ -126,7 +131,7 @@ pub(crate) fn watch(
                 Ok(_) => continue,
                 // Too slow to keep up: send the whole actionable set again rather than lose changes.
                 Err(RecvError::Lagged(_)) => {
-                    if !snapshot(&runtime, &caller, &department, &sender).await {
+                    if !snapshot(&runtime, &caller, &department, &sender, &mut sent).await {
                         return;
                     }
                     continue;

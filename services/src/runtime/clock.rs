@@ -80,6 +80,18 @@ impl ManualClock {
         Ok(to)
     }
 
+    /// Moves the clock forward to `at`, where another replica moved the shared clock; never back.
+    /// Returns whether it moved.
+    pub fn catch_up(&self, at: DateTime<Utc>) -> bool {
+        let mut now = self.now.lock().expect("clock lock");
+        if at > *now {
+            *now = at;
+            true
+        } else {
+            false
+        }
+    }
+
     /// The farthest one move may go, in days.
     pub fn horizon_days(&self) -> u32 {
         self.horizon_days

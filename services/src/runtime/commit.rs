@@ -9,7 +9,7 @@ use lianban_orchestrator::{Application, Decision, Event};
 use prost::Message;
 
 use super::idempotency::Idempotency;
-use super::shared::{BranchChange, Runtime};
+use super::shared::Runtime;
 use crate::error::Error;
 use crate::store::{Change, StoreError};
 
@@ -81,7 +81,7 @@ impl Runtime {
         Ok(response)
     }
 
-    /// Holds the committed document for the next command and tells watchers what changed.
+    /// Holds the committed document for the next command and has watchers told what changed.
     fn announce(&self, decision: Decision) {
         if decision
             .events
@@ -91,21 +91,9 @@ impl Runtime {
             self.wake_timer();
         }
         let application = Arc::new(decision.application);
-        self.documents.put(Arc::clone(&application));
-        let mut announced = Vec::new();
-        for branch_id in decision.events.iter().filter_map(|event| event.branch_id()) {
-            if announced.contains(&branch_id) {
-                continue;
-            }
-            announced.push(branch_id);
-            if let Some(branch) = application.branch(branch_id) {
-                // No receiver is fine: nobody is watching.
-                let _ = self.changes.send(BranchChange {
-                    application: Arc::clone(&application),
-                    branch_id,
-                    department_code: branch.department_code.clone(),
-                });
-            }
-        }
+        self.documents.put(application);
+        // Watchers hear of it through the change log, like a change another replica committed,
+        // so that each change reaches each watcher once whichever replica committed it.
+        self.follow_now();
     }
 }

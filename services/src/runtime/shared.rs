@@ -58,6 +58,10 @@ pub struct Runtime {
     sweeping: Arc<tokio::sync::Mutex<()>>,
     /// Set once the server begins to stop: open streams end and tell their clients to reconnect.
     draining: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Wakes the follower of the store's change log after a commit here (see `crate::follow`).
+    committed_here: Arc<Notify>,
+    /// This process among the replicas: the owner of its deadline claims.
+    replica: Arc<str>,
 }
 
 impl Runtime {
@@ -97,7 +101,43 @@ impl Runtime {
             documents: Arc::new(DocumentCache::new(CACHED_DOCUMENTS)),
             sweeping: Arc::new(tokio::sync::Mutex::new(())),
             draining: Arc::new(tokio::sync::watch::channel(false).0),
+            committed_here: Arc::new(Notify::new()),
+            replica: format!("{}-{}", std::process::id(), Uuid::new_v4().simple()).into(),
         }
+    }
+
+    /// This process's name among the replicas, unique for its lifetime.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// Tells the follower of the change log that this process committed a change.
+    pub(crate) fn follow_now(&self) {
+        self.committed_here.notify_one();
+    }
+
+    /// Resolves after this process committed a change (since the last call).
+    pub(crate) async fn committed_here(&self) {
+        self.committed_here.notified().await;
+    }
+
+    /// Tells this process's watchers that a branch changed (any replica's commit, found in the
+    /// store's change log).
+    pub(crate) fn announce_branch(&self, change: BranchChange) {
+        // No receiver is fine: nobody is watching.
+        let _ = self.changes.send(change);
+    }
+
+    /// The held document of `id`, when it is at least at `version`.
+    pub(crate) fn held_document(&self, id: Uuid, version: u64) -> Option<Arc<Application>> {
+        self.documents
+            .get(id)
+            .filter(|application| application.version >= version)
+    }
+
+    /// Holds a document read from the store.
+    pub(crate) fn hold_document(&self, application: Arc<Application>) {
+        self.documents.put(application);
     }
 
     /// The same runtime with another session policy.
@@ -168,6 +208,11 @@ impl Runtime {
         let mut staffing = (**guard).clone();
         change(&mut staffing);
         *guard = Arc::new(staffing);
+    }
+
+    /// Replaces the staffing with the one stored (another replica changed it).
+    pub fn replace_staffing(&self, staffing: Staffing) {
+        *self.staffing.write().expect("staffing lock") = Arc::new(staffing);
     }
 
     /// Replaces the working calendar (the caller recounts provisional deadlines).

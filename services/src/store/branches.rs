@@ -34,26 +34,6 @@ impl Store {
         Ok(row.and_then(|row| row.deadline_at))
     }
 
-    /// Up to `limit` branches whose deadline has passed at `now` and is still to be acted on, as
-    /// (application, branch), earliest deadline first.
-    pub async fn due_branches(
-        &self,
-        now: DateTime<Utc>,
-        limit: u64,
-    ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
-        let rows = branch::Entity::find()
-            .filter(branch::Column::DeadlinePending.eq(true))
-            .filter(branch::Column::DeadlineAt.lte(now))
-            .order_by_asc(branch::Column::DeadlineAt)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| Some((row.application_id.parse().ok()?, row.id.parse().ok()?)))
-            .collect())
-    }
-
     /// Every running branch whose deadline is provisional, as (application, branch).
     pub async fn provisional_branches(&self) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
         let rows = branch::Entity::find()

@@ -78,6 +78,10 @@ pub mod branch {
         pub assignee: Option<String>,
         /// True while nobody of its post is available.
         pub unstaffed: bool,
+        /// The replica that claimed the branch's due deadline, while its lease runs.
+        pub lease_owner: Option<String>,
+        /// Until when that claim holds (wall-clock time); any commit of the branch clears it.
+        pub lease_until: Option<DateTimeUtc>,
     }
 
     /// No relations are navigated through the ORM.
@@ -378,6 +382,55 @@ pub mod session_application {
         /// The application.
         #[sea_orm(primary_key, auto_increment = false)]
         pub application_id: String,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The log of committed application changes, in commit order, which every replica follows to
+/// tell its streams what any replica committed.
+pub mod change {
+    use sea_orm::entity::prelude::*;
+
+    /// One committed change of one application.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "changes")]
+    pub struct Model {
+        /// Its place in commit order (from the `changes` counter).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i64,
+        /// The application.
+        pub application_id: String,
+        /// The application's version after the change.
+        pub version: i64,
+        /// The branches the change touched, comma-separated UUIDs.
+        pub branch_ids: String,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Configuration state every replica acts on, by name (the calendar's files).
+pub mod shared_setting {
+    use sea_orm::entity::prelude::*;
+
+    /// One setting.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "shared_settings")]
+    pub struct Model {
+        /// Its name.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        /// Its value (JSON).
+        pub value: String,
     }
 
     /// No relations are navigated through the ORM.

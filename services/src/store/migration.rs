@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddAuditSeq),
             Box::new(IndexNotificationsBySession),
             Box::new(AddEventKeyId),
+            Box::new(super::shared_state_migration::ShareStateBetweenReplicas),
         ]
     }
 }

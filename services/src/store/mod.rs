@@ -18,11 +18,13 @@ mod applications;
 mod audit;
 mod audit_keys;
 mod branches;
+mod change_log;
 mod codec;
 mod connection;
 mod entities;
 mod error;
 mod keys;
+mod leases;
 pub mod migration;
 mod notifications;
 mod outbox;
@@ -30,14 +32,18 @@ mod paging;
 mod projects;
 mod records;
 mod sessions;
+mod shared_state;
+mod shared_state_migration;
 mod staffing;
 mod writer;
 
 pub use audit_keys::{AuditHead, AuditKeys, AuditSecret, PlainLinks};
 pub use connection::Store;
 pub use error::StoreError;
+pub use leases::Claim;
 pub use records::{
     AbsenceRecord, ApplicationFilter, AuditLink, AuditRow, BranchFilter, Change, IdempotencyRecord,
     NotificationFilter, Page, PageRequest, ProjectRecord, RememberedResponse, StoredNotification,
 };
 pub use sessions::{SessionChange, SessionFilter};
+pub use shared_state::{ChangeRecord, SharedVersions};

@@ -83,7 +83,7 @@ pub(super) async fn write_notice_rows(
 }
 
 /// Adds `by` to the named counter and returns its new value, in one statement.
-async fn advance_counter(
+pub(super) async fn advance_counter(
     txn: &impl ConnectionTrait,
     name: &str,
     by: i64,

@@ -10,11 +10,14 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use super::connection::Store;
 use super::entities::{clerk_absence, post};
 use super::error::StoreError;
+use super::outbox::advance_counter;
 use super::records::AbsenceRecord;
+use super::writer::begin_write;
 
 impl Store {
-    /// Adds or replaces a post.
+    /// Adds or replaces a post; every replica sees the new staffing version.
     pub async fn save_post(&self, post: &Post) -> Result<(), StoreError> {
+        let txn = begin_write(&self.db).await?;
         let model = post::ActiveModel {
             department_code: Set(post.department.clone()),
             code: Set(post.code.clone()),
@@ -25,8 +28,10 @@ impl Store {
             .to_owned();
         post::Entity::insert(model)
             .on_conflict(upsert)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await?;
+        advance_counter(&txn, "staffing", 1).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -70,7 +75,8 @@ impl Store {
             .collect())
     }
 
-    /// Records a clerk away (with the reason) or back.
+    /// Records a clerk away (with the reason) or back; every replica sees the new staffing
+    /// version.
     pub async fn set_clerk_away(
         &self,
         department: &str,
@@ -79,6 +85,7 @@ impl Store {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let txn = begin_write(&self.db).await?;
         if away {
             let model = clerk_absence::ActiveModel {
                 department_code: Set(department.to_owned()),
@@ -94,15 +101,17 @@ impl Store {
             .to_owned();
             clerk_absence::Entity::insert(model)
                 .on_conflict(upsert)
-                .exec_without_returning(&self.db)
+                .exec_without_returning(&txn)
                 .await?;
         } else {
             clerk_absence::Entity::delete_many()
                 .filter(clerk_absence::Column::DepartmentCode.eq(department))
                 .filter(clerk_absence::Column::ClerkId.eq(clerk))
-                .exec(&self.db)
+                .exec(&txn)
                 .await?;
         }
+        advance_counter(&txn, "staffing", 1).await?;
+        txn.commit().await?;
         Ok(())
     }
 }

@@ -30,6 +30,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::audit_keys::AuditKeys;
+use super::change_log::{LoggedChange, log_changes};
 use super::codec::{audit_time, encode, version};
 use super::entities::{application, branch, event, idempotency};
 use super::error::StoreError;
@@ -121,6 +122,9 @@ fn changed_branch_rows(change: &Change<'_>) -> Vec<branch::ActiveModel> {
             ),
             assignee: Set(b.assignee.clone()),
             unstaffed: Set(b.unstaffed_since.is_some() && b.state.is_running()),
+            // A commit of the branch ends any claim on its deadline: acted on, or changed.
+            lease_owner: Set(None),
+            lease_until: Set(None),
         })
         .collect()
 }
@@ -181,8 +185,11 @@ async fn run(
     }
 }
 
-/// Writes `batch` in one transaction and answers every job.
-async fn write_batch(db: &DatabaseConnection, batch: Vec<Job>, keys: &AuditKeys) {
+/// Writes `batch` in one transaction and answers every job. The changes are written in the order
+/// of their applications' ids (two changes of one application keep theirs), so that two replicas'
+/// transactions lock the rows they share in the same order and never deadlock each other.
+async fn write_batch(db: &DatabaseConnection, mut batch: Vec<Job>, keys: &AuditKeys) {
+    batch.sort_by_key(|job| job.change.application_id);
     let written = async {
         let txn = begin_write(db).await?;
         let outcomes = write_changes(&txn, batch.iter().map(|job| &job.change), keys).await?;
@@ -241,6 +248,7 @@ struct Accepted<'a> {
     branches: Vec<branch::ActiveModel>,
     events: Vec<event::ActiveModel>,
     notices: Vec<NoticeRow<'a>>,
+    changes: Vec<LoggedChange>,
 }
 
 impl Accepted<'_> {
@@ -251,7 +259,8 @@ impl Accepted<'_> {
                 .exec_without_returning(txn)
                 .await?;
         }
-        write_notice_rows(txn, self.notices).await
+        write_notice_rows(txn, self.notices).await?;
+        log_changes(txn, self.changes).await
     }
 }
 
@@ -322,6 +331,18 @@ async fn write_one<'a>(
         return Ok(Err(StoreError::Conflict(change.application_id)));
     }
     heads.insert(change.application_id, new_head);
+    accepted.changes.push(LoggedChange {
+        application_id: change.application_id,
+        version: change.version,
+        branch_ids: change
+            .branches
+            .iter()
+            .filter_map(|row| match &row.id {
+                ActiveValue::Set(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect(),
+    });
     accepted.branches.extend(change.branches.iter().cloned());
     accepted.events.extend(events);
     let about = NoticeSubject {
@@ -452,6 +473,8 @@ async fn write_branches(
             branch::Column::DeadlineProvisional,
             branch::Column::Assignee,
             branch::Column::Unstaffed,
+            branch::Column::LeaseOwner,
+            branch::Column::LeaseUntil,
         ])
         .to_owned();
     for chunk in in_chunks(latest) {

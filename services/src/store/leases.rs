@@ -1,0 +1,149 @@
+//! Claims on due deadlines, so that several replicas sweeping at once act on different ones.
+//!
+//! A replica claims a batch of due, unclaimed branches in one statement (`FOR UPDATE SKIP
+//! LOCKED` on PostgreSQL, so that replicas claiming at once pass over each other's rows instead of
+//! waiting on them; SQLite's single writer serialises the claims) and holds them for a lease of
+//! wall-clock time. It acts on each through the ordinary command loop: the commit that marks the
+//! deadline done also clears the claim, in the same transaction. A replica that dies mid-sweep
+//! leaves its claims to expire, and the next sweep of any replica takes them over. The
+//! application's version guard is the fencing token: if a paused replica wakes after its lease
+//! and acts late, only one of the two commits wins, and the engine turns the repeat into no
+//! change.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order, Query};
+use uuid::Uuid;
+
+use super::connection::Store;
+use super::entities::branch;
+use super::error::StoreError;
+use super::writer::begin_write;
+
+/// A claim to take: who claims, the time the deadlines are judged at, and the lease.
+#[derive(Debug, Clone)]
+pub struct Claim<'a> {
+    /// The replica claiming.
+    pub owner: &'a str,
+    /// Deadlines at or before this time are due (the server's clock, which may be manual).
+    pub due_by: DateTime<Utc>,
+    /// The wall-clock time now: claims that ran out before it are free again.
+    pub wall_now: DateTime<Utc>,
+    /// Until when the new claims hold (wall-clock time).
+    pub lease_until: DateTime<Utc>,
+    /// The most branches to claim.
+    pub limit: u64,
+}
+
+impl Store {
+    /// Claims due, unclaimed branches, earliest deadline first; returns them as (application,
+    /// branch).
+    pub async fn claim_due_branches(
+        &self,
+        claim: &Claim<'_>,
+    ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        let free = Cond::any()
+            .add(Expr::col(branch::Column::LeaseUntil).is_null())
+            .add(Expr::col(branch::Column::LeaseUntil).lt(claim.wall_now));
+        let due = Query::select()
+            .column(branch::Column::Id)
+            .from(branch::Entity)
+            .and_where(Expr::col(branch::Column::DeadlinePending).eq(true))
+            .and_where(Expr::col(branch::Column::DeadlineAt).lte(claim.due_by))
+            .cond_where(free)
+            .order_by(branch::Column::DeadlineAt, Order::Asc)
+            .limit(claim.limit)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let update = Query::update()
+            .table(branch::Entity)
+            .value(branch::Column::LeaseOwner, claim.owner)
+            .value(branch::Column::LeaseUntil, claim.lease_until)
+            .and_where(Expr::col(branch::Column::Id).in_subquery(due))
+            .returning(
+                Query::returning().columns([branch::Column::ApplicationId, branch::Column::Id]),
+            )
+            .to_owned();
+        let txn = begin_write(&self.db).await?;
+        let rows = txn.query_all(&update).await?;
+        txn.commit().await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let application: String = row.try_get("", "application_id")?;
+            let id: String = row.try_get("", "id")?;
+            if let (Ok(application), Ok(id)) = (application.parse(), id.parse()) {
+                claimed.push((application, id));
+            }
+        }
+        Ok(claimed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ActiveValue::Set;
+    use sea_orm::EntityTrait;
+
+    use super::*;
+
+    async fn store_with_due_branches(count: usize) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/s.db?mode=rwc", dir.path().display());
+        let store = Store::connect(&url).await.unwrap();
+        let due = Utc::now() - chrono::Duration::days(1);
+        for _ in 0..count {
+            let row = branch::ActiveModel {
+                id: Set(Uuid::now_v7().to_string()),
+                application_id: Set(Uuid::now_v7().to_string()),
+                department_code: Set("scjg".into()),
+                matter_code: Set("m".into()),
+                bundle_code: Set("b".into()),
+                state: Set("open".into()),
+                updated_at: Set(due),
+                deadline_at: Set(Some(due)),
+                deadline_pending: Set(true),
+                deadline_provisional: Set(false),
+                assignee: Set(None),
+                unstaffed: Set(false),
+                lease_owner: Set(None),
+                lease_until: Set(None),
+            };
+            branch::Entity::insert(row).exec(&store.db).await.unwrap();
+        }
+        (dir, store)
+    }
+
+    fn claim(owner: &str, wall_now: DateTime<Utc>, limit: u64) -> Claim<'_> {
+        Claim {
+            owner,
+            due_by: Utc::now(),
+            wall_now,
+            lease_until: wall_now + chrono::Duration::seconds(60),
+            limit,
+        }
+    }
+
+    #[tokio::test]
+    async fn claims_are_disjoint_until_their_lease_runs_out() {
+        let (_dir, store) = store_with_due_branches(3).await;
+        let now = Utc::now();
+        let first = store.claim_due_branches(&claim("a", now, 2)).await.unwrap();
+        let second = store.claim_due_branches(&claim("b", now, 2)).await.unwrap();
+        assert_eq!((first.len(), second.len()), (2, 1));
+        assert!(second.iter().all(|pair| !first.contains(pair)));
+        assert!(
+            store
+                .claim_due_branches(&claim("c", now, 5))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Replica a died: after the lease, its claims (and b's) are free for another.
+        let later = now + chrono::Duration::seconds(61);
+        let taken_over = store
+            .claim_due_branches(&claim("d", later, 5))
+            .await
+            .unwrap();
+        assert_eq!(taken_over.len(), 3);
+    }
+}
