@@ -137,10 +137,16 @@ async fn set_time(
     .await
 }
 
-/// Moves the clock past every silent deadline through every replica at once, kills replica 0
-/// while the sweeps run and starts it again, then sets the time through every replica once more
-/// (a clock already there does not move). The time it set.
-pub async fn move_clock(replicas: &Arc<Replicas>, ledger: &Arc<Ledger>) -> prost_types::Timestamp {
+/// Moves the clock past every silent deadline through every replica at once; with `kill`,
+/// replica 0 is killed while the sweeps run and started again. Then sets the time through every
+/// replica once more (a clock already there does not move) and waits, at most two minutes, until
+/// no joint review runs past its deadline: deadlines the killed replica had claimed wait for its
+/// lease to run out. The time it set, and how long after the move the deadlines were settled.
+pub async fn move_clock(
+    replicas: &Arc<Replicas>,
+    ledger: &Arc<Ledger>,
+    kill: bool,
+) -> (prost_types::Timestamp, Duration) {
     let to = at(CLOCK_START) + chrono::Duration::days(CLOCK_MOVE_DAYS);
     replicas.set_clock_start(&to.to_rfc3339());
     let timestamp = prost_types::Timestamp {
@@ -162,10 +168,17 @@ pub async fn move_clock(replicas: &Arc<Replicas>, ledger: &Arc<Ledger>) -> prost
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    replicas.kill(0).await;
-    let killed_after = began.elapsed();
-    let took = replicas.start(0).await;
+    if kill {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        replicas.kill(0).await;
+        let killed_after = began.elapsed();
+        let took = replicas.start(0).await;
+        println!(
+            "kill during the deadline sweeps: replica 0 killed {} ms after the clock moves began, serving again after {:.1} s",
+            killed_after.as_millis(),
+            took.as_secs_f64()
+        );
+    }
     for task in moves {
         let (i, answer) = task.await.expect("clock move");
         match answer {
@@ -177,33 +190,36 @@ pub async fn move_clock(replicas: &Arc<Replicas>, ledger: &Arc<Ledger>) -> prost
             ),
         }
     }
-    println!(
-        "kill during the deadline sweeps: replica 0 killed {} ms after the clock moves began, serving again after {:.1} s",
-        killed_after.as_millis(),
-        took.as_secs_f64()
-    );
-    // A sweep cut short may leave its deadlines to another replica only later (a claim that
-    // must expire first): set the time again through every replica until no joint review runs
-    // past its deadline, for at most a minute; the checks then say what is left.
-    let settling = Instant::now();
-    loop {
-        for i in 0..replicas.len() {
-            if let Some(answer) = set_time(replicas, ledger, i, timestamp).await {
-                println!(
-                    "clock set again through replica {i}: {} deadlines acted on",
-                    answer.deadlines_acted_on
-                );
-            }
+    for i in 0..replicas.len() {
+        if let Some(answer) = set_time(replicas, ledger, i, timestamp).await {
+            println!(
+                "clock set again through replica {i}: {} deadlines acted on",
+                answer.deadlines_acted_on
+            );
         }
+    }
+    let mut reported = 0;
+    loop {
         let applications = verify::list_applications(replicas, ledger, 0).await;
         let left = verify::running_past_deadline(&applications, timestamp.seconds);
-        if left == 0 || settling.elapsed() > Duration::from_secs(60) {
+        if left == 0 || began.elapsed() > Duration::from_secs(120) {
             break;
         }
-        println!("{left} joint reviews still running past their deadline");
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        if left != reported {
+            println!(
+                "{left} joint reviews still running past their deadline {:.1} s after the move",
+                began.elapsed().as_secs_f64()
+            );
+            reported = left;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    timestamp
+    let settled = began.elapsed();
+    println!(
+        "passed deadlines settled {:.1} s after the clock move",
+        settled.as_secs_f64()
+    );
+    (timestamp, settled)
 }
 
 /// Waits until every subscriber has received notifications up to `latest`, at most 20 s (quick)

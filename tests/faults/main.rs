@@ -11,7 +11,8 @@
 //! `--quick` is the size CI runs (`cargo faults-quick`, against the debug server); without it the
 //! run is full size (10 kills, 2 database restarts). `--server PATH` picks the binary (default
 //! `target/release/lianban-server`); `--kills N`, `--db-restarts N`, `--clients N` and
-//! `--subscribers N` override the size.
+//! `--subscribers N` override the size; `--sweep-kill` adds the kill during the deadline sweeps
+//! to the quick run.
 
 mod faults;
 mod load;
@@ -50,6 +51,9 @@ pub struct Options {
     interval: Duration,
     /// How long PostgreSQL stays down.
     db_down: Duration,
+    /// Whether a replica is killed during the deadline sweeps (its claims then wait for their
+    /// lease to run out, a minute, so the quick run leaves it out unless `--sweep-kill`).
+    sweep_kill: bool,
 }
 
 fn options() -> Options {
@@ -81,6 +85,7 @@ fn options() -> Options {
         subscribers: number("--subscribers", REPLICAS),
         interval: Duration::from_secs(if quick { 2 } else { 4 }),
         db_down: Duration::from_secs(if quick { 1 } else { 3 }),
+        sweep_kill: !quick || args.iter().any(|a| a == "--sweep-kill"),
     }
 }
 
@@ -164,7 +169,7 @@ async fn run(options: &Options) -> bool {
     }
     let load_ended = Instant::now();
 
-    let now = faults::move_clock(&replicas, &ledger).await;
+    let (now, settled) = faults::move_clock(&replicas, &ledger, options.sweep_kill).await;
     let stored = verify::read_back(&replicas, &ledger).await;
     let checks = verify::check(&ledger, &stored, now.seconds);
     let latest = stored.notifications.last().copied().unwrap_or(0);
@@ -183,6 +188,7 @@ async fn run(options: &Options) -> bool {
         deliveries: &deliveries,
         notifications: stored.notifications.len(),
         caught_up,
+        settled,
         windows: &windows,
         load: (load_began, load_ended),
         elapsed: began.elapsed(),

@@ -22,6 +22,8 @@ pub struct Report<'a> {
     pub notifications: usize,
     /// Whether every subscriber caught up with the last stored notification in time.
     pub caught_up: bool,
+    /// How long after the clock move every passed deadline was acted on.
+    pub settled: Duration,
     /// The faults.
     pub windows: &'a [Window],
     /// When the load began and ended.
@@ -81,7 +83,7 @@ pub fn print(report: &Report) -> bool {
         ),
         (
             "replica kills during the deadline sweeps".to_owned(),
-            "1".to_owned(),
+            u8::from(report.options.sweep_kill).to_string(),
         ),
         (
             "database restarts under load".to_owned(),
@@ -126,6 +128,10 @@ pub fn print(report: &Report) -> bool {
                 "{} / {}",
                 checks.deadlines_passed, checks.deadlines_acted_on
             ),
+        ),
+        (
+            "passed deadlines all acted on, after the clock move".to_owned(),
+            format!("{:.1} s", report.settled.as_secs_f64()),
         ),
         (
             "deadlines acted on twice / missed".to_owned(),
