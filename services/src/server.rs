@@ -82,7 +82,11 @@ impl Prepared {
         let store = Store::connect_with_keys(&config.database_url, keys).await?;
         tracing::info!(database = %redact_url(&config.database_url), "store ready");
         // Replicas share one calendar (the files of the last to start or reload) and one clock.
-        if store.publish_calendar_files(&calendar_files).await? {
+        if store
+            .publish_calendar_files(&calendar_files)
+            .await?
+            .is_some()
+        {
             tracing::info!(
                 files = calendar_files.len(),
                 "calendar files published to every replica"
@@ -98,7 +102,7 @@ impl Prepared {
                 .map_err(|e| Error::Config(format!("posts: {e}")))?;
             store.save_post(post).await?;
         }
-        let staffing = store.staffing().await?;
+        let staffing = store.versioned_staffing().await?;
         let runtime = Runtime::new(
             store,
             Arc::new(catalogue),
