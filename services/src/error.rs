@@ -156,7 +156,10 @@ impl Error {
             Error::RoleNotAllowed { .. } => ErrorReason::RoleNotAllowed,
             Error::OutOfScope { .. } => ErrorReason::OutOfScope,
             Error::Store(
-                StoreError::Corrupt { .. } | StoreError::Url(_) | StoreError::Schema(_),
+                StoreError::Corrupt { .. }
+                | StoreError::Url(_)
+                | StoreError::Schema(_)
+                | StoreError::Backup(_),
             )
             | Error::Catalogue(_)
             | Error::Calendar(_)

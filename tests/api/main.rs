@@ -3,6 +3,7 @@
 //! on SQLite and on PostgreSQL alike.
 
 mod audit;
+mod backup;
 mod catalog;
 mod credentials;
 mod deadlines;
