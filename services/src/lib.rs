@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod dev_credentials;
 pub mod documents;
 pub mod error;
+pub mod health;
 pub mod identity;
 pub mod limits;
 pub mod listing;
