@@ -581,6 +581,27 @@ mod tests {
     }
 
     #[test]
+    fn an_unreachable_database_is_unavailable_never_internal() {
+        use sea_orm::{ConnAcquireErr, RuntimeErr};
+        let refused = || {
+            sea_orm::sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+        };
+        for failure in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::SqlxError(refused().into())),
+            DbErr::Query(RuntimeErr::SqlxError(refused().into())),
+            DbErr::Exec(RuntimeErr::SqlxError(refused().into())),
+        ] {
+            let error = Error::from(StoreError::Database(failure));
+            assert_eq!(error.reason(), ErrorReason::StoreUnavailable, "{error}");
+            let status = Status::from(error);
+            assert_eq!(status.code(), Code::Unavailable);
+            assert_eq!(status.message(), STORE_UNAVAILABLE_MESSAGE);
+        }
+    }
+
+    #[test]
     fn a_refused_calendar_file_is_named_to_the_admin_who_reloaded_it() {
         let refused = lianban_orchestrator::CalendarError::Invalid {
             file: "holidays.csv".into(),

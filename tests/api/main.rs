@@ -10,6 +10,7 @@ mod deadlines;
 mod decisions;
 mod errors;
 mod handover;
+mod health;
 mod hostile;
 mod idempotency;
 mod identity;

@@ -12,7 +12,8 @@
 //! lists), `notifications` (the outbox and the digests), `sessions`, `projects` and `staffing`.
 //! Beside them, `records` holds the values they share and `error` the error; `writer` commits
 //! application changes, with `outbox` and `keys` (idempotency keys) writing inside a change's transaction,
-//! `codec` encoding values as columns and `paging` bounding reads and writes.
+//! `codec` encoding values as columns and `paging` bounding reads and writes; `settings` holds
+//! the `[store]` section (the connection wait bound and the readiness probe's timing).
 
 mod applications;
 mod audit;
@@ -33,6 +34,7 @@ mod paging;
 mod projects;
 mod records;
 mod sessions;
+mod settings;
 mod shared_state;
 mod shared_state_migration;
 mod staffing;
@@ -48,4 +50,5 @@ pub use records::{
     NotificationFilter, Page, PageRequest, ProjectRecord, RememberedResponse, StoredNotification,
 };
 pub use sessions::{SessionChange, SessionFilter};
+pub use settings::StoreConfig;
 pub use shared_state::{ChangeRecord, SharedVersions};
