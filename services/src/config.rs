@@ -72,6 +72,9 @@ pub struct Config {
     /// The keys of the audit chain, and until when unkeyed events are accepted.
     #[serde(default)]
     pub audit: crate::audit::AuditConfig,
+    /// The store's connection wait bound and the readiness probe's timing.
+    #[serde(default)]
+    pub store: crate::store::StoreConfig,
 }
 
 /// How joint review sessions run.
@@ -183,6 +186,7 @@ impl Default for Config {
             drain_seconds: 20,
             follow_milliseconds: 250,
             audit: crate::audit::AuditConfig::default(),
+            store: crate::store::StoreConfig::default(),
         }
     }
 }
@@ -258,6 +262,7 @@ impl Config {
         self.calendar.zone()?;
         self.calendar.closing()?;
         self.limits.validate()?;
+        self.store.validate().map_err(Error::Config)?;
         self.tls.validate()?;
         self.identity.validate()?;
         self.sweep_schedule()?;

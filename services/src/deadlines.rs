@@ -37,6 +37,8 @@ const PREFETCH: usize = 256;
 /// How long a replica's claim on due deadlines holds: far longer than acting on a batch takes,
 /// short enough that another replica soon takes over the claims of one that died.
 const LEASE: Duration = Duration::from_secs(60);
+/// How long the timer waits when something is due that it could not act on.
+const IDLE_RETRY: Duration = Duration::from_secs(1);
 /// The longest the timer sleeps without looking again.
 const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
 
@@ -68,17 +70,10 @@ pub async fn move_clock_and_sweep(
 async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
     let now = runtime.now();
     let mut seen = HashSet::new();
-    let mut acted = crate::sessions::sweep(runtime).await?;
+    let mut acted = crate::sessions::sweep(runtime, &claim(runtime, now, BATCH)).await?;
     loop {
-        let wall_now = Utc::now();
-        let claim = Claim {
-            owner: runtime.replica(),
-            due_by: now,
-            wall_now,
-            lease_until: wall_now + LEASE,
-            limit: BATCH,
-        };
-        let due = runtime.store().claim_due_branches(&claim).await?;
+        let claimed = claim(runtime, now, BATCH);
+        let due = runtime.store().claim_due_branches(&claimed).await?;
         let fresh: Vec<_> = due.into_iter().filter(|pair| seen.insert(*pair)).collect();
         if fresh.is_empty() {
             return Ok(acted);
@@ -94,6 +89,18 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
             }
             acted += act_on_deadlines(runtime, chunk.to_vec()).await;
         }
+    }
+}
+
+/// A claim by this replica on what is due at `now`, for a lease from the wall clock's now.
+fn claim(runtime: &Runtime, now: DateTime<Utc>, limit: u64) -> Claim<'_> {
+    let wall_now = Utc::now();
+    Claim {
+        owner: runtime.replica(),
+        due_by: now,
+        wall_now,
+        lease_until: wall_now + LEASE,
+        limit,
     }
 }
 
@@ -156,13 +163,17 @@ pub async fn run_timer(
 ) {
     tokio::pin!(shutdown);
     loop {
-        if let Err(error) = sweep(&runtime).await {
+        let acted = sweep(&runtime).await.unwrap_or_else(|error| {
             tracing::error!(%error, "deadline sweep failed");
-        }
+            0
+        });
         if let Err(error) = digest_if_due(&runtime, &schedules.digest).await {
             tracing::error!(%error, "overdue digest failed");
         }
         let wait = match next_wake(&runtime, &schedules).await {
+            // Due already, yet this sweep changed nothing: another replica holds the claims (or
+            // acting failed); look again shortly rather than at once.
+            Ok(at) if at <= runtime.now() && acted == 0 => IDLE_RETRY,
             Ok(at) => (at - runtime.now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
@@ -208,8 +219,12 @@ pub async fn reload_calendar(
     let calendar = crate::calendar::build(config, &files)?;
     let years: Vec<i32> = calendar.covered_years().collect();
     // Published before it is used here, so that every replica soon works on the same calendar.
-    runtime.store().publish_calendar_files(&files).await?;
-    runtime.replace_calendar(calendar);
+    // Unchanged files keep the version held: the same calendar, rebuilt.
+    let version = match runtime.store().publish_calendar_files(&files).await? {
+        Some(version) => version,
+        None => runtime.store().shared_versions().await?.calendar,
+    };
+    runtime.replace_calendar(version, calendar);
     tracing::info!(?years, "calendar reloaded");
     let mut moved = 0;
     for (application_id, branch_id) in runtime.store().provisional_branches().await? {

@@ -156,7 +156,10 @@ impl Error {
             Error::RoleNotAllowed { .. } => ErrorReason::RoleNotAllowed,
             Error::OutOfScope { .. } => ErrorReason::OutOfScope,
             Error::Store(
-                StoreError::Corrupt { .. } | StoreError::Url(_) | StoreError::Schema(_),
+                StoreError::Corrupt { .. }
+                | StoreError::Url(_)
+                | StoreError::Schema(_)
+                | StoreError::Backup(_),
             )
             | Error::Catalogue(_)
             | Error::Calendar(_)
@@ -575,6 +578,27 @@ mod tests {
         assert_eq!(status.message(), STORE_UNAVAILABLE_MESSAGE);
         let status = Status::from(Error::Server("secret detail".into()));
         assert_eq!(status.message(), INTERNAL_MESSAGE);
+    }
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_never_internal() {
+        use sea_orm::{ConnAcquireErr, RuntimeErr};
+        let refused = || {
+            sea_orm::sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+        };
+        for failure in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::SqlxError(refused().into())),
+            DbErr::Query(RuntimeErr::SqlxError(refused().into())),
+            DbErr::Exec(RuntimeErr::SqlxError(refused().into())),
+        ] {
+            let error = Error::from(StoreError::Database(failure));
+            assert_eq!(error.reason(), ErrorReason::StoreUnavailable, "{error}");
+            let status = Status::from(error);
+            assert_eq!(status.code(), Code::Unavailable);
+            assert_eq!(status.message(), STORE_UNAVAILABLE_MESSAGE);
+        }
     }
 
     #[test]

@@ -88,8 +88,8 @@ impl Follower {
     pub async fn catch_up(&mut self) -> Result<(), Error> {
         let now = self.runtime.store().shared_versions().await?;
         if now.staffing != self.seen.staffing {
-            let staffing = self.runtime.store().staffing().await?;
-            self.runtime.replace_staffing(staffing);
+            let (version, staffing) = self.runtime.store().versioned_staffing().await?;
+            self.runtime.replace_staffing(version, staffing);
             self.seen.staffing = now.staffing;
             tracing::info!(version = now.staffing, "staffing changed");
         }
@@ -209,12 +209,12 @@ impl Follower {
 
     /// Builds the calendar from the files another replica published.
     async fn reload_calendar(&self) -> Result<(), Error> {
-        let Some(files) = self.runtime.store().calendar_files().await? else {
+        let Some((version, files)) = self.runtime.store().calendar_files().await? else {
             return Ok(());
         };
         let calendar = crate::calendar::build(&self.calendar, &files)?;
         let years: Vec<i32> = calendar.covered_years().collect();
-        self.runtime.replace_calendar(calendar);
+        self.runtime.replace_calendar(version, calendar);
         self.runtime.wake_timer();
         tracing::info!(?years, "calendar changed");
         Ok(())

@@ -14,6 +14,7 @@ pub mod dev_credentials;
 pub mod documents;
 pub mod error;
 pub mod follow;
+pub mod health;
 pub mod identity;
 pub mod limits;
 pub mod listing;

@@ -1,4 +1,5 @@
-//! The gRPC server: wiring, health, reflection and graceful shutdown.
+//! The gRPC server: wiring, health (its statuses and the store probe in `health`), reflection
+//! and graceful shutdown.
 //!
 //! `serve` takes a bound listener and a shutdown future, so that tests bind 127.0.0.1:0 and
 //! decide when to stop, and the binary passes SIGTERM / Ctrl-C.
@@ -10,19 +11,19 @@ use lianban_proto::v1 as pb;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
-use tonic_health::ServingStatus;
 
 use crate::api::{
-    AdminApi, CatalogApi, DispatchApi, IntakeApi, NotificationApi, ProjectApi, SessionApi,
-    StaffApi, StatisticsApi, SupervisionApi, TaskApi,
+    AdminApi, CatalogApi, DispatchApi, HealthApi, IntakeApi, NotificationApi, ProjectApi,
+    SessionApi, StaffApi, StatisticsApi, SupervisionApi, TaskApi,
 };
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
 use crate::error::Error;
+use crate::health::Readiness;
 use crate::identity::{AuthLayer, Authenticator};
 use crate::limits::{LimitLayer, LimitsConfig};
 use crate::runtime::{Clock, ManualClock, Runtime, RuntimeClock};
-use crate::store::Store;
+use crate::store::{Store, StoreConfig};
 use crate::telemetry::{CURRENT_CALL, Call, GaugeSnapshot, Telemetry};
 
 /// Everything a running server needs, built from the configuration.
@@ -35,6 +36,7 @@ pub struct Prepared {
     authenticator: Arc<Authenticator>,
     drain: std::time::Duration,
     follow: std::time::Duration,
+    store: StoreConfig,
 }
 
 impl Prepared {
@@ -79,10 +81,14 @@ impl Prepared {
                  unnoticed; set audit.key_id and audit.key_file"
             ),
         }
-        let store = Store::connect_with_keys(&config.database_url, keys).await?;
+        let store = Store::connect_with_settings(&config.database_url, keys, &config.store).await?;
         tracing::info!(database = %redact_url(&config.database_url), "store ready");
         // Replicas share one calendar (the files of the last to start or reload) and one clock.
-        if store.publish_calendar_files(&calendar_files).await? {
+        if store
+            .publish_calendar_files(&calendar_files)
+            .await?
+            .is_some()
+        {
             tracing::info!(
                 files = calendar_files.len(),
                 "calendar files published to every replica"
@@ -98,7 +104,7 @@ impl Prepared {
                 .map_err(|e| Error::Config(format!("posts: {e}")))?;
             store.save_post(post).await?;
         }
-        let staffing = store.staffing().await?;
+        let staffing = store.versioned_staffing().await?;
         let runtime = Runtime::new(
             store,
             Arc::new(catalogue),
@@ -132,6 +138,7 @@ impl Prepared {
             authenticator,
             drain: std::time::Duration::from_secs(config.drain_seconds),
             follow: std::time::Duration::from_millis(config.follow_milliseconds),
+            store: config.store,
         })
     }
 
@@ -149,12 +156,8 @@ impl Prepared {
         let address = listener
             .local_addr()
             .map_err(|e| Error::Server(e.to_string()))?;
-        let (health_reporter, health_service) = tonic_health::server::health_reporter();
-        for service in SERVICES {
-            health_reporter
-                .set_service_status(service, ServingStatus::Serving)
-                .await;
-        }
+        let health_reporter = tonic_health::server::HealthReporter::new();
+        let readiness = Readiness::new(health_reporter.clone()).await;
         // Both versions of reflection: grpcurl and most tools speak v1, older ones v1alpha.
         let reflection = || {
             tonic_reflection::server::Builder::configure()
@@ -193,6 +196,16 @@ impl Prepared {
             .telemetry()
             .is_enabled()
             .then(|| tokio::spawn(refresh_gauges(runtime.clone())));
+        let probe = tokio::spawn(crate::health::probe_store(
+            runtime.store().clone(),
+            readiness.clone(),
+            self.store.health_interval(),
+            self.store.health_timeout(),
+            {
+                let runtime = runtime.clone();
+                async move { runtime.drained().await }
+            },
+        ));
         let drain = self.drain;
         let (drain_started, drain_began) = tokio::sync::oneshot::channel::<()>();
         tracing::info!(%address, tls = self.tls.is_some(), "lianban listening");
@@ -206,7 +219,9 @@ impl Prepared {
             .layer(CallLayer {
                 runtime: runtime.clone(),
             })
-            .add_service(health_service)
+            .add_service(tonic_health::pb::health_server::HealthServer::new(
+                HealthApi::new(health_reporter, runtime.clone()),
+            ))
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(
@@ -275,7 +290,7 @@ impl Prepared {
             )
             .serve_with_incoming_shutdown(
                 crate::limits::accept(listener, &limits, self.tls),
-                stopping(shutdown, health_reporter, runtime.clone(), drain_started),
+                stopping(shutdown, readiness, runtime.clone(), drain_started),
             );
         // Once stopping began, in-flight calls have `drain` to finish; then the server closes.
         let bound = async {
@@ -292,6 +307,7 @@ impl Prepared {
         let _ = timer.await;
         let _ = stop_follower.send(());
         let _ = following.await;
+        probe.abort();
         if let Some(gauges) = gauges {
             gauges.abort();
         }
@@ -302,38 +318,18 @@ impl Prepared {
     }
 }
 
-/// The services health reports on: the whole server (`""`) and each of the contract's.
-const SERVICES: [&str; 12] = [
-    "",
-    pb::intake_service_server::SERVICE_NAME,
-    pb::task_service_server::SERVICE_NAME,
-    pb::dispatch_service_server::SERVICE_NAME,
-    pb::catalog_service_server::SERVICE_NAME,
-    pb::admin_service_server::SERVICE_NAME,
-    pb::statistics_service_server::SERVICE_NAME,
-    pb::session_service_server::SERVICE_NAME,
-    pb::staff_service_server::SERVICE_NAME,
-    pb::project_service_server::SERVICE_NAME,
-    pb::notification_service_server::SERVICE_NAME,
-    pb::supervision_service_server::SERVICE_NAME,
-];
-
 /// Resolves when the server is to stop, after turning health to NOT_SERVING (so that load
 /// balancers send nothing new) and telling open streams to reconnect elsewhere; `started` marks
 /// the beginning of the drain.
 async fn stopping(
     shutdown: impl Future<Output = ()>,
-    health: tonic_health::server::HealthReporter,
+    readiness: Readiness,
     runtime: Runtime,
     started: tokio::sync::oneshot::Sender<()>,
 ) {
     shutdown.await;
     tracing::info!("stopping: health NOT_SERVING, open streams told to reconnect, calls draining");
-    for service in SERVICES {
-        health
-            .set_service_status(service, ServingStatus::NotServing)
-            .await;
-    }
+    readiness.stopping().await;
     runtime.begin_drain();
     let _ = started.send(());
 }

@@ -159,9 +159,9 @@ impl Aggregate for OnSession {
 /// Closes every session left open past its end and the grace period, and applies every closing
 /// not yet applied (after a crash between closing and applying); returns how many sessions this
 /// sweep closed. Of racing sweeps, only the one whose close committed counts it.
-pub async fn sweep(runtime: &Runtime) -> Result<u32, Error> {
+pub async fn sweep(runtime: &Runtime, claim: &crate::store::Claim<'_>) -> Result<u32, Error> {
     let mut closed = 0;
-    for session_id in runtime.store().overdue_sessions(runtime.now()).await? {
+    for session_id in runtime.store().claim_overdue_sessions(claim).await? {
         let command = SessionCommand::CloseOverdue;
         match execute_and_report(runtime, session_id, command, None, |_| ()).await {
             Ok(((), true)) => closed += 1,

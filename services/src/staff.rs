@@ -56,11 +56,13 @@ pub async fn set_availability(
     away: bool,
     reason: &str,
 ) -> Result<u32, Error> {
-    runtime
+    let version = runtime
         .store()
         .set_clerk_away(department, clerk, away, reason, runtime.now())
         .await?;
-    runtime.update_staffing(|staffing| staffing.set_away(department, clerk, away));
+    runtime.update_staffing(version, |staffing| {
+        staffing.set_away(department, clerk, away)
+    });
     let filter = if away {
         BranchFilter {
             department_code: Some(department.to_owned()),

@@ -1,7 +1,8 @@
 //! The operator files in `deploy/` cannot be run here (no container engine), so they are checked by
 //! reading: every YAML and JSON file parses, the Kubernetes ConfigMap's TOML is a configuration the
-//! server accepts, and every `LIANBAN_*` variable that the compose file, the Kubernetes Deployment
-//! or the Dockerfile sets names a key the server knows.
+//! server accepts, every `LIANBAN_*` variable that the compose file, the Kubernetes Deployment
+//! or the Dockerfile sets names a key the server knows, the disruption budget keeps a replica of
+//! the Deployment up, and stopping is given longer than the server's drain bound.
 
 use std::path::{Path, PathBuf};
 
@@ -78,8 +79,9 @@ fn every_yaml_and_json_file_parses() {
     assert!(checked >= 10, "only {checked} files checked");
 }
 
-#[test]
-fn the_configmap_holds_a_configuration_the_server_accepts() {
+/// The configuration the Kubernetes pods run with: the ConfigMap's file and what the Deployment's
+/// environment adds to it, as the server reads them.
+fn configured() -> Config {
     let documents = yaml_documents(&deploy().join("kubernetes/configmap.yaml"));
     let toml = documents[0]["data"]["lianban.toml"]
         .as_str()
@@ -113,7 +115,12 @@ fn the_configmap_holds_a_configuration_the_server_accepts() {
         };
         figment = figment.merge(Serialized::default(&key, value));
     }
-    let config: Config = figment.extract().expect("the configuration reads");
+    figment.extract().expect("the configuration reads")
+}
+
+#[test]
+fn the_configmap_holds_a_configuration_the_server_accepts() {
+    let config = configured();
     config.validate().unwrap_or_else(|e| {
         panic!("the ConfigMap with the Deployment's environment is refused: {e}")
     });
@@ -225,5 +232,67 @@ fn the_deployment_mounts_the_certificates_and_the_jwks_read_only() {
     assert!(
         volumes.contains(&"./dev-certs:/etc/lianban-tls:ro"),
         "{volumes:?}"
+    );
+}
+
+#[test]
+fn the_disruption_budget_keeps_one_of_the_deployments_pods() {
+    let deployment = &yaml_documents(&deploy().join("kubernetes/deployment.yaml"))[0];
+    let budget = &yaml_documents(&deploy().join("kubernetes/pdb.yaml"))[0];
+    assert_eq!(budget["kind"].as_str(), Some("PodDisruptionBudget"));
+    assert_eq!(budget["apiVersion"].as_str(), Some("policy/v1"));
+    let replicas = deployment["spec"]["replicas"].as_u64().expect("replicas");
+    let kept = budget["spec"]["minAvailable"]
+        .as_u64()
+        .expect("minAvailable");
+    assert!(
+        (1..replicas).contains(&kept),
+        "minAvailable {kept} of {replicas} replicas: a drain must be able to take one and keep one"
+    );
+    let wanted = budget["spec"]["selector"]["matchLabels"]
+        .as_mapping()
+        .expect("the budget selects by labels");
+    assert!(!wanted.is_empty());
+    let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
+    for (label, value) in wanted {
+        assert_eq!(
+            &pod_labels[label.as_str().unwrap()],
+            value,
+            "the budget selects {label:?}={value:?}, which the Deployment's pods do not carry"
+        );
+    }
+    assert_eq!(
+        &budget["spec"]["selector"], &deployment["spec"]["selector"],
+        "the budget and the Deployment select the same pods"
+    );
+    assert_eq!(
+        budget["metadata"]["namespace"], deployment["metadata"]["namespace"],
+        "the budget lives beside the Deployment"
+    );
+}
+
+#[test]
+fn stopping_is_given_longer_than_the_drain_bound() {
+    let drain = configured().drain_seconds;
+    let deployment = &yaml_documents(&deploy().join("kubernetes/deployment.yaml"))[0];
+    let grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        .as_u64()
+        .expect("the Deployment sets terminationGracePeriodSeconds");
+    // The drain, then closing the store and flushing telemetry: a few seconds more.
+    assert!(
+        grace >= drain + 10,
+        "terminationGracePeriodSeconds {grace} leaves too little over drain_seconds {drain}"
+    );
+    let compose = &yaml_documents(&deploy().join("compose.yaml"))[0];
+    let period = compose["services"]["lianban"]["stop_grace_period"]
+        .as_str()
+        .expect("compose sets stop_grace_period");
+    let seconds: u64 = period
+        .strip_suffix('s')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("stop_grace_period {period} is not in seconds"));
+    assert!(
+        seconds >= drain + 10,
+        "compose's stop_grace_period {period} leaves too little over drain_seconds {drain}"
     );
 }

@@ -353,13 +353,7 @@ async fn racing_sweeps_act_on_each_deadline_once(backend: Backend) {
     let mut sweeps = Vec::new();
     for _ in 0..4 {
         let mut admin = server.admin().await;
-        let at = beijing("2026-03-10 09:00");
-        let request = pb::SetTimeRequest {
-            time: Some(prost_types::Timestamp {
-                seconds: at.timestamp(),
-                nanos: 0,
-            }),
-        };
+        let request = set_time_request("2026-03-10 09:00");
         sweeps.push(tokio::spawn(async move { admin.set_time(request).await }));
     }
     let mut acted = 0;

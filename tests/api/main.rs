@@ -3,12 +3,14 @@
 //! on SQLite and on PostgreSQL alike.
 
 mod audit;
+mod backup;
 mod catalog;
 mod credentials;
 mod deadlines;
 mod decisions;
 mod errors;
 mod handover;
+mod health;
 mod hostile;
 mod idempotency;
 mod identity;

@@ -296,16 +296,10 @@ async fn replicas_sweeping_the_same_deadlines_together_act_on_each_once(backend:
         ids.push(application.id);
     }
     // Every replica moves the clock past the 48 silent reviews' deadlines at once, and sweeps.
-    let at = beijing("2026-03-10 09:00");
     let mut sweeps = Vec::new();
     for server in &replicas {
         let mut admin = server.admin().await;
-        let request = pb::SetTimeRequest {
-            time: Some(prost_types::Timestamp {
-                seconds: at.timestamp(),
-                nanos: 0,
-            }),
-        };
+        let request = set_time_request("2026-03-10 09:00");
         sweeps.push(tokio::spawn(async move { admin.set_time(request).await }));
     }
     let mut acted = 0;

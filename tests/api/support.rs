@@ -412,15 +412,19 @@ pub fn shown(at: Option<&prost_types::Timestamp>) -> String {
         .to_string()
 }
 
-/// Sets the manual clock; returns how many deadlines the sweep acted on.
-pub async fn set_time(server: &TestServer, text: &str) -> u32 {
-    let at = beijing(text);
-    let request = pb::SetTimeRequest {
+/// A request setting the manual clock to `text`, Beijing time.
+pub fn set_time_request(text: &str) -> pb::SetTimeRequest {
+    pb::SetTimeRequest {
         time: Some(prost_types::Timestamp {
-            seconds: at.timestamp(),
+            seconds: beijing(text).timestamp(),
             nanos: 0,
         }),
-    };
+    }
+}
+
+/// Sets the manual clock; returns how many deadlines the sweep acted on.
+pub async fn set_time(server: &TestServer, text: &str) -> u32 {
+    let request = set_time_request(text);
     server
         .admin()
         .await

@@ -1,5 +1,6 @@
 //! The gRPC services of `lianban.v1`, one file each: intake, tasks, dispatch, catalog, admin,
-//! supervision, notifications, projects, staff, statistics and sessions.
+//! supervision, notifications, projects, staff, statistics and sessions; and `health`, the
+//! standard health service whose watch streams end when the server stops.
 //!
 //! Each handler is thin: it checks the request's shape (through `convert`), turns it into an
 //! engine command, lets the runtime carry it out, and answers. What handlers share lives once:
@@ -14,6 +15,7 @@ mod catalog;
 mod checks;
 mod commands;
 mod dispatch;
+mod health;
 mod intake;
 mod keys;
 mod notifications;
@@ -31,6 +33,7 @@ mod visibility;
 pub use admin::AdminApi;
 pub use catalog::CatalogApi;
 pub use dispatch::DispatchApi;
+pub use health::HealthApi;
 pub use intake::IntakeApi;
 pub use notifications::NotificationApi;
 pub use projects::ProjectApi;

@@ -31,14 +31,15 @@ impl StaffService for StaffApi {
     async fn declare_post(&self, request: Request<pb::DeclarePostRequest>) -> Reply<pb::Post> {
         let post = convert::post_from_wire(inbound(request)?.post)?;
         staff::check_post(self.runtime.catalogue(), &post)?;
-        self.runtime
+        let version = self
+            .runtime
             .store()
             .save_post(&post)
             .await
             .map_err(Error::from)?;
         let declared = post.clone();
         self.runtime
-            .update_staffing(|staffing| staffing.declare(declared));
+            .update_staffing(version, |staffing| staffing.declare(declared));
         let absences = self.runtime.store().absences().await.map_err(Error::from)?;
         ok(convert::post_to_wire(&post, &absences))
     }

@@ -1,10 +1,13 @@
 //! The Lianban gRPC server. Configuration: defaults, then `--config FILE` (or `lianban.toml` when
 //! present), then `LIANBAN_*` environment variables.
+//!
+//! Without a subcommand it serves. `lianban-server backup --to FILE` writes an online copy of the
+//! configured SQLite store while a server runs on it (PostgreSQL is refused: use its own tools).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use lianban_services::telemetry::{Telemetry, init_logging};
 use lianban_services::{Config, Prepared, server};
 
@@ -17,8 +20,23 @@ use lianban_services::{Config, Prepared, server};
 )]
 struct Arguments {
     /// TOML configuration file.
-    #[arg(long, env = "LIANBAN_CONFIG")]
+    #[arg(long, env = "LIANBAN_CONFIG", global = true)]
     config: Option<PathBuf>,
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Operator commands; none means serve.
+#[derive(Subcommand)]
+enum Command {
+    /// Writes a consistent copy of the SQLite store while the server goes on serving
+    /// (PostgreSQL: use pg_basebackup or pg_dump).
+    Backup {
+        /// The backup file to create; refused when it exists.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -31,10 +49,31 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let Some(Command::Backup { to }) = arguments.command {
+        return backup(&config, &to).await;
+    }
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "lianban-server stopped");
+            eprintln!("lianban-server: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `lianban-server backup --to FILE`: one line on success, the reason on failure.
+async fn backup(config: &Config, to: &Path) -> std::process::ExitCode {
+    match lianban_services::store::backup_database(&config.database_url, to).await {
+        Ok(done) => {
+            println!(
+                "lianban-server: backup written to {} ({} bytes)",
+                done.path.display(),
+                done.bytes
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
             eprintln!("lianban-server: {error}");
             std::process::ExitCode::FAILURE
         }

@@ -41,8 +41,10 @@ pub struct BranchChange {
 pub struct Runtime {
     store: Store,
     catalogue: Arc<Catalogue>,
-    calendar: Arc<std::sync::RwLock<Arc<Calendar>>>,
-    staffing: Arc<std::sync::RwLock<Arc<Staffing>>>,
+    /// The calendar and the store's calendar version it is at least as new as.
+    calendar: Arc<std::sync::RwLock<(i64, Arc<Calendar>)>>,
+    /// The staffing and the store's staffing version it is at least as new as.
+    staffing: Arc<std::sync::RwLock<(i64, Arc<Staffing>)>>,
     policy: WarningPolicy,
     clock: Arc<dyn Clock>,
     manual_clock: Option<Arc<ManualClock>>,
@@ -70,7 +72,7 @@ impl Runtime {
         store: Store,
         catalogue: Arc<Catalogue>,
         calendar: Arc<Calendar>,
-        staffing: Staffing,
+        (staffing_version, staffing): (i64, Staffing),
         policy: WarningPolicy,
         clock: RuntimeClock,
         telemetry: Arc<Telemetry>,
@@ -83,8 +85,11 @@ impl Runtime {
         Runtime {
             store,
             catalogue,
-            calendar: Arc::new(std::sync::RwLock::new(calendar)),
-            staffing: Arc::new(std::sync::RwLock::new(Arc::new(staffing))),
+            calendar: Arc::new(std::sync::RwLock::new((0, calendar))),
+            staffing: Arc::new(std::sync::RwLock::new((
+                staffing_version,
+                Arc::new(staffing),
+            ))),
             policy,
             clock,
             manual_clock,
@@ -194,30 +199,39 @@ impl Runtime {
 
     /// The working calendar as it stands now.
     pub fn calendar(&self) -> Arc<Calendar> {
-        self.calendar.read().expect("calendar lock").clone()
+        self.calendar.read().expect("calendar lock").1.clone()
     }
 
     /// Posts and who is away, as they stand now.
     pub fn staffing(&self) -> Arc<Staffing> {
-        self.staffing.read().expect("staffing lock").clone()
+        self.staffing.read().expect("staffing lock").1.clone()
     }
 
-    /// Changes the staffing in memory (the caller has stored the change).
-    pub fn update_staffing(&self, change: impl FnOnce(&mut Staffing)) {
+    /// Changes the staffing in memory (the caller has stored the change, which made `version`).
+    pub fn update_staffing(&self, version: i64, change: impl FnOnce(&mut Staffing)) {
         let mut guard = self.staffing.write().expect("staffing lock");
-        let mut staffing = (**guard).clone();
+        let mut staffing = (*guard.1).clone();
         change(&mut staffing);
-        *guard = Arc::new(staffing);
+        *guard = (guard.0.max(version), Arc::new(staffing));
     }
 
-    /// Replaces the staffing with the one stored (another replica changed it).
-    pub fn replace_staffing(&self, staffing: Staffing) {
-        *self.staffing.write().expect("staffing lock") = Arc::new(staffing);
+    /// Replaces the staffing with the one read from the store at `version` (another replica
+    /// changed it), unless what is held is newer: a read that began before a change made here
+    /// must not undo it.
+    pub fn replace_staffing(&self, version: i64, staffing: Staffing) {
+        let mut guard = self.staffing.write().expect("staffing lock");
+        if version >= guard.0 {
+            *guard = (version, Arc::new(staffing));
+        }
     }
 
-    /// Replaces the working calendar (the caller recounts provisional deadlines).
-    pub fn replace_calendar(&self, calendar: Calendar) {
-        *self.calendar.write().expect("calendar lock") = Arc::new(calendar);
+    /// Replaces the working calendar with the one of the store's `version` (the replica that
+    /// reloaded it recounts provisional deadlines), unless what is held is newer.
+    pub fn replace_calendar(&self, version: i64, calendar: Calendar) {
+        let mut guard = self.calendar.write().expect("calendar lock");
+        if version >= guard.0 {
+            *guard = (version, Arc::new(calendar));
+        }
     }
 
     /// The server's telemetry.

@@ -5,14 +5,15 @@
 use std::sync::Arc;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
-    TransactionTrait,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    DbErr, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
 use super::audit_keys::AuditKeys;
 use super::error::StoreError;
 use super::migration;
+use super::settings::StoreConfig;
 use super::writer;
 
 /// The store over one database.
@@ -32,8 +33,22 @@ impl Store {
 
     /// Connects like [`Store::connect`], with the audit chain signed and checked with `keys`.
     pub async fn connect_with_keys(url: &str, keys: Arc<AuditKeys>) -> Result<Self, StoreError> {
+        Self::connect_with_settings(url, keys, &StoreConfig::default()).await
+    }
+
+    /// Connects like [`Store::connect_with_keys`], with the `[store]` settings: a call waits at
+    /// most `acquire_timeout_ms` for a connection (opening one included), so that an unreachable
+    /// database answers promptly instead of after the pool's 30-second default.
+    pub async fn connect_with_settings(
+        url: &str,
+        keys: Arc<AuditKeys>,
+        settings: &StoreConfig,
+    ) -> Result<Self, StoreError> {
         prepare_sqlite_folder(url)?;
         let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .acquire_timeout(settings.acquire_timeout())
+            .connect_timeout(settings.acquire_timeout());
         options.sqlx_logging(false).map_sqlx_sqlite_opts(|opts| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
             opts.journal_mode(SqliteJournalMode::Wal)
@@ -55,6 +70,17 @@ impl Store {
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;
         Ok(())
+    }
+
+    /// Whether the database answers a trivial query within `timeout` (readiness). A connection
+    /// is taken from the pool, opened anew when the pooled ones are gone.
+    pub async fn ping(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        match tokio::time::timeout(timeout, self.db.ping()).await {
+            Ok(answered) => Ok(answered?),
+            Err(_) => Err(StoreError::Database(DbErr::ConnectionAcquire(
+                ConnAcquireErr::Timeout,
+            ))),
+        }
     }
 
     /// The underlying connection, for tests that inspect the database directly.

@@ -359,6 +359,10 @@ pub mod session {
         /// The aggregate as JSON.
         #[sea_orm(column_type = "Text")]
         pub document: String,
+        /// The replica that claimed the session's overdue closing, while its lease runs.
+        pub lease_owner: Option<String>,
+        /// Until when that claim holds (wall-clock time); any commit of the session clears it.
+        pub lease_until: Option<DateTimeUtc>,
     }
 
     /// No relations are navigated through the ORM.

@@ -42,4 +42,7 @@ pub enum StoreError {
     /// The database's schema is newer than this build knows.
     #[error("database schema: {0}")]
     Schema(String),
+    /// A backup was refused or failed.
+    #[error("backup: {0}")]
+    Backup(String),
 }

@@ -1,4 +1,5 @@
-//! Claims on due deadlines, so that several replicas sweeping at once act on different ones.
+//! Claims on due deadlines and overdue sessions, so that several replicas sweeping at once act on
+//! different ones.
 //!
 //! A replica claims a batch of due, unclaimed branches in one statement (`FOR UPDATE SKIP
 //! LOCKED` on PostgreSQL, so that replicas claiming at once pass over each other's rows instead of
@@ -11,12 +12,13 @@
 //! change.
 
 use chrono::{DateTime, Utc};
+use lianban_orchestrator::session::SessionState;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use uuid::Uuid;
 
 use super::connection::Store;
-use super::entities::branch;
+use super::entities::{branch, session};
 use super::error::StoreError;
 use super::writer::begin_write;
 
@@ -73,6 +75,41 @@ impl Store {
             let id: String = row.try_get("", "id")?;
             if let (Ok(application), Ok(id)) = (application.parse(), id.parse()) {
                 claimed.push((application, id));
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Claims scheduled sessions whose closing time for the system has come, earliest first.
+    pub async fn claim_overdue_sessions(&self, claim: &Claim<'_>) -> Result<Vec<Uuid>, StoreError> {
+        let free = Cond::any()
+            .add(Expr::col(session::Column::LeaseUntil).is_null())
+            .add(Expr::col(session::Column::LeaseUntil).lt(claim.wall_now));
+        let overdue = Query::select()
+            .column(session::Column::Id)
+            .from(session::Entity)
+            .and_where(Expr::col(session::Column::State).eq(SessionState::Scheduled.name()))
+            .and_where(Expr::col(session::Column::CloseDueAt).lte(claim.due_by))
+            .cond_where(free)
+            .order_by(session::Column::CloseDueAt, Order::Asc)
+            .limit(claim.limit)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let update = Query::update()
+            .table(session::Entity)
+            .value(session::Column::LeaseOwner, claim.owner)
+            .value(session::Column::LeaseUntil, claim.lease_until)
+            .and_where(Expr::col(session::Column::Id).in_subquery(overdue))
+            .returning(Query::returning().columns([session::Column::Id]))
+            .to_owned();
+        let txn = begin_write(&self.db).await?;
+        let rows = txn.query_all(&update).await?;
+        txn.commit().await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("", "id")?;
+            if let Ok(id) = id.parse() {
+                claimed.push(id);
             }
         }
         Ok(claimed)

@@ -8,15 +8,17 @@
 //! One [`Store`] type, its methods grouped by what they serve, each group in a file of its own:
 //! `connection` (the handle, opening and closing), `applications` (reads, lists, scans, commits,
 //! remembered responses), `audit` (the stored audit trail) with `audit_keys` (the keys that sign
-//! and check it), `branches` (deadlines and branch
+//! and check it), `backup` (online copies of a SQLite store), `branches` (deadlines and branch
 //! lists), `notifications` (the outbox and the digests), `sessions`, `projects` and `staffing`.
 //! Beside them, `records` holds the values they share and `error` the error; `writer` commits
 //! application changes, with `outbox` and `keys` (idempotency keys) writing inside a change's transaction,
-//! `codec` encoding values as columns and `paging` bounding reads and writes.
+//! `codec` encoding values as columns and `paging` bounding reads and writes; `settings` holds
+//! the `[store]` section (the connection wait bound and the readiness probe's timing).
 
 mod applications;
 mod audit;
 mod audit_keys;
+mod backup;
 mod branches;
 mod change_log;
 mod codec;
@@ -32,12 +34,14 @@ mod paging;
 mod projects;
 mod records;
 mod sessions;
+mod settings;
 mod shared_state;
 mod shared_state_migration;
 mod staffing;
 mod writer;
 
 pub use audit_keys::{AuditHead, AuditKeys, AuditSecret, PlainLinks};
+pub use backup::{Backup, backup_database};
 pub use connection::Store;
 pub use error::StoreError;
 pub use leases::Claim;
@@ -46,4 +50,5 @@ pub use records::{
     NotificationFilter, Page, PageRequest, ProjectRecord, RememberedResponse, StoredNotification,
 };
 pub use sessions::{SessionChange, SessionFilter};
+pub use settings::StoreConfig;
 pub use shared_state::{ChangeRecord, SharedVersions};

@@ -132,17 +132,6 @@ impl Store {
         }
     }
 
-    /// Scheduled sessions whose closing time for the system has come.
-    pub async fn overdue_sessions(&self, now: DateTime<Utc>) -> Result<Vec<Uuid>, StoreError> {
-        let rows = session::Entity::find()
-            .filter(session::Column::State.eq(SessionState::Scheduled.name()))
-            .filter(session::Column::CloseDueAt.lte(now))
-            .order_by_asc(session::Column::CloseDueAt)
-            .all(&self.db)
-            .await?;
-        Ok(rows.iter().filter_map(|row| row.id.parse().ok()).collect())
-    }
-
     /// Closed sessions whose closing is not yet applied to every application.
     pub async fn unsettled_sessions(&self) -> Result<Vec<Uuid>, StoreError> {
         let rows = session::Entity::find()
@@ -234,6 +223,9 @@ async fn write_session(
         updated_at: Set(change.at),
         version: Set(version(s.version)),
         document: Set(serde_json::to_string(s).expect("a session always serialises")),
+        // A commit of the session ends any claim on its closing.
+        lease_owner: Set(None),
+        lease_until: Set(None),
     };
     match change.previous_version {
         None => {

@@ -127,8 +127,10 @@ impl Store {
         Ok(deleted.rows_affected)
     }
 
-    /// The calendar's files as last published by a replica, with the calendar's version.
-    pub async fn calendar_files(&self) -> Result<Option<Vec<(String, String)>>, StoreError> {
+    /// The calendar's files as last published by a replica, with the calendar's version (read
+    /// first, so the files are at least as new as it says).
+    pub async fn calendar_files(&self) -> Result<Option<(i64, Vec<(String, String)>)>, StoreError> {
+        let version = self.shared_versions().await?.calendar;
         let Some(row) = shared_setting::Entity::find_by_id(CALENDAR_FILES)
             .one(&self.db)
             .await?
@@ -136,7 +138,7 @@ impl Store {
             return Ok(None);
         };
         serde_json::from_str(&row.value)
-            .map(Some)
+            .map(|files| Some((version, files)))
             .map_err(|e| StoreError::Corrupt {
                 id: "setting calendar_files".to_owned(),
                 message: e.to_string(),
@@ -144,18 +146,18 @@ impl Store {
     }
 
     /// Publishes the calendar's files to every replica (a new calendar version), unless they are
-    /// the ones published already; true when they were new.
+    /// the ones published already; returns the new version when they were new.
     pub async fn publish_calendar_files(
         &self,
         files: &[(String, String)],
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         let value = serde_json::to_string(files).expect("file names and texts serialise");
         let txn = begin_write(&self.db).await?;
         let current = shared_setting::Entity::find_by_id(CALENDAR_FILES)
             .one(&txn)
             .await?;
         if current.is_some_and(|row| row.value == value) {
-            return Ok(false);
+            return Ok(None);
         }
         let row = shared_setting::ActiveModel {
             name: Set(CALENDAR_FILES.to_owned()),
@@ -169,9 +171,9 @@ impl Store {
             )
             .exec_without_returning(&txn)
             .await?;
-        advance_counter(&txn, "calendar", 1).await?;
+        let version = advance_counter(&txn, "calendar", 1).await?;
         txn.commit().await?;
-        Ok(true)
+        Ok(Some(version))
     }
 
     /// Starts the one manual clock at `start`, or finds it running: a replica that starts (or

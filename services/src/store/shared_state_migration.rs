@@ -1,7 +1,7 @@
 //! Migration `m0006`: what replicas share through the store besides the applications — the log
 //! of committed changes that every replica's streams follow, the configuration state every replica
 //! acts on (staffing and calendar versions, the calendar's files, the manual clock), and the
-//! leases that let one replica at a time act on a due deadline.
+//! leases that let one replica at a time act on a due deadline or close an overdue session.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -45,33 +45,31 @@ impl MigrationTrait for ShareStateBetweenReplicas {
                  ('calendar', 0)",
             )
             .await?;
-        for column in [
-            string_null("lease_owner"),
-            timestamp_with_time_zone_null("lease_until"),
-        ] {
-            let mut column = column;
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table("branches")
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
+        for table in ["branches", "sessions"] {
+            for mut column in [
+                string_null("lease_owner"),
+                timestamp_with_time_zone_null("lease_until"),
+            ] {
+                manager
+                    .alter_table(
+                        Table::alter()
+                            .table(table)
+                            .add_column(&mut column)
+                            .to_owned(),
+                    )
+                    .await?;
+            }
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in ["lease_owner", "lease_until"] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table("branches")
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
+        for table in ["branches", "sessions"] {
+            for column in ["lease_owner", "lease_until"] {
+                manager
+                    .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+                    .await?;
+            }
         }
         manager
             .get_connection()

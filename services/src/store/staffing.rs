@@ -16,7 +16,8 @@ use super::writer::begin_write;
 
 impl Store {
     /// Adds or replaces a post; every replica sees the new staffing version.
-    pub async fn save_post(&self, post: &Post) -> Result<(), StoreError> {
+    /// Returns the staffing's new version.
+    pub async fn save_post(&self, post: &Post) -> Result<i64, StoreError> {
         let txn = begin_write(&self.db).await?;
         let model = post::ActiveModel {
             department_code: Set(post.department.clone()),
@@ -30,9 +31,16 @@ impl Store {
             .on_conflict(upsert)
             .exec_without_returning(&txn)
             .await?;
-        advance_counter(&txn, "staffing", 1).await?;
+        let version = advance_counter(&txn, "staffing", 1).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(version)
+    }
+
+    /// The staffing with its version: the version is read first, so the staffing is at least as
+    /// new as it says.
+    pub async fn versioned_staffing(&self) -> Result<(i64, Staffing), StoreError> {
+        let version = self.shared_versions().await?.staffing;
+        Ok((version, self.staffing().await?))
     }
 
     /// Every post and every clerk away: the staffing the engine assigns with.
@@ -76,7 +84,7 @@ impl Store {
     }
 
     /// Records a clerk away (with the reason) or back; every replica sees the new staffing
-    /// version.
+    /// version, which is returned.
     pub async fn set_clerk_away(
         &self,
         department: &str,
@@ -84,7 +92,7 @@ impl Store {
         away: bool,
         reason: &str,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         let txn = begin_write(&self.db).await?;
         if away {
             let model = clerk_absence::ActiveModel {
@@ -110,8 +118,8 @@ impl Store {
                 .exec(&txn)
                 .await?;
         }
-        advance_counter(&txn, "staffing", 1).await?;
+        let version = advance_counter(&txn, "staffing", 1).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(version)
     }
 }
