@@ -6,7 +6,9 @@
 //! driven with `pg_ctl`. Dropping it stops PostgreSQL and removes the folder; a small watchdog
 //! shell does the same if the process that made it ends without dropping it (a panic that aborts,
 //! a kill). As for the shared cluster (`postgres.rs`), it runs as the `postgres` user when the
-//! caller is root.
+//! caller is root. Unlike `postgres::PrivateCluster` (the health tests' cluster, stopped with a
+//! fast shutdown only), it can also stop PostgreSQL at once, as a crash would, and so keeps
+//! `synchronous_commit` on: see [`PrivateCluster::start`].
 
 use std::path::PathBuf;
 use std::process::Stdio;
