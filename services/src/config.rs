@@ -26,6 +26,10 @@ pub const MAX_CLOCK_HORIZON_DAYS: u32 = 36_525;
 pub struct Config {
     /// Address the gRPC server listens on.
     pub listen: SocketAddr,
+    /// A loopback address where the server also answers the health service alone, in plaintext
+    /// and without authentication, for `lianban-server probe` run inside the container (an exec
+    /// readiness probe); unset means no such listener.
+    pub probe_listen: Option<SocketAddr>,
     /// Database URL: `sqlite://path?mode=rwc` (embedded) or `postgres://…` (production).
     pub database_url: String,
     /// Folder of catalogue TOML files; unset means the sample catalogue built into the binary.
@@ -167,6 +171,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            probe_listen: None,
             database_url: "sqlite://data/lianban.db?mode=rwc".to_owned(),
             catalogue_dir: None,
             log_filter: "info,sqlx=warn,h2=warn,hyper=warn,tower=warn".to_owned(),
@@ -274,6 +279,19 @@ impl Config {
             )));
         }
         self.check_exposure()?;
+        if let Some(probe) = self.probe_listen {
+            if !probe.ip().is_loopback() {
+                return Err(Error::Config(format!(
+                    "probe_listen {probe} is refused: the probe listener has no TLS and no \
+                     authentication, so it may only listen on loopback (e.g. 127.0.0.1:50052)"
+                )));
+            }
+            if probe == self.listen {
+                return Err(Error::Config(format!(
+                    "probe_listen {probe} is the listen address; give the probe its own port"
+                )));
+            }
+        }
         if !(10..=5000).contains(&self.follow_milliseconds) {
             return Err(Error::Config(format!(
                 "follow_milliseconds {} is not between 10 and 5000",
@@ -428,6 +446,28 @@ mod tests {
             ..Config::default()
         };
         assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn a_probe_listener_off_loopback_is_refused() {
+        let config = Config {
+            probe_listen: Some("0.0.0.0:50052".parse().unwrap()),
+            ..Config::default()
+        };
+        let refusal = config.validate().unwrap_err().to_string();
+        assert!(refusal.contains("probe_listen"), "{refusal}");
+        let config = Config {
+            probe_listen: Some(Config::default().listen),
+            ..Config::default()
+        };
+        assert!(config.validate().is_err());
+        for probe in ["127.0.0.1:50052", "[::1]:50052"] {
+            let config = Config {
+                probe_listen: Some(probe.parse().unwrap()),
+                ..Config::default()
+            };
+            assert!(config.validate().is_ok(), "{probe}");
+        }
     }
 
     #[test]

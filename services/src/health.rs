@@ -16,8 +16,9 @@
 //! `grpc_health_probe -addr=127.0.0.1:50051 -tls -tls-ca-cert=ca.pem -tls-server-name=<the
 //! certificate's name>` (health is public: no client certificate or token is needed, only the CA
 //! that signed the server's certificate). The kubelet's built-in gRPC probe cannot
-//! speak TLS, which is why `deploy/kubernetes` probes the TCP socket; an exec probe with
-//! `grpc_health_probe` reads readiness as described here.
+//! speak TLS, so with `probe_listen` set the same statuses are also served in plaintext on a
+//! loopback address (`crate::probe`), which `lianban-server probe` reads: `deploy/kubernetes`
+//! runs it as the exec readiness probe, while liveness only checks the TCP port.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -19,6 +19,7 @@ pub mod identity;
 pub mod limits;
 pub mod listing;
 pub mod logging;
+pub mod probe;
 pub mod runtime;
 pub mod server;
 pub mod sessions;

@@ -37,6 +37,8 @@ pub struct Prepared {
     drain: std::time::Duration,
     follow: std::time::Duration,
     store: StoreConfig,
+    /// The health-only plaintext listener (`probe_listen`), bound while preparing.
+    probe_listener: Option<TcpListener>,
 }
 
 impl Prepared {
@@ -52,6 +54,12 @@ impl Prepared {
     /// the log subscriber).
     pub async fn with_telemetry(config: &Config, telemetry: Arc<Telemetry>) -> Result<Self, Error> {
         config.validate()?;
+        // Bound first, so that a taken probe port stops start-up with its reason; connections
+        // wait in its backlog until the server serves.
+        let probe_listener = match config.probe_listen {
+            Some(address) => Some(crate::probe::bind(address).await?),
+            None => None,
+        };
         let catalogue = crate::catalogue::load(config.catalogue_dir.as_deref())?;
         tracing::info!(
             bundles = catalogue.bundles().count(),
@@ -139,6 +147,7 @@ impl Prepared {
             drain: std::time::Duration::from_secs(config.drain_seconds),
             follow: std::time::Duration::from_millis(config.follow_milliseconds),
             store: config.store,
+            probe_listener,
         })
     }
 
@@ -208,6 +217,23 @@ impl Prepared {
         ));
         let drain = self.drain;
         let (drain_started, drain_began) = tokio::sync::oneshot::channel::<()>();
+        // The health service alone, in plaintext on loopback, for exec probes: it reads the same
+        // statuses and ends its watches with the same drain; it closes once the server has.
+        let (stop_probe, probe_stopped) = tokio::sync::oneshot::channel::<()>();
+        let probe_serving = match self.probe_listener {
+            Some(listener) => {
+                let probe_address = listener.local_addr().ok();
+                tracing::info!(address = ?probe_address, "health probe listening (plaintext, health only)");
+                Some(tokio::spawn(crate::probe::serve(
+                    listener,
+                    HealthApi::new(health_reporter.clone(), runtime.clone()),
+                    async {
+                        let _ = probe_stopped.await;
+                    },
+                )))
+            }
+            None => None,
+        };
         tracing::info!(%address, tls = self.tls.is_some(), "lianban listening");
         let serving = Server::builder()
             .timeout(limits.request_timeout())
@@ -302,6 +328,14 @@ impl Prepared {
         tokio::select! {
             served = serving => served.map_err(|e| Error::Server(e.to_string()))?,
             () = bound => tracing::warn!(?drain, "drain bound reached: closing with calls still open"),
+        }
+        let _ = stop_probe.send(());
+        if let Some(probe_serving) = probe_serving {
+            match probe_serving.await {
+                Ok(Err(error)) => tracing::warn!(%error, "probe listener stopped"),
+                Err(error) => tracing::warn!(%error, "probe listener stopped"),
+                Ok(Ok(())) => {}
+            }
         }
         let _ = stop_timer.send(());
         let _ = timer.await;

@@ -2,7 +2,8 @@
 //! reading: every YAML and JSON file parses, the Kubernetes ConfigMap's TOML is a configuration the
 //! server accepts, every `LIANBAN_*` variable that the compose file, the Kubernetes Deployment
 //! or the Dockerfile sets names a key the server knows, the disruption budget keeps a replica of
-//! the Deployment up, and stopping is given longer than the server's drain bound.
+//! the Deployment up, stopping is given longer than the server's drain bound, and readiness is
+//! `lianban-server probe` against a loopback `probe_listen` while liveness stays a TCP check.
 
 use std::path::{Path, PathBuf};
 
@@ -95,6 +96,9 @@ fn configured() -> Config {
     let container = &deployment["spec"]["template"]["spec"]["containers"][0];
     for variable in container["env"].as_sequence().into_iter().flatten() {
         let name = variable["name"].as_str().unwrap();
+        if name == "LIANBAN_CONFIG" {
+            continue; // the file itself, read above
+        }
         let key = name
             .strip_prefix("LIANBAN_")
             .unwrap()
@@ -295,4 +299,78 @@ fn stopping_is_given_longer_than_the_drain_bound() {
         seconds >= drain + 10,
         "compose's stop_grace_period {period} leaves too little over drain_seconds {drain}"
     );
+}
+
+#[test]
+fn readiness_asks_the_loopback_health_listener_and_liveness_only_the_port() {
+    let config = configured();
+    let probe = config
+        .probe_listen
+        .expect("the ConfigMap sets probe_listen for the readiness probe");
+    assert!(
+        probe.ip().is_loopback(),
+        "probe_listen {probe} is not loopback"
+    );
+    assert_ne!(probe.port(), config.listen.port());
+
+    let deployment = &yaml_documents(&deploy().join("kubernetes/deployment.yaml"))[0];
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let command: Vec<&str> = container["readinessProbe"]["exec"]["command"]
+        .as_sequence()
+        .expect("readiness is an exec probe")
+        .iter()
+        .map(|word| word.as_str().unwrap())
+        .collect();
+    assert_eq!(command, ["/usr/local/bin/lianban-server", "probe"]);
+    let dockerfile = std::fs::read_to_string(deploy().join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains("/usr/local/bin/lianban-server"),
+        "the image holds the binary where the probe runs it"
+    );
+    // The probe finds the configuration as the server does: LIANBAN_CONFIG names the mounted file.
+    let config_file = container["env"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|v| v["name"].as_str() == Some("LIANBAN_CONFIG"))
+        .and_then(|v| v["value"].as_str())
+        .expect("the container sets LIANBAN_CONFIG, which the probe reads");
+    let mount = container["volumeMounts"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|m| m["name"].as_str() == Some("config"))
+        .and_then(|m| m["mountPath"].as_str())
+        .expect("the ConfigMap is mounted");
+    assert_eq!(config_file, format!("{mount}/lianban.toml"));
+    let timeout = container["readinessProbe"]["timeoutSeconds"]
+        .as_u64()
+        .expect("the readiness probe sets timeoutSeconds");
+    assert!(
+        timeout > 2,
+        "the probe's own 2 s bound must answer before the kubelet's"
+    );
+
+    // Liveness must not fail while only the database is down.
+    assert_eq!(
+        container["livenessProbe"]["tcpSocket"]["port"].as_u64(),
+        Some(u64::from(config.listen.port())),
+        "liveness checks the server's port"
+    );
+
+    let compose = &yaml_documents(&deploy().join("compose.yaml"))[0];
+    let service = &compose["services"]["lianban"];
+    let test: Vec<&str> = service["healthcheck"]["test"]
+        .as_sequence()
+        .expect("compose has a healthcheck")
+        .iter()
+        .map(|word| word.as_str().unwrap())
+        .collect();
+    assert_eq!(test, ["CMD", "/usr/local/bin/lianban-server", "probe"]);
+    let compose_probe: std::net::SocketAddr = service["environment"]["LIANBAN_PROBE_LISTEN"]
+        .as_str()
+        .expect("compose sets LIANBAN_PROBE_LISTEN")
+        .parse()
+        .unwrap();
+    assert!(compose_probe.ip().is_loopback());
 }

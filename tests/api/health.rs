@@ -5,6 +5,9 @@
 //! The outage runs on PostgreSQL only, on a cluster private to the test (the shared one is never
 //! stopped). A SQLite store is a file the server opens itself: it has no server to go away, so the
 //! embedded backend is checked only for a probe that keeps every service SERVING.
+//!
+//! With `probe_listen` set, the same statuses are read in plaintext on that loopback address,
+//! where nothing but health is served, and they turn NOT_SERVING with the drain there too.
 
 use std::time::{Duration, Instant};
 
@@ -24,7 +27,8 @@ use crate::on_every_backend;
 use crate::support::{COMPANY_MATERIALS, Refusal, company};
 
 on_every_backend!(
-    every_service_reads_serving_while_the_store_answers_and_a_watch_ends_with_the_server
+    every_service_reads_serving_while_the_store_answers_and_a_watch_ends_with_the_server,
+    the_probe_listener_answers_health_alone_in_plaintext_and_turns_with_the_drain
 );
 
 /// A probe every 50 ms, given 500 ms to answer, and calls that wait at most a second for a
@@ -116,6 +120,76 @@ async fn every_service_reads_serving_while_the_store_answers_and_a_watch_ends_wi
     assert_eq!(read.last(), Some(&(ServingStatus::NotServing as i32)));
     assert_eq!(ended.code(), Code::Unavailable, "{ended:?}");
     assert!(ended.message().contains("reconnect"), "{ended:?}");
+}
+
+/// A loopback address nobody listens on now (bound on port 0, then let go).
+fn free_loopback_address() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("bound address")
+}
+
+async fn the_probe_listener_answers_health_alone_in_plaintext_and_turns_with_the_drain(
+    backend: Backend,
+) {
+    let database = TestDatabase::create(backend).await;
+    let probe_address = free_loopback_address();
+    let server = TestServer::start_with(Config {
+        probe_listen: Some(probe_address),
+        ..quick(database.url.clone())
+    })
+    .await
+    .expect("starts");
+    let probe = Channel::from_shared(format!("http://{probe_address}"))
+        .expect("valid uri")
+        .connect()
+        .await
+        .expect("the probe listener answers in plaintext");
+    let mut watch = HealthClient::new(probe.clone())
+        .watch(HealthCheckRequest::default())
+        .await
+        .expect("watching on the probe listener")
+        .into_inner();
+    until(&mut watch, ServingStatus::Serving).await;
+    for service in SERVICES {
+        assert_eq!(
+            check(probe.clone(), service).await,
+            ServingStatus::Serving,
+            "{service:?}"
+        );
+    }
+    // Health alone: the contract's services are not there, whoever asks.
+    let elsewhere = pb::intake_service_client::IntakeServiceClient::new(probe.clone())
+        .submit_application(company(&COMPANY_MATERIALS))
+        .await
+        .expect_err("no intake on the probe listener");
+    assert_eq!(elsewhere.code(), Code::Unimplemented, "{elsewhere:?}");
+    assert_eq!(
+        crate::support::application_count(&server).await,
+        0,
+        "nothing was submitted through the probe listener"
+    );
+
+    // Stopping: the probe listener reads NOT_SERVING, then its watch ends like the main port's.
+    let stopped = tokio::time::timeout(Duration::from_secs(15), server.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "a watch on the probe listener held the shutdown up"
+    );
+    let mut read = Vec::new();
+    let ended = loop {
+        match watch.message().await {
+            Ok(Some(answer)) => read.push(answer.status),
+            Ok(None) => panic!("the watch ended without a status after {read:?}"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(read.last(), Some(&(ServingStatus::NotServing as i32)));
+    assert_eq!(ended.code(), Code::Unavailable, "{ended:?}");
+    // The server is gone, and so is its probe listener.
+    assert!(
+        tokio::net::TcpStream::connect(probe_address).await.is_err(),
+        "the probe listener outlived the server"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,9 @@
 //!
 //! Without a subcommand it serves. `lianban-server backup --to FILE` writes an online copy of the
 //! configured SQLite store while a server runs on it (PostgreSQL is refused: use its own tools).
+//! `lianban-server probe` asks the health service on `probe_listen` (or `--address`) whether the
+//! server is SERVING: exit 0 when it is, 1 when not (NOT_SERVING, unreachable, no answer in time),
+//! 2 when there is nothing to ask (no `probe_listen`, no `--address`, or a bad configuration).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,11 +40,28 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
     },
+    /// Asks the plaintext health listener (`probe_listen`) whether the server is SERVING, for an
+    /// exec readiness probe: exit 0 SERVING, 1 otherwise, 2 when there is nothing to ask.
+    Probe {
+        /// The health listener to ask instead of the configured `probe_listen`.
+        #[arg(long, value_name = "ADDR")]
+        address: Option<std::net::SocketAddr>,
+        /// How long the connection and the answer may take together, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 2000)]
+        timeout_ms: u64,
+    },
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let arguments = Arguments::parse();
+    if let Some(Command::Probe {
+        address,
+        timeout_ms,
+    }) = arguments.command
+    {
+        return probe(arguments.config.as_deref(), address, timeout_ms).await;
+    }
     let config = match Config::load(arguments.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
@@ -77,6 +97,39 @@ async fn backup(config: &Config, to: &Path) -> std::process::ExitCode {
             eprintln!("lianban-server: {error}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// `lianban-server probe`: the status on one line; the exit code says whether to send calls here.
+async fn probe(
+    config: Option<&Path>,
+    address: Option<std::net::SocketAddr>,
+    timeout_ms: u64,
+) -> std::process::ExitCode {
+    let address = match address {
+        Some(address) => address,
+        None => match Config::load(config).map(|config| config.probe_listen) {
+            Ok(Some(address)) => address,
+            Ok(None) => {
+                eprintln!(
+                    "lianban-server: nothing to probe: set probe_listen (e.g. \"127.0.0.1:50052\") \
+                     or pass --address"
+                );
+                return std::process::ExitCode::from(2);
+            }
+            Err(error) => {
+                eprintln!("lianban-server: {error}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+    };
+    let timeout = std::time::Duration::from_millis(timeout_ms.max(1));
+    let probed = lianban_services::probe::check(address, timeout).await;
+    println!("{address}: {probed}");
+    if probed.is_serving() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
     }
 }
 
