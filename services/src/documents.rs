@@ -78,6 +78,11 @@ impl DocumentCache {
         generations.old.remove(&id);
     }
 
+    /// Drops every document.
+    pub fn clear(&self) {
+        *self.inner.lock().expect("document cache lock") = Generations::default();
+    }
+
     /// How many documents are held.
     pub fn len(&self) -> usize {
         let generations = self.inner.lock().expect("document cache lock");
@@ -181,6 +186,17 @@ mod tests {
         }
         assert!(cache.get(others[0].id).is_none(), "an unused document goes");
         assert!(cache.get(others[9].id).is_some());
+    }
+
+    #[test]
+    fn cleared_it_holds_nothing_and_finds_no_branch() {
+        let cache = DocumentCache::new(8);
+        let held = application();
+        cache.put(Arc::clone(&held));
+        cache.clear();
+        assert!(cache.is_empty());
+        assert!(cache.get(held.id).is_none());
+        assert!(cache.application_of_branch(held.branches[0].id).is_none());
     }
 
     #[test]

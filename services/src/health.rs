@@ -99,12 +99,13 @@ impl Readiness {
         }
     }
 
-    /// Records what the probe found; publishes and logs only a change.
-    async fn store_probed(&self, probed: Result<(), String>) {
+    /// Records what the probe found; publishes and logs only a change. True when the store
+    /// came back after being unreachable.
+    async fn store_probed(&self, probed: Result<(), String>) -> bool {
         let mut state = self.state.lock().await;
         let down = probed.is_err();
         if state.store_down == down {
-            return;
+            return false;
         }
         let before = state.status();
         state.store_down = down;
@@ -120,6 +121,7 @@ impl Readiness {
         if before != state.status() {
             self.publish(state.status()).await;
         }
+        !down
     }
 
     /// Whether the last probe found the store unreachable.
@@ -134,6 +136,7 @@ pub async fn probe_store(
     readiness: Readiness,
     interval: Duration,
     timeout: Duration,
+    came_back: impl Fn(),
     stop: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(stop);
@@ -145,7 +148,9 @@ pub async fn probe_store(
             () = &mut stop => return,
         }
         let probed = store.ping(timeout).await.map_err(|e| e.to_string());
-        readiness.store_probed(probed).await;
+        if readiness.store_probed(probed).await {
+            came_back();
+        }
     }
 }
 
@@ -177,10 +182,12 @@ mod tests {
         for name in SERVICES {
             assert_eq!(status_of(&service, name).await, serving);
         }
-        readiness.store_probed(Err("refused".into())).await;
+        assert!(!readiness.store_probed(Ok(())).await, "it never went away");
+        assert!(!readiness.store_probed(Err("refused".into())).await);
         assert!(readiness.store_down().await);
         assert_eq!(status_of(&service, "").await, not_serving);
-        readiness.store_probed(Ok(())).await;
+        assert!(readiness.store_probed(Ok(())).await, "it came back");
+        assert!(!readiness.store_probed(Ok(())).await, "once");
         assert_eq!(status_of(&service, SERVICES[1]).await, serving);
         readiness.stopping().await;
         readiness.store_probed(Err("refused".into())).await;

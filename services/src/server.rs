@@ -211,6 +211,12 @@ impl Prepared {
             self.store.health_interval(),
             self.store.health_timeout(),
             {
+                // The database may come back without what it acknowledged last (a failover to
+                // a standby that lacked it): what this process holds may be newer than the store.
+                let runtime = runtime.clone();
+                move || runtime.forget_held_documents()
+            },
+            {
                 let runtime = runtime.clone();
                 async move { runtime.drained().await }
             },

@@ -140,6 +140,11 @@ impl Runtime {
             .filter(|application| application.version >= version)
     }
 
+    /// Forgets every held document: the next command on each reads the store.
+    pub fn forget_held_documents(&self) {
+        self.documents.clear();
+    }
+
     /// Holds a document read from the store.
     pub(crate) fn hold_document(&self, application: Arc<Application>) {
         self.documents.put(application);
