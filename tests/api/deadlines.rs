@@ -350,21 +350,7 @@ async fn racing_sweeps_act_on_each_deadline_once(backend: Backend) {
         ids.push(response.into_inner().application.unwrap().id);
     }
     // Four sweeps at once (each SetTime sweeps) past the deadlines of 3 × 4 silent reviews.
-    let mut sweeps = Vec::new();
-    for _ in 0..4 {
-        let mut admin = server.admin().await;
-        let request = set_time_request("2026-03-10 09:00");
-        sweeps.push(tokio::spawn(async move { admin.set_time(request).await }));
-    }
-    let mut acted = 0;
-    for sweep in sweeps {
-        acted += sweep
-            .await
-            .unwrap()
-            .expect("sweep")
-            .into_inner()
-            .deadlines_acted_on;
-    }
+    let acted = set_time_at_once(&[&server; 4], "2026-03-10 09:00").await;
     assert!(acted <= 12, "no deadline is counted twice: {acted}");
     server.stop().await;
     let store = Store::connect(&database.url).await.unwrap();

@@ -15,7 +15,7 @@ use lianban_proto::v1 as pb;
 use lianban_services::Config;
 use lianban_services::health::SERVICES;
 use lianban_services::store::StoreConfig;
-use lianban_tests::postgres::PrivateCluster;
+use lianban_tests::cluster::{PrivateCluster, StopMode};
 use lianban_tests::{Backend, TestDatabase, TestServer};
 use tonic::Code;
 use tonic::transport::Channel;
@@ -194,8 +194,10 @@ async fn the_probe_listener_answers_health_alone_in_plaintext_and_turns_with_the
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_follows_postgresql_down_and_back_and_calls_are_unavailable_meanwhile() {
-    let cluster = PrivateCluster::start().await;
-    let url = cluster.fresh_database().await;
+    let cluster = tokio::task::spawn_blocking(PrivateCluster::start_new)
+        .await
+        .expect("private cluster");
+    let url = cluster.create_database("health").await;
     let server = TestServer::start_with(quick(url)).await.expect("starts");
     let mut intake = server.intake().await;
     let before = intake
@@ -212,7 +214,7 @@ async fn health_follows_postgresql_down_and_back_and_calls_are_unavailable_meanw
         .into_inner();
     until(&mut watch, ServingStatus::Serving).await;
 
-    cluster.stop().await;
+    tokio::task::block_in_place(|| cluster.stop(StopMode::Fast));
     until(&mut watch, ServingStatus::NotServing).await;
     for service in SERVICES {
         assert_eq!(
@@ -254,7 +256,7 @@ async fn health_follows_postgresql_down_and_back_and_calls_are_unavailable_meanw
         started.elapsed()
     );
 
-    cluster.start_again().await;
+    tokio::task::block_in_place(|| cluster.start());
     until(&mut watch, ServingStatus::Serving).await;
     // The same server writes again, and what it took before the outage is still there.
     let after = intake

@@ -296,21 +296,11 @@ async fn replicas_sweeping_the_same_deadlines_together_act_on_each_once(backend:
         ids.push(application.id);
     }
     // Every replica moves the clock past the 48 silent reviews' deadlines at once, and sweeps.
-    let mut sweeps = Vec::new();
-    for server in &replicas {
-        let mut admin = server.admin().await;
-        let request = set_time_request("2026-03-10 09:00");
-        sweeps.push(tokio::spawn(async move { admin.set_time(request).await }));
-    }
-    let mut acted = 0;
-    for sweep in sweeps {
-        acted += sweep
-            .await
-            .unwrap()
-            .expect("each sweep succeeds")
-            .into_inner()
-            .deadlines_acted_on;
-    }
+    let acted = set_time_at_once(
+        &[&replicas[0], &replicas[1], &replicas[2]],
+        "2026-03-10 09:00",
+    )
+    .await;
     assert!(acted <= 48, "no deadline is counted twice: {acted}");
     for server in replicas {
         server.stop().await;

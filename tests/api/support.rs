@@ -422,6 +422,27 @@ pub fn set_time_request(text: &str) -> pb::SetTimeRequest {
     }
 }
 
+/// Sets the manual clock through each of `servers` at once (each call sweeps); returns how many
+/// deadlines the sweeps acted on together.
+pub async fn set_time_at_once(servers: &[&TestServer], text: &str) -> u32 {
+    let mut sweeps = Vec::new();
+    for server in servers {
+        let mut admin = server.admin().await;
+        let request = set_time_request(text);
+        sweeps.push(tokio::spawn(async move { admin.set_time(request).await }));
+    }
+    let mut acted = 0;
+    for sweep in sweeps {
+        acted += sweep
+            .await
+            .expect("sweep task")
+            .expect("each sweep succeeds")
+            .into_inner()
+            .deadlines_acted_on;
+    }
+    acted
+}
+
 /// Sets the manual clock; returns how many deadlines the sweep acted on.
 pub async fn set_time(server: &TestServer, text: &str) -> u32 {
     let request = set_time_request(text);

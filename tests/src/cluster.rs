@@ -1,13 +1,12 @@
 //! A PostgreSQL cluster of its own that a test can stop and start again on the same data folder
-//! and port, for the fault test (`lianban-faults`): PostgreSQL going away under load and coming
-//! back.
+//! and port, for the fault test (`lianban-faults`) and the health tests: PostgreSQL going away
+//! under load and coming back.
 //!
 //! It is initialised from the system's binaries in a temporary folder on a free loopback port and
 //! driven with `pg_ctl`. Dropping it stops PostgreSQL and removes the folder; a small watchdog
 //! shell does the same if the process that made it ends without dropping it (a panic that aborts,
 //! a kill). As for the shared cluster (`postgres.rs`), it runs as the `postgres` user when the
-//! caller is root. Unlike `postgres::PrivateCluster` (the health tests' cluster, stopped with a
-//! fast shutdown only), it can also stop PostgreSQL at once, as a crash would, and so keeps
+//! caller is root. It can stop PostgreSQL at once, as a crash would, and so keeps
 //! `synchronous_commit` on: see [`PrivateCluster::start`].
 
 use std::path::PathBuf;
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Database};
 
-use crate::postgres::{binaries, free_port, run, running_as_root, shell};
+use crate::postgres::{binaries, free_port, init_cluster, running_as_root, shell};
 
 /// A private cluster: stopped and started at will, removed when dropped.
 pub struct PrivateCluster {
@@ -42,29 +41,9 @@ impl PrivateCluster {
     /// Initialises a cluster and starts it.
     pub fn start_new() -> PrivateCluster {
         let bin = binaries();
-        let folder =
-            std::env::temp_dir().join(format!("lianban-pgx-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&folder).expect("create cluster folder");
         let as_root = running_as_root();
-        if as_root {
-            run(
-                std::process::Command::new("chown")
-                    .arg("postgres")
-                    .arg(&folder),
-                "chown the cluster folder",
-            );
-        }
+        let folder = init_cluster(&bin, as_root);
         let data = folder.join("data");
-        let initdb = format!(
-            "{} -D {} -U postgres -A trust -E UTF8 --no-sync >{}/initdb.log 2>&1",
-            bin.join("initdb").display(),
-            data.display(),
-            folder.display()
-        );
-        run(
-            &mut shell(&initdb, as_root),
-            "initdb (see initdb.log in the cluster folder)",
-        );
         // The watchdog: once the process that made the cluster is gone, stop it and clean up.
         let script = format!(
             "while [ -d /proc/{watched} ]; do sleep 0.5; done; \

@@ -6,7 +6,7 @@
 //! nothing is left behind even though Rust runs no destructor for statics. PostgreSQL refuses to
 //! run as root, so when the tests run as root the cluster runs as the `postgres` user.
 //!
-//! A test that stops its database uses a [`PrivateCluster`] of its own instead.
+//! A test that stops its database uses a `crate::cluster::PrivateCluster` of its own instead.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -64,7 +64,7 @@ const SETTINGS: &str =
 
 /// A fresh cluster folder (owned by `postgres` when the tests run as root) with an initialised
 /// data folder in it; returns the folder.
-fn init_cluster(bin: &Path, as_root: bool) -> PathBuf {
+pub(crate) fn init_cluster(bin: &Path, as_root: bool) -> PathBuf {
     let folder = std::env::temp_dir().join(format!("lianban-pg-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&folder).expect("create cluster folder");
     if as_root {
@@ -114,118 +114,6 @@ fn start_cluster() -> Cluster {
         port,
         _watchdog: watchdog,
     }
-}
-
-/// A cluster of one test's own, which the test may stop and start again (same data folder, same
-/// port) to see what the server does while its database is gone; the shared cluster is never
-/// stopped. Dropping it stops the cluster and removes its folder; should the test process die
-/// without unwinding, a watchdog does the same once the process has gone.
-pub struct PrivateCluster {
-    port: u16,
-    folder: PathBuf,
-    bin: PathBuf,
-    as_root: bool,
-    _watchdog: std::process::Child,
-}
-
-impl PrivateCluster {
-    /// Initialises a cluster in a temporary folder on a free loopback port and starts it.
-    pub async fn start() -> PrivateCluster {
-        tokio::task::spawn_blocking(|| {
-            let bin = binaries();
-            let as_root = running_as_root();
-            let folder = init_cluster(&bin, as_root);
-            let port = free_port();
-            let script = format!(
-                "while [ -d /proc/{watched} ]; do sleep 0.5; done; \
-                 {pg_ctl} -D {folder}/data -m immediate stop >/dev/null 2>&1; rm -rf {folder}",
-                watched = std::process::id(),
-                pg_ctl = bin.join("pg_ctl").display(),
-                folder = folder.display(),
-            );
-            let watchdog = shell(&script, as_root)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start the private cluster's watchdog");
-            let cluster = PrivateCluster {
-                port,
-                folder,
-                bin,
-                as_root,
-                _watchdog: watchdog,
-            };
-            cluster.pg_ctl("start", "start the private cluster");
-            cluster
-        })
-        .await
-        .expect("private cluster start")
-    }
-
-    /// Creates a fresh database on this cluster and returns its URL.
-    pub async fn fresh_database(&self) -> String {
-        create_database(self.port).await
-    }
-
-    /// Stops PostgreSQL (fast shutdown: open sessions are ended) and waits until it has stopped.
-    pub async fn stop(&self) {
-        self.in_background("stop -m fast", "stop the private cluster")
-            .await;
-    }
-
-    /// Starts PostgreSQL again on the same data folder and port, and waits until it accepts
-    /// connections.
-    pub async fn start_again(&self) {
-        self.in_background("start", "start the private cluster again")
-            .await;
-    }
-
-    async fn in_background(&self, action: &'static str, what: &'static str) {
-        let (bin, folder, port, as_root) = (
-            self.bin.clone(),
-            self.folder.clone(),
-            self.port,
-            self.as_root,
-        );
-        tokio::task::spawn_blocking(move || pg_ctl(&bin, &folder, port, as_root, action, what))
-            .await
-            .expect("pg_ctl");
-    }
-
-    fn pg_ctl(&self, action: &str, what: &str) {
-        pg_ctl(
-            &self.bin,
-            &self.folder,
-            self.port,
-            self.as_root,
-            action,
-            what,
-        );
-    }
-}
-
-impl Drop for PrivateCluster {
-    fn drop(&mut self) {
-        let script = format!(
-            "{} -D {}/data -m immediate stop >/dev/null 2>&1",
-            self.bin.join("pg_ctl").display(),
-            self.folder.display()
-        );
-        let _ = shell(&script, self.as_root).status();
-        let _ = std::fs::remove_dir_all(&self.folder);
-    }
-}
-
-/// Runs `pg_ctl <action>` on the cluster in `folder` and waits for it to finish (`-w`).
-fn pg_ctl(bin: &Path, folder: &Path, port: u16, as_root: bool, action: &str, what: &str) {
-    let script = format!(
-        "{pg_ctl} -D {folder}/data -w -t 60 -l {folder}/postgres.log \
-         -o '-h 127.0.0.1 -p {port} -k {folder} {SETTINGS}' {action} >>{folder}/pg_ctl.log 2>&1",
-        pg_ctl = bin.join("pg_ctl").display(),
-        folder = folder.display(),
-    );
-    run(&mut shell(&script, as_root), what);
 }
 
 /// Where initdb and postgres are: on PATH, or in the newest /usr/lib/postgresql/*/bin.

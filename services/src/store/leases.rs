@@ -13,8 +13,8 @@
 
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::session::SessionState;
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order, Query};
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 use super::connection::Store;
@@ -37,6 +37,15 @@ pub struct Claim<'a> {
     pub limit: u64,
 }
 
+/// Rows a claim takes: those of `table` (each with `id`, `lease_owner` and `lease_until`) that are
+/// `due`, earliest `due_at` first, each returned with the `returning` columns.
+struct Claimable {
+    table: &'static str,
+    due: Cond,
+    due_at: &'static str,
+    returning: &'static [&'static str],
+}
+
 impl Store {
     /// Claims due, unclaimed branches, earliest deadline first; returns them as (application,
     /// branch).
@@ -44,33 +53,16 @@ impl Store {
         &self,
         claim: &Claim<'_>,
     ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
-        let free = Cond::any()
-            .add(Expr::col(branch::Column::LeaseUntil).is_null())
-            .add(Expr::col(branch::Column::LeaseUntil).lt(claim.wall_now));
-        let due = Query::select()
-            .column(branch::Column::Id)
-            .from(branch::Entity)
-            .and_where(Expr::col(branch::Column::DeadlinePending).eq(true))
-            .and_where(Expr::col(branch::Column::DeadlineAt).lte(claim.due_by))
-            .cond_where(free)
-            .order_by(branch::Column::DeadlineAt, Order::Asc)
-            .limit(claim.limit)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        let update = Query::update()
-            .table(branch::Entity)
-            .value(branch::Column::LeaseOwner, claim.owner)
-            .value(branch::Column::LeaseUntil, claim.lease_until)
-            .and_where(Expr::col(branch::Column::Id).in_subquery(due))
-            .returning(
-                Query::returning().columns([branch::Column::ApplicationId, branch::Column::Id]),
-            )
-            .to_owned();
-        let txn = begin_write(&self.db).await?;
-        let rows = txn.query_all(&update).await?;
-        txn.commit().await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in rows {
+        let branches = Claimable {
+            table: "branches",
+            due: Cond::all()
+                .add(Expr::col(branch::Column::DeadlinePending).eq(true))
+                .add(Expr::col(branch::Column::DeadlineAt).lte(claim.due_by)),
+            due_at: "deadline_at",
+            returning: &["application_id", "id"],
+        };
+        let mut claimed = Vec::new();
+        for row in self.claim_rows(branches, claim).await? {
             let application: String = row.try_get("", "application_id")?;
             let id: String = row.try_get("", "id")?;
             if let (Ok(application), Ok(id)) = (application.parse(), id.parse()) {
@@ -82,37 +74,54 @@ impl Store {
 
     /// Claims scheduled sessions whose closing time for the system has come, earliest first.
     pub async fn claim_overdue_sessions(&self, claim: &Claim<'_>) -> Result<Vec<Uuid>, StoreError> {
-        let free = Cond::any()
-            .add(Expr::col(session::Column::LeaseUntil).is_null())
-            .add(Expr::col(session::Column::LeaseUntil).lt(claim.wall_now));
-        let overdue = Query::select()
-            .column(session::Column::Id)
-            .from(session::Entity)
-            .and_where(Expr::col(session::Column::State).eq(SessionState::Scheduled.name()))
-            .and_where(Expr::col(session::Column::CloseDueAt).lte(claim.due_by))
-            .cond_where(free)
-            .order_by(session::Column::CloseDueAt, Order::Asc)
-            .limit(claim.limit)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        let update = Query::update()
-            .table(session::Entity)
-            .value(session::Column::LeaseOwner, claim.owner)
-            .value(session::Column::LeaseUntil, claim.lease_until)
-            .and_where(Expr::col(session::Column::Id).in_subquery(overdue))
-            .returning(Query::returning().columns([session::Column::Id]))
-            .to_owned();
-        let txn = begin_write(&self.db).await?;
-        let rows = txn.query_all(&update).await?;
-        txn.commit().await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in rows {
+        let sessions = Claimable {
+            table: "sessions",
+            due: Cond::all()
+                .add(Expr::col(session::Column::State).eq(SessionState::Scheduled.name()))
+                .add(Expr::col(session::Column::CloseDueAt).lte(claim.due_by)),
+            due_at: "close_due_at",
+            returning: &["id"],
+        };
+        let mut claimed = Vec::new();
+        for row in self.claim_rows(sessions, claim).await? {
             let id: String = row.try_get("", "id")?;
             if let Ok(id) = id.parse() {
                 claimed.push(id);
             }
         }
         Ok(claimed)
+    }
+
+    /// Marks up to `claim.limit` due rows that no live claim holds as this replica's, in one
+    /// statement and its own transaction; returns the rows claimed.
+    async fn claim_rows(
+        &self,
+        of: Claimable,
+        claim: &Claim<'_>,
+    ) -> Result<Vec<QueryResult>, StoreError> {
+        let free = Cond::any()
+            .add(Expr::col("lease_until").is_null())
+            .add(Expr::col("lease_until").lt(claim.wall_now));
+        let due = Query::select()
+            .column("id")
+            .from(of.table)
+            .cond_where(of.due)
+            .cond_where(free)
+            .order_by(of.due_at, Order::Asc)
+            .limit(claim.limit)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let update = Query::update()
+            .table(of.table)
+            .value("lease_owner", claim.owner)
+            .value("lease_until", claim.lease_until)
+            .and_where(Expr::col("id").in_subquery(due))
+            .returning(Query::returning().columns(of.returning.iter().copied()))
+            .to_owned();
+        let txn = begin_write(&self.db).await?;
+        let rows = txn.query_all(&update).await?;
+        txn.commit().await?;
+        Ok(rows)
     }
 }
 
