@@ -79,6 +79,9 @@ pub struct Config {
     /// The store's connection wait bound and the readiness probe's timing.
     #[serde(default)]
     pub store: crate::store::StoreConfig,
+    /// The web console: its listener and how people sign in.
+    #[serde(default)]
+    pub console: crate::console::ConsoleConfig,
 }
 
 /// How joint review sessions run.
@@ -192,6 +195,7 @@ impl Default for Config {
             follow_milliseconds: 250,
             audit: crate::audit::AuditConfig::default(),
             store: crate::store::StoreConfig::default(),
+            console: crate::console::ConsoleConfig::default(),
         }
     }
 }
@@ -270,6 +274,10 @@ impl Config {
         self.store.validate().map_err(Error::Config)?;
         self.tls.validate()?;
         self.identity.validate()?;
+        self.console.validate(
+            self.identity.accepts_tokens(),
+            crate::identity::authentication_on(&self.tls, &self.identity),
+        )?;
         self.sweep_schedule()?;
         self.digest_schedule()?;
         if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod config;
+pub mod console;
 pub mod convert;
 pub mod deadlines;
 pub mod dev_credentials;

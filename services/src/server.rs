@@ -39,6 +39,8 @@ pub struct Prepared {
     store: StoreConfig,
     /// The health-only plaintext listener (`probe_listen`), bound while preparing.
     probe_listener: Option<TcpListener>,
+    /// The web console and its listener, bound while preparing, when it is served.
+    console: Option<(Arc<crate::console::Console>, TcpListener)>,
 }
 
 impl Prepared {
@@ -133,6 +135,7 @@ impl Prepared {
             Box::new(move |method, reason| counting.telemetry().record_refusal(method, reason)),
         )
         .await?;
+        let console = prepare_console(config, &runtime, &authenticator).await?;
         let schedules = Schedules {
             sweep: config.sweep_schedule()?,
             digest: config.digest_schedule()?,
@@ -148,7 +151,15 @@ impl Prepared {
             follow: std::time::Duration::from_millis(config.follow_milliseconds),
             store: config.store,
             probe_listener,
+            console,
         })
+    }
+
+    /// Where the web console listens, when it is served.
+    pub fn console_address(&self) -> Option<std::net::SocketAddr> {
+        self.console
+            .as_ref()
+            .and_then(|(_, listener)| listener.local_addr().ok())
     }
 
     /// The runtime, for tests that look behind the API.
@@ -240,6 +251,13 @@ impl Prepared {
             }
             None => None,
         };
+        // The console closes with the drain: its live feeds end when the runtime drains.
+        let console_serving = self.console.map(|(console, listener)| {
+            let runtime = runtime.clone();
+            tokio::spawn(crate::console::serve(listener, console, async move {
+                runtime.drained().await
+            }))
+        });
         tracing::info!(%address, tls = self.tls.is_some(), "lianban listening");
         let serving = Server::builder()
             .timeout(limits.request_timeout())
@@ -343,6 +361,14 @@ impl Prepared {
                 Ok(Ok(())) => {}
             }
         }
+        if let Some(console_serving) = console_serving {
+            match tokio::time::timeout(drain, console_serving).await {
+                Ok(Ok(Err(error))) => tracing::warn!(%error, "console stopped"),
+                Ok(Err(error)) => tracing::warn!(%error, "console stopped"),
+                Ok(Ok(Ok(()))) => {}
+                Err(_) => tracing::warn!(?drain, "console drain bound reached"),
+            }
+        }
         let _ = stop_timer.send(());
         let _ = timer.await;
         let _ = stop_follower.send(());
@@ -355,6 +381,36 @@ impl Prepared {
         tracing::info!("drained; closing the store");
         runtime.store().clone().close().await?;
         Ok(())
+    }
+}
+
+/// The web console over the runtime, bound, when the configuration serves one.
+async fn prepare_console(
+    config: &Config,
+    runtime: &Runtime,
+    authenticator: &Arc<Authenticator>,
+) -> Result<Option<(Arc<crate::console::Console>, TcpListener)>, Error> {
+    let console = crate::console::Console::new(
+        &config.console,
+        runtime.clone(),
+        Arc::clone(authenticator),
+        crate::identity::authentication_on(&config.tls, &config.identity),
+        config.identity.jwks_ca.clone(),
+    )?;
+    match console {
+        Some(console) => {
+            let listener = crate::console::bind(config.console.listen).await?;
+            Ok(Some((Arc::new(console), listener)))
+        }
+        None => {
+            if config.console.enabled {
+                tracing::warn!(
+                    "the web console is not served: authentication is on and console.oidc names \
+                     no identity provider to sign people in through"
+                );
+            }
+            Ok(None)
+        }
     }
 }
 

@@ -90,6 +90,10 @@ async fn the_probe_reads_serving_from_a_running_server_through_its_configuration
             folder.path().join("lianban.db").display()
         ),
         probe_listen: Some(probe_address),
+        console: lianban_services::console::ConsoleConfig {
+            enabled: false,
+            ..Default::default()
+        },
         ..Config::default()
     };
     // The probe listener is bound once prepared: the probe's connection waits in its backlog.

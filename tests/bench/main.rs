@@ -190,6 +190,7 @@ impl Server {
             .env("LIANBAN_CLOCK", "manual")
             .env("LIANBAN_MANUAL_CLOCK_START", clock_start)
             .env("LIANBAN_LOG_FILTER", "warn")
+            .env("LIANBAN_CONSOLE__ENABLED", "false")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

@@ -96,6 +96,7 @@ impl Replicas {
             .env("LIANBAN_CLOCK", "manual")
             .env("LIANBAN_MANUAL_CLOCK_START", clock_start)
             .env("LIANBAN_LOG_FILTER", "warn")
+            .env("LIANBAN_CONSOLE__ENABLED", "false")
             .stdout(log.try_clone().expect("replica log"))
             .stderr(log)
             .stdin(Stdio::null())

@@ -61,6 +61,8 @@ impl TestDatabase {
 pub struct TestServer {
     /// Where it listens.
     pub address: SocketAddr,
+    /// Where its web console listens, when it serves one.
+    pub console: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), lianban_services::Error>>>,
 }
@@ -89,8 +91,10 @@ impl TestServer {
         Self::start_with(config).await.expect("server starts")
     }
 
-    /// Starts a server with this configuration (its listen address is ignored: port 0 is used).
-    pub async fn start_with(config: Config) -> Result<TestServer, lianban_services::Error> {
+    /// Starts a server with this configuration (its listen addresses are ignored: port 0 is
+    /// used, for the console too).
+    pub async fn start_with(mut config: Config) -> Result<TestServer, lianban_services::Error> {
+        config.console.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         Ok(Self::start_prepared(Prepared::from_config(&config).await?).await)
     }
 
@@ -100,12 +104,14 @@ impl TestServer {
             .await
             .expect("bind port 0");
         let address = listener.local_addr().expect("bound address");
+        let console = prepared.console_address();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(prepared.serve(listener, async {
             let _ = stopped.await;
         }));
         TestServer {
             address,
+            console,
             shutdown: Some(shutdown),
             task: Some(task),
         }

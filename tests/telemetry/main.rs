@@ -123,6 +123,10 @@ fn config(database: &TestDatabase, endpoint: &str, enabled: bool) -> Config {
             metrics_interval_seconds: 1,
             ..TelemetryConfig::default()
         },
+        console: lianban_services::console::ConsoleConfig {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..Default::default()
+        },
         ..Config::default()
     }
 }

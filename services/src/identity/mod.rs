@@ -22,6 +22,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub use certificate::{CertificateIdentity, identity_of, parse_uri};
+pub use fetch::post_form;
 pub use layer::{AuthLayer, AuthService};
 pub use peer::PeerInfo;
 pub use policy::{Access, POLICY, access, authorize};
@@ -89,18 +90,7 @@ impl Authenticator {
             return Ok(Principal::open());
         }
         if let Some(token) = token {
-            let token = token?;
-            let Some(tokens) = &self.tokens else {
-                return Err(Error::Unauthenticated(
-                    "this server accepts no bearer tokens; present a client certificate".into(),
-                ));
-            };
-            let principal = tokens
-                .verify(&token)
-                .await
-                .map_err(Error::Unauthenticated)?;
-            self.check_department(&principal)?;
-            return Ok(principal);
+            return self.principal_of_token(&token?).await;
         }
         match peer.and_then(|p| p.certificate.as_deref()) {
             Some(Ok(identity)) => {
@@ -116,8 +106,25 @@ impl Authenticator {
         }
     }
 
+    /// The person a bearer token proves (the gRPC layer's and the console's one way in).
+    pub async fn principal_of_token(&self, token: &str) -> Result<Principal, Error> {
+        let Some(tokens) = &self.tokens else {
+            return Err(Error::Unauthenticated(
+                "this server accepts no bearer tokens; present a client certificate".into(),
+            ));
+        };
+        let principal = tokens.verify(token).await.map_err(Error::Unauthenticated)?;
+        self.check_department(&principal)?;
+        Ok(principal)
+    }
+
+    /// Whether people's tokens are verified here.
+    pub fn verifies_tokens(&self) -> bool {
+        self.tokens.is_some()
+    }
+
     /// A principal bound to a department the catalogue does not know proves nothing usable.
-    fn check_department(&self, principal: &Principal) -> Result<(), Error> {
+    pub fn check_department(&self, principal: &Principal) -> Result<(), Error> {
         match &principal.department {
             Some(code) if !self.departments.contains(code) => Err(Error::Unauthenticated(format!(
                 "{} names department {code}, which the catalogue does not know",

@@ -75,6 +75,8 @@ pub enum Proof {
         /// Its serial number, hex.
         serial: String,
     },
+    /// A person picked at the console's development sign-in (authentication off, loopback).
+    Development,
     /// A token from the identity provider.
     Token {
         /// Its `iss`.
@@ -125,7 +127,7 @@ impl Principal {
 
     /// Whether it is a person (a token), who acts as themself, not for clerks.
     pub fn is_person(&self) -> bool {
-        matches!(self.proof, Proof::Token { .. })
+        matches!(self.proof, Proof::Token { .. } | Proof::Development)
     }
 
     /// What logs and refusals may say of it: its identity, never personal data from a request.

@@ -1,0 +1,22 @@
+//! The web console: pages for the people who do not write gRPC clients (facilitators,
+//! supervisors, small departments, the hall's wall screen), served by the server itself on its
+//! own listener with everything built in. Every page calls the same gRPC handlers in process as
+//! the signed-in person (`calls`), so the policy and the scope rules are the gRPC API's own.
+
+mod board;
+mod calls;
+mod cookies;
+mod home;
+mod page;
+mod person;
+mod projects;
+mod refusal;
+mod serve;
+mod settings;
+mod signin;
+mod state;
+mod words;
+
+pub use serve::{bind, serve};
+pub use settings::{ConsoleConfig, OidcConfig, SignIn};
+pub use state::Console;

@@ -1,0 +1,106 @@
+//! The page shell every view shares: `lang="zh-CN"`, the built-in style sheet and script, a skip
+//! link, the navigation the person's roles open (a view they may not use is not offered), who is
+//! signed in and the sign-out button.
+
+use maud::{DOCTYPE, Markup, html};
+
+use super::calls::may;
+use super::person::Person;
+
+/// The views in the navigation, with the gRPC method that decides whether a person may open it.
+const VIEWS: [(&str, &str, &str); 6] = [
+    (
+        "/projects",
+        "项目看板",
+        "/lianban.v1.ProjectService/ListProjects",
+    ),
+    (
+        "/supervision",
+        "督查台",
+        "/lianban.v1.SupervisionService/ListWarnings",
+    ),
+    (
+        "/statistics",
+        "统计分析",
+        "/lianban.v1.StatisticsService/GetStatistics",
+    ),
+    ("/queue", "部门待办", "/lianban.v1.TaskService/DecideTask"),
+    (
+        "/applications",
+        "办件查询",
+        "/lianban.v1.IntakeService/ListApplications",
+    ),
+    (
+        "/wall",
+        "大屏",
+        "/lianban.v1.SupervisionService/ListWarnings",
+    ),
+];
+
+/// The views `person` may open, as (path, name).
+pub fn views(person: &Person) -> Vec<(&'static str, &'static str)> {
+    VIEWS
+        .iter()
+        .filter(|(_, _, method)| may(&person.principal, method))
+        .map(|(path, name, _)| (*path, *name))
+        .collect()
+}
+
+/// A page for a signed-in person.
+pub fn shell(title: &str, person: &Person, current: &str, main: Markup) -> Markup {
+    document(
+        title,
+        html! {
+            header.top {
+                a.skip href="#main" { "跳到正文" }
+                span.brand { a href="/" { "联办 · 一件事一次办" } }
+                nav aria-label="主导航" {
+                    ul {
+                        @for (path, name) in views(person) {
+                            li {
+                                @if path == current {
+                                    a href=(path) aria-current="page" { (name) }
+                                } @else {
+                                    a href=(path) { (name) }
+                                }
+                            }
+                        }
+                    }
+                }
+                span #whoami { (person.describe()) }
+                form.signout method="post" action="/signout" {
+                    input type="hidden" name="csrf" value=(person.csrf);
+                    button type="submit" { "退出" }
+                }
+            }
+            (main)
+        },
+    )
+}
+
+/// A page without navigation (sign-in, refusals).
+pub fn bare(title: &str, main: Markup) -> Markup {
+    document(
+        title,
+        html! {
+            header.top { span.brand { a href="/" { "联办 · 一件事一次办" } } }
+            (main)
+        },
+    )
+}
+
+fn document(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 联办" }
+                link rel="stylesheet" href="/assets/console.css";
+                script src="/assets/console.js" defer {}
+            }
+            body { (body) }
+        }
+    }
+}
