@@ -7,6 +7,7 @@ mod board;
 mod calls;
 mod cookies;
 mod home;
+mod live;
 mod page;
 mod person;
 mod projects;

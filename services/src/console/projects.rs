@@ -144,6 +144,7 @@ pub async fn events(
     person: Person,
     Path(code): Path<String>,
 ) -> Result<Response, Refused> {
+    let slot = console.live.take(&person.principal.id)?;
     let stream = call(
         &person.principal,
         "/lianban.v1.ProjectService/WatchProject",
@@ -158,6 +159,8 @@ pub async fn events(
         .take_until(drained)
         .take_while(|item| std::future::ready(item.is_ok()))
         .filter_map(move |item| {
+            // The feed holds its slot until the browser goes and the body is dropped.
+            let _held = &slot;
             let event = item.ok().and_then(|event| event.application).map(|entry| {
                 let calendar = rendering.runtime.calendar();
                 let today = calendar.local_date(rendering.runtime.now());

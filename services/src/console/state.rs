@@ -5,10 +5,16 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use super::cookies::Key;
+use super::live::LiveFeeds;
 use super::settings::{ConsoleConfig, OidcConfig, SignIn};
 use crate::api::{IntakeApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi, TaskApi};
 use crate::identity::Authenticator;
 use crate::runtime::Runtime;
+
+/// Live feeds one person may hold open (a few tabs).
+const LIVE_FEEDS_PER_PERSON: usize = 8;
+/// Live feeds the console holds open in all.
+const LIVE_FEEDS_IN_ALL: usize = 1024;
 
 /// The gRPC handlers the console calls, the same objects' types the gRPC server serves.
 pub struct Handlers {
@@ -46,6 +52,8 @@ pub struct Console {
     pub key: Key,
     /// Whether cookies are `Secure`.
     pub secure: bool,
+    /// The open live feeds.
+    pub live: Arc<LiveFeeds>,
     config: ConsoleConfig,
     bound: OnceLock<SocketAddr>,
 }
@@ -90,6 +98,7 @@ impl Console {
             token_ca,
             key: Key::generate(),
             secure: config.secure_cookies(),
+            live: LiveFeeds::new(LIVE_FEEDS_PER_PERSON, LIVE_FEEDS_IN_ALL),
             config: config.clone(),
             bound: OnceLock::new(),
         }))
