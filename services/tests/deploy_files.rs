@@ -132,6 +132,16 @@ fn the_configmap_holds_a_configuration_the_server_accepts() {
     assert_eq!(config.listen.to_string(), "0.0.0.0:50051");
     assert!(config.tls.client_ca.is_some() && config.identity.jwks_file.is_some());
     assert!(config.audit.key_id.is_some());
+    // The console is served, and people sign in through the provider whose tokens are verified.
+    let sign_in = config
+        .console
+        .sign_in(config.identity.accepts_tokens(), true)
+        .expect("the console's settings are accepted");
+    assert_eq!(
+        sign_in,
+        Some(lianban_services::console::SignIn::Provider),
+        "the ConfigMap's console signs people in through the provider"
+    );
 }
 
 #[test]
