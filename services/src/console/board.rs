@@ -152,3 +152,97 @@ impl<'a> Axis<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> prost_types::Timestamp {
+        let instant = chrono::DateTime::parse_from_rfc3339(text).unwrap();
+        prost_types::Timestamp {
+            seconds: instant.timestamp(),
+            nanos: 0,
+        }
+    }
+
+    fn branch(id: &str, started: &str, deadline: &str, colour: pb::WarningColour) -> pb::Branch {
+        pb::Branch {
+            id: id.into(),
+            matter_name: "食品经营许可".into(),
+            started_at: Some(at(started)),
+            deadline: Some(pb::DeadlineView {
+                at: Some(at(deadline)),
+                remaining_working_days: 3,
+                colour: colour as i32,
+                ..Default::default()
+            }),
+            state: pb::BranchState::Open as i32,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_time_line_counts_working_days_through_spring_festival() {
+        let calendar = crate::calendar::build(&Default::default(), &[]).unwrap();
+        let entry = pb::ProjectApplication {
+            application: Some(pb::Application {
+                id: "LB1".into(),
+                branches: vec![branch(
+                    "b1",
+                    "2026-02-12T02:00:00Z",
+                    "2026-02-26T09:30:00Z",
+                    pb::WarningColour::Yellow,
+                )],
+                ..Default::default()
+            }),
+            progress: vec![pb::BranchProgress {
+                branch_id: "b1".into(),
+                waiting_for: pb::WaitingFor::Department as i32,
+                detail: "scjg".into(),
+            }],
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 2, 24).unwrap();
+        let html = application(&entry, &calendar, today).into_string();
+        // 13 Feb, the make-up Saturday 14 Feb, then 24, 25 and 26 Feb: the festival takes no room.
+        assert!(
+            html.contains("2026-02-12 开始，2026-02-26 到期，共 5 个工作日"),
+            "{html}"
+        );
+        assert!(html.contains(r#"data-colour="yellow""#), "{html}");
+        assert!(html.contains(r#"<td class="remaining">3</td>"#), "{html}");
+        assert!(html.contains("等待部门办理：scjg"), "{html}");
+        // Today (24 Feb) is the third of five working days after the start: 60% along.
+        assert!(html.contains("left:60.0%"), "{html}");
+    }
+
+    #[test]
+    fn text_from_the_store_is_escaped() {
+        let calendar = crate::calendar::build(&Default::default(), &[]).unwrap();
+        let mut entry = pb::ProjectApplication::default();
+        let mut application = pb::Application {
+            id: "LB2".into(),
+            ..Default::default()
+        };
+        let mut hostile = branch(
+            "b2",
+            "2026-03-02T02:00:00Z",
+            "2026-03-09T09:30:00Z",
+            pb::WarningColour::Green,
+        );
+        hostile.matter_name = "<script>alert(1)</script>".into();
+        application.branches.push(hostile);
+        entry.application = Some(application);
+        let today = NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        let html = application_html(&entry, &calendar, today);
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    fn application_html(
+        entry: &pb::ProjectApplication,
+        calendar: &Calendar,
+        today: NaiveDate,
+    ) -> String {
+        application(entry, calendar, today).into_string()
+    }
+}

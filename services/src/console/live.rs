@@ -82,7 +82,8 @@ mod tests {
         let feeds = LiveFeeds::new(2, 3);
         let first = feeds.take("a").unwrap();
         let _second = feeds.take("a").unwrap();
-        assert_eq!(feeds.take("a").unwrap_err().reason, "LIMIT_EXCEEDED");
+        let refused = feeds.take("a").err().expect("a third feed is refused");
+        assert_eq!(refused.reason, "LIMIT_EXCEEDED");
         let _third = feeds.take("b").unwrap();
         assert!(feeds.take("c").is_err(), "the bound in all holds");
         drop(first);
