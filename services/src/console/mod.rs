@@ -5,7 +5,11 @@
 
 mod board;
 mod calls;
+mod catalog;
+mod charts;
 mod cookies;
+mod desk;
+mod extensions;
 mod home;
 mod page;
 mod person;
@@ -15,6 +19,9 @@ mod serve;
 mod settings;
 mod signin;
 mod state;
+mod statistics;
+mod supervision;
+mod wall;
 mod words;
 
 pub use serve::{bind, serve};
