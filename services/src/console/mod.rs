@@ -5,7 +5,11 @@
 
 mod board;
 mod calls;
+mod catalog;
+mod charts;
 mod cookies;
+mod desk;
+mod extensions;
 mod home;
 mod live;
 mod page;
@@ -16,6 +20,9 @@ mod serve;
 mod settings;
 mod signin;
 mod state;
+mod statistics;
+mod supervision;
+mod wall;
 mod words;
 
 pub use serve::{bind, serve};

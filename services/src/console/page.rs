@@ -50,6 +50,7 @@ pub fn views(person: &Person) -> Vec<(&'static str, &'static str)> {
 pub fn shell(title: &str, person: &Person, current: &str, main: Markup) -> Markup {
     document(
         title,
+        None,
         html! {
             header.top {
                 a.skip href="#main" { "跳到正文" }
@@ -82,6 +83,7 @@ pub fn shell(title: &str, person: &Person, current: &str, main: Markup) -> Marku
 pub fn bare(title: &str, main: Markup) -> Markup {
     document(
         title,
+        None,
         html! {
             header.top { span.brand { a href="/" { "联办 · 一件事一次办" } } }
             (main)
@@ -89,7 +91,12 @@ pub fn bare(title: &str, main: Markup) -> Markup {
     )
 }
 
-fn document(title: &str, body: Markup) -> Markup {
+/// A page for the hall's wall screen: big type on a dark ground, no navigation or forms.
+pub fn wall(title: &str, main: Markup) -> Markup {
+    document(title, Some("wall"), main)
+}
+
+fn document(title: &str, class: Option<&str>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -100,7 +107,7 @@ fn document(title: &str, body: Markup) -> Markup {
                 link rel="stylesheet" href="/assets/console.css";
                 script src="/assets/console.js" defer {}
             }
-            body { (body) }
+            body class=[class] { (body) }
         }
     }
 }

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use super::state::Console;
-use super::{home, projects, signin};
+use super::{extensions, home, projects, signin, statistics, supervision, wall};
 use crate::error::Error;
 
 /// The largest form body accepted.
@@ -39,6 +39,10 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/projects", get(projects::list))
         .route("/projects/{code}", get(projects::board))
         .route("/projects/{code}/events", get(projects::events))
+        .route("/supervision", get(supervision::desk))
+        .route("/supervision/extensions", post(extensions::decide))
+        .route("/statistics", get(statistics::page))
+        .route("/wall", get(wall::wall))
         .route("/assets/console.css", get(stylesheet))
         .route("/assets/console.js", get(script))
         .layer(DefaultBodyLimit::max(MOST_FORM_BYTES))

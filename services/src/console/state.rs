@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 use super::cookies::Key;
 use super::live::LiveFeeds;
 use super::settings::{ConsoleConfig, OidcConfig, SignIn};
-use crate::api::{IntakeApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi, TaskApi};
+use crate::api::{
+    CatalogApi, IntakeApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi, TaskApi,
+};
 use crate::identity::Authenticator;
 use crate::runtime::Runtime;
 
@@ -30,6 +32,8 @@ pub struct Handlers {
     pub statistics: StatisticsApi,
     /// Joint review sessions.
     pub sessions: SessionApi,
+    /// The catalogue (departments and bundles for filters).
+    pub catalog: CatalogApi,
 }
 
 /// The console's shared state.
@@ -89,6 +93,7 @@ impl Console {
                 supervision: SupervisionApi::new(runtime.clone()),
                 statistics: StatisticsApi::new(runtime.clone()),
                 sessions: SessionApi::new(runtime.clone()),
+                catalog: CatalogApi::new(runtime.clone()),
             },
             runtime,
             authenticator,

@@ -1,0 +1,71 @@
+//! The catalogue's departments and bundles as a view needs them: for a filter's choices and to
+//! show a name beside a code. Read through `CatalogService` like every other figure.
+
+use std::collections::BTreeMap;
+
+use lianban_proto::v1 as pb;
+use lianban_proto::v1::catalog_service_server::CatalogService as _;
+
+use super::calls::call;
+use super::person::Person;
+use super::refusal::Refused;
+use super::state::Console;
+
+/// The most pages of the catalogue read (at 500 entries a page).
+const MOST_PAGES: usize = 10;
+
+/// Codes and names, ordered by code.
+pub type Names = BTreeMap<String, String>;
+
+/// Every department's code and name.
+pub async fn departments(console: &Console, person: &Person) -> Result<Names, Refused> {
+    let mut names = Names::new();
+    let mut token = String::new();
+    for _ in 0..MOST_PAGES {
+        let page = call(
+            &person.principal,
+            "/lianban.v1.CatalogService/ListDepartments",
+            pb::ListDepartmentsRequest {
+                page_size: 500,
+                page_token: token,
+            },
+            |r| console.handlers.catalog.list_departments(r),
+        )
+        .await?;
+        names.extend(page.departments.into_iter().map(|d| (d.code, d.name)));
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    Ok(names)
+}
+
+/// Every bundle's code and name.
+pub async fn bundles(console: &Console, person: &Person) -> Result<Names, Refused> {
+    let mut names = Names::new();
+    let mut token = String::new();
+    for _ in 0..MOST_PAGES {
+        let page = call(
+            &person.principal,
+            "/lianban.v1.CatalogService/ListBundles",
+            pb::ListBundlesRequest {
+                page_size: 500,
+                page_token: token,
+            },
+            |r| console.handlers.catalog.list_bundles(r),
+        )
+        .await?;
+        names.extend(page.bundles.into_iter().map(|b| (b.code, b.name)));
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    Ok(names)
+}
+
+/// A code's name, or the code itself when the catalogue does not know it.
+pub fn name<'a>(names: &'a Names, code: &'a str) -> &'a str {
+    names.get(code).map_or(code, String::as_str)
+}

@@ -1,0 +1,274 @@
+//! 督查台, for supervisors (auditors read it too): the branches with a yellow or red card and
+//! those nobody can take, the extension requests waiting for a decision, the deemed consents of
+//! a day and of its month by department, and the day's overdue digest. The filters live in the
+//! URL (`?department=&bundle=&colour=&day=`), so a filtered desk can be bookmarked and shared.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike as _, NaiveDate};
+use lianban_proto::v1 as pb;
+use lianban_proto::v1::statistics_service_server::StatisticsService as _;
+use lianban_proto::v1::supervision_service_server::SupervisionService as _;
+use maud::html;
+use serde::Deserialize;
+use tonic::Code;
+
+use super::calls::call;
+use super::desk::Desk;
+use super::person::Person;
+use super::refusal::Refused;
+use super::state::Console;
+use super::{catalog, extensions, page};
+
+/// The most pages of warnings or requests read for one view (at 500 a page).
+const MOST_PAGES: usize = 10;
+
+/// The desk's filters, as the URL carries them (an empty value: no filter).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct Filters {
+    /// A department code.
+    #[serde(default)]
+    pub department: String,
+    /// A bundle code.
+    #[serde(default)]
+    pub bundle: String,
+    /// `yellow`, `red`, or empty for both.
+    #[serde(default)]
+    pub colour: String,
+    /// The digest's day, `YYYY-MM-DD`; empty for today.
+    #[serde(default)]
+    pub day: String,
+}
+
+impl Filters {
+    /// The colours asked for, as the contract names them.
+    pub fn colours(&self) -> Result<Vec<i32>, Refused> {
+        match self.colour.trim() {
+            "" => Ok(vec![
+                pb::WarningColour::Yellow as i32,
+                pb::WarningColour::Red as i32,
+            ]),
+            "yellow" => Ok(vec![pb::WarningColour::Yellow as i32]),
+            "red" => Ok(vec![pb::WarningColour::Red as i32]),
+            _ => Err(invalid("colour", "colour is yellow, red or empty")),
+        }
+    }
+
+    /// The day asked for, or `today`.
+    pub fn day_or(&self, today: NaiveDate) -> Result<NaiveDate, Refused> {
+        match self.day.trim() {
+            "" => Ok(today),
+            day => NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .map_err(|_| invalid("day", "day is YYYY-MM-DD")),
+        }
+    }
+
+    /// The filters as a URL query (without `?`), only those set.
+    pub fn query(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("department", &self.department),
+            ("bundle", &self.bundle),
+            ("colour", &self.colour),
+            ("day", &self.day),
+        ] {
+            if !value.trim().is_empty() {
+                query.append_pair(name, value.trim());
+            }
+        }
+        query.finish()
+    }
+}
+
+fn invalid(field: &str, message: &str) -> Refused {
+    Refused {
+        field: Some(field.to_owned()),
+        ..Refused::new(Code::InvalidArgument, "INVALID_FIELD", message)
+    }
+}
+
+/// GET /supervision.
+pub async fn desk(
+    State(console): State<Arc<Console>>,
+    person: Person,
+    Query(filters): Query<Filters>,
+) -> Result<Response, Refused> {
+    let calendar = console.runtime.calendar();
+    let today = calendar.local_date(console.runtime.now());
+    let day = filters.day_or(today)?;
+    let warnings = warnings(&console, &person, &filters).await?;
+    let mut requests = extension_requests(&console, &person, filters.department.trim()).await?;
+    if !filters.bundle.trim().is_empty() {
+        requests.retain(|r| {
+            r.task
+                .as_ref()
+                .is_some_and(|t| t.bundle_code == filters.bundle.trim())
+        });
+    }
+    let month = day.with_day(1).unwrap_or(day);
+    let of_day = statistics(&console, &person, day, day).await?;
+    let of_month = statistics(&console, &person, month, day).await?;
+    let digest = digest(&console, &person, day).await?;
+    let desk = Desk {
+        filters: &filters,
+        departments: catalog::departments(&console, &person).await?,
+        bundles: catalog::bundles(&console, &person).await?,
+        zone: calendar.zone(),
+        day,
+    };
+    let main = html! {
+        main id="main" {
+            h1 { "督查台" }
+            (desk.filter_form())
+            (desk.warnings(&warnings))
+            (extensions::section(&desk, &person, &requests))
+            (desk.deemed_consents(&of_day, &of_month))
+            (desk.digest(digest.as_ref()))
+        }
+    };
+    Ok(page::shell("督查台", &person, "/supervision", main).into_response())
+}
+
+/// Every warned branch the filters ask for, most urgent first.
+async fn warnings(
+    console: &Console,
+    person: &Person,
+    filters: &Filters,
+) -> Result<Vec<pb::Task>, Refused> {
+    let colours = filters.colours()?;
+    let mut tasks = Vec::new();
+    let mut token = String::new();
+    for _ in 0..MOST_PAGES {
+        let page = call(
+            &person.principal,
+            "/lianban.v1.SupervisionService/ListWarnings",
+            pb::ListWarningsRequest {
+                department_code: filters.department.trim().to_owned(),
+                bundle_code: filters.bundle.trim().to_owned(),
+                colours: colours.clone(),
+                page_size: 500,
+                page_token: token,
+            },
+            |r| console.handlers.supervision.list_warnings(r),
+        )
+        .await?;
+        tasks.extend(page.tasks);
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    Ok(tasks)
+}
+
+/// Every pending extension request of a department (or of all), oldest first.
+async fn extension_requests(
+    console: &Console,
+    person: &Person,
+    department: &str,
+) -> Result<Vec<pb::PendingExtension>, Refused> {
+    let mut requests = Vec::new();
+    let mut token = String::new();
+    for _ in 0..MOST_PAGES {
+        let page = call(
+            &person.principal,
+            "/lianban.v1.SupervisionService/ListExtensionRequests",
+            pb::ListExtensionRequestsRequest {
+                department_code: department.to_owned(),
+                page_size: 500,
+                page_token: token,
+            },
+            |r| console.handlers.supervision.list_extension_requests(r),
+        )
+        .await?;
+        requests.extend(page.requests);
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    Ok(requests)
+}
+
+/// The centre's figures from `from` to `to`, both included.
+pub async fn statistics(
+    console: &Console,
+    person: &Person,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<pb::Statistics, Refused> {
+    call(
+        &person.principal,
+        "/lianban.v1.StatisticsService/GetStatistics",
+        pb::GetStatisticsRequest {
+            from: from.to_string(),
+            to: to.to_string(),
+        },
+        |r| console.handlers.statistics.get_statistics(r),
+    )
+    .await
+}
+
+/// The digest of `day`, or none when none was written that day (a weekend, a holiday, a day
+/// still to come, or before the digest's time).
+async fn digest(
+    console: &Console,
+    person: &Person,
+    day: NaiveDate,
+) -> Result<Option<pb::Digest>, Refused> {
+    let found = call(
+        &person.principal,
+        "/lianban.v1.SupervisionService/GetDigest",
+        pb::GetDigestRequest {
+            day: day.to_string(),
+        },
+        |r| console.handlers.supervision.get_digest(r),
+    )
+    .await;
+    match found {
+        Ok(digest) => Ok(Some(digest)),
+        Err(refused) if refused.code == Code::NotFound => Ok(None),
+        Err(refused) => Err(refused),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_round_trip_through_the_query_and_refuse_unknown_colours() {
+        let filters = Filters {
+            department: "scjg".into(),
+            bundle: String::new(),
+            colour: "red".into(),
+            day: "2026-01-26".into(),
+        };
+        assert_eq!(filters.query(), "department=scjg&colour=red&day=2026-01-26");
+        assert_eq!(
+            filters.colours().unwrap(),
+            vec![pb::WarningColour::Red as i32]
+        );
+        let wrong = Filters {
+            colour: "green<".into(),
+            ..Filters::default()
+        };
+        assert_eq!(
+            wrong.colours().unwrap_err().field.as_deref(),
+            Some("colour")
+        );
+        assert_eq!(Filters::default().colours().unwrap().len(), 2);
+        let today = NaiveDate::from_ymd_opt(2026, 1, 26).unwrap();
+        assert_eq!(Filters::default().day_or(today).unwrap(), today);
+        assert!(
+            Filters {
+                day: "26/01/2026".into(),
+                ..Filters::default()
+            }
+            .day_or(today)
+            .is_err()
+        );
+    }
+}
