@@ -177,8 +177,10 @@ fn visits(overall: &pb::ApplicationFigures) -> Markup {
             overall.dispatched
         ),
         series: vec![ON_TIME],
+        // Without a hand-over in the period there is no share to draw.
         rows: shares
             .iter()
+            .filter(|_| overall.dispatched > 0)
             .map(|(name, share)| Row {
                 label: (*name).to_owned(),
                 values: vec![*share],
