@@ -81,7 +81,7 @@ pub async fn page(
     let figures = supervision::statistics(&console, &person, from, to).await?;
     let departments = catalog::departments(&console, &person).await?;
     let bundles = catalog::bundles(&console, &person).await?;
-    let overall = figures.overall.clone().unwrap_or_default();
+    let overall = figures.overall.unwrap_or_default();
     let main = html! {
         main id="main" {
             h1 { "统计分析（" (from) " 至 " (to) "）" }
