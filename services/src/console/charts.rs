@@ -1,7 +1,7 @@
 //! Horizontal bar charts drawn by the server as inline SVG: no script, no fonts to load, the same
 //! on screen and on paper. Each chart names itself for screen readers (`role="img"`,
-//! `aria-label`, `<title>`); the page puts the same numbers in a table beside it. A chart with
-//! nothing to draw says so in words instead of drawing empty axes.
+//! `aria-label`, `<title>`); the page puts the same numbers in a table beside it. A chart without
+//! rows says so in words instead of drawing empty axes.
 
 use maud::{Markup, html};
 
@@ -83,10 +83,10 @@ impl BarChart {
             .fold(0.0, f64::max)
     }
 
+    /// Nothing to draw: no rows at all (a row of zeros is a figure, e.g. 0% on time, and is
+    /// drawn as a bar of no width with its value written).
     fn is_empty(&self) -> bool {
-        self.rows
-            .iter()
-            .all(|r| r.values.iter().all(|v| !(v.is_finite() && *v > 0.0)))
+        self.rows.is_empty()
     }
 
     /// The chart, or a sentence when there is nothing to draw.
@@ -186,7 +186,11 @@ mod tests {
         assert!(!empty.contains("<svg"));
         assert!(empty.contains("没有可绘制的数据"));
         let zeros = chart(vec![row("a", 0.0)], 1.0).render().into_string();
-        assert!(zeros.contains("没有可绘制的数据"));
+        assert!(
+            zeros.contains("width=\"0.0\""),
+            "a zero is a figure: {zeros}"
+        );
+        assert!(zeros.contains(">0.0%<"));
     }
 
     #[test]

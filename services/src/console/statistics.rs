@@ -81,7 +81,7 @@ pub async fn page(
     let figures = supervision::statistics(&console, &person, from, to).await?;
     let departments = catalog::departments(&console, &person).await?;
     let bundles = catalog::bundles(&console, &person).await?;
-    let overall = figures.overall.clone().unwrap_or_default();
+    let overall = figures.overall.unwrap_or_default();
     let main = html! {
         main id="main" {
             h1 { "统计分析（" (from) " 至 " (to) "）" }
@@ -177,8 +177,10 @@ fn visits(overall: &pb::ApplicationFigures) -> Markup {
             overall.dispatched
         ),
         series: vec![ON_TIME],
+        // Without a hand-over in the period there is no share to draw.
         rows: shares
             .iter()
+            .filter(|_| overall.dispatched > 0)
             .map(|(name, share)| Row {
                 label: (*name).to_owned(),
                 values: vec![*share],

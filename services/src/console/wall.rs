@@ -116,15 +116,14 @@ fn applications(running: &[pb::Task]) -> Markup {
     for slot in worst.values() {
         counts[*slot] += 1;
     }
-    let names = ["正常", "黄牌", "红牌"];
-    let classes = ["green", "yellow", "red"];
+    let tiles = [("green", "正常"), ("yellow", "黄牌"), ("red", "红牌")];
     html! {
         section aria-labelledby="h-wall-applications" {
             h2 #h-wall-applications { "在办办件 " strong { (worst.len()) } " 件" }
             ul.tiles {
-                @for i in 0..3 {
-                    li class=(format!("tile {}", classes[i])) data-colour=(classes[i]) {
-                        span.count { (counts[i]) } " " (names[i])
+                @for ((class, name), count) in tiles.iter().zip(counts) {
+                    li class=(format!("tile {class}")) data-colour=(class) {
+                        span.count { (count) } " " (name)
                     }
                 }
             }
