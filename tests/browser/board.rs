@@ -72,8 +72,13 @@ async fn a_facilitator_sees_the_board_of_a_project_through_spring_festival(backe
         .await;
     assert_eq!(centre.browser.text("#today").await, "2026-02-18");
 
-    // Every branch as the gRPC API gives it to an auditor.
+    // Every branch as the gRPC API gives it to an auditor, and no other.
     let read = centre.application(&id).await;
+    let rows = centre
+        .browser
+        .all(&format!("section[data-application=\"{id}\"] [data-branch]"))
+        .await;
+    assert_eq!(rows.len(), read.branches.len(), "one row per branch");
     for branch in &read.branches {
         let shown = row(&centre.browser, &branch.id).await;
         assert_eq!(
