@@ -7,7 +7,7 @@ use lianban_tests::Backend;
 use lianban_tests::credentials::bearer;
 
 use crate::on_every_backend;
-use crate::support::{AUDITOR, Centre, branch, state_name};
+use crate::support::{AUDITOR, Centre, branch, sent_without_refusal, state_name};
 
 on_every_backend!(a_clerk_decides_a_branch_in_the_console_and_the_trail_names_them);
 
@@ -46,6 +46,7 @@ async fn a_clerk_decides_a_branch_in_the_console_and_the_trail_names_them(backen
         .submit()
         .await
         .expect("send the decision");
+    sent_without_refusal(&centre.browser, &decide).await;
 
     // Over gRPC: the branch is approved, and the trail says who did it.
     let decided = centre

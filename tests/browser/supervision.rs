@@ -6,7 +6,7 @@ use lianban_tests::Backend;
 use lianban_tests::credentials::bearer;
 
 use crate::on_every_backend;
-use crate::support::{Centre, SUPERVISOR, branch, row, shown_date};
+use crate::support::{Centre, SUPERVISOR, branch, row, sent_without_refusal, shown_date};
 
 on_every_backend!(a_supervisor_approves_an_extension_in_the_console);
 
@@ -58,12 +58,7 @@ async fn a_supervisor_approves_an_extension_in_the_console(backend: Backend) {
         .click()
         .await
         .expect("approve");
-    centre
-        .browser
-        .wait_until("the request to leave the desk", async || {
-            centre.browser.all(&form).await.is_empty().then_some(())
-        })
-        .await;
+    sent_without_refusal(&centre.browser, &form).await;
 
     // Over gRPC: approved by this supervisor, five working days later.
     let after = centre.application(&application.id).await;

@@ -389,3 +389,21 @@ impl Row {
         )
     }
 }
+
+/// Waits until the page the form `form` (CSS) was on has been left after sending it, and fails
+/// with the console's reason when the answer is its refusal page.
+pub async fn sent_without_refusal(browser: &Browser, form: &str) {
+    browser
+        .wait_until(&format!("the page of {form} to be left"), async || {
+            browser.all(form).await.is_empty().then_some(())
+        })
+        .await;
+    if let Some(refusal) = browser.all("main[data-refusal]").await.into_iter().next() {
+        let reason = refusal.attr("data-refusal").await.ok().flatten();
+        let text = refusal.text().await.unwrap_or_default();
+        panic!(
+            "{form} was refused ({}): {reason:?}\n{text}",
+            browser.current_url().await
+        );
+    }
+}
