@@ -1,8 +1,15 @@
 //! The test harness: a real Lianban server on 127.0.0.1:0 over a fresh store, and gRPC clients
 //! for it. Every test starts its own server; PostgreSQL is started once per test process from the
-//! system's binaries in a temporary folder and removed when the process ends.
+//! system's binaries in a temporary folder and removed when the process ends. The browser tests
+//! add a headless Chromium, a fake OpenID Connect provider and an accessibility check.
 
+pub mod accessibility;
+pub mod browser;
+pub mod chromedriver;
 pub mod cluster;
+pub mod credentials;
+pub mod http;
+pub mod oidc;
 pub mod postgres;
 
 use std::net::SocketAddr;

@@ -1,0 +1,13 @@
+//! Browser tests of the web console: each test starts its own server (console on 127.0.0.1:0),
+//! its own fake OpenID Connect provider and a headless Chromium, and checks what people see and
+//! do in the console against what the same server answers over gRPC. Scenarios that depend on
+//! the store run on SQLite and on PostgreSQL alike.
+
+mod accessibility;
+mod board;
+mod harness;
+mod queue;
+mod refusals;
+mod signin;
+mod supervision;
+mod support;
