@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod config;
 pub mod console;
+pub mod console_settings;
 pub mod convert;
 pub mod deadlines;
 pub mod dev_credentials;

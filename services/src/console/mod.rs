@@ -17,7 +17,6 @@ mod person;
 mod projects;
 mod refusal;
 mod serve;
-mod settings;
 mod signin;
 mod state;
 mod statistics;
@@ -26,5 +25,5 @@ mod wall;
 mod words;
 
 pub use serve::{bind, serve};
-pub use settings::{ConsoleConfig, OidcConfig, SignIn};
+pub use crate::console_settings::{ConsoleConfig, OidcConfig, SignIn};
 pub use state::Console;

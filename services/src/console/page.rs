@@ -4,7 +4,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use super::calls::may;
+use crate::identity::authorize;
 use super::person::Person;
 
 /// The views in the navigation, with the gRPC method that decides whether a person may open it.
@@ -41,7 +41,7 @@ const VIEWS: [(&str, &str, &str); 6] = [
 pub fn views(person: &Person) -> Vec<(&'static str, &'static str)> {
     VIEWS
         .iter()
-        .filter(|(_, _, method)| may(&person.principal, method))
+        .filter(|(_, _, method)| authorize(&person.principal, method).is_ok())
         .map(|(path, name, _)| (*path, *name))
         .collect()
 }

@@ -14,7 +14,7 @@ use tonic::Code;
 
 use super::cookies::{self, Held, Pick};
 use super::refusal::Refused;
-use super::settings::SignIn;
+use crate::console_settings::SignIn;
 use super::state::Console;
 use crate::identity::{Principal, Proof, Role};
 

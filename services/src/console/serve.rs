@@ -76,7 +76,10 @@ async fn protective_headers(request: Request, next: Next) -> Response {
              frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it a browser sends `Origin: null` with form posts, which the
+        // same-origin check must refuse; `same-origin` still keeps the sign-in's code (in the
+        // callback's address) from other sites.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
     ];
     for (name, value) in fixed {

@@ -20,7 +20,7 @@ use super::cookies::{self, Pick};
 use super::page;
 use super::person::{Person, development_principal, role_name};
 use super::refusal::Refused;
-use super::settings::{OidcConfig, SignIn};
+use crate::console_settings::{OidcConfig, SignIn};
 use super::state::Console;
 use crate::identity::Role;
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::cookies::Key;
 use super::live::LiveFeeds;
-use super::settings::{ConsoleConfig, OidcConfig, SignIn};
+use crate::console_settings::{ConsoleConfig, OidcConfig, SignIn};
 use crate::api::{
     CatalogApi, IntakeApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi, TaskApi,
 };

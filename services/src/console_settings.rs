@@ -1,6 +1,8 @@
 //! `[console]`: where the web console listens, the address people open it at, and the centre's
 //! OpenID Connect provider it signs people in through. Without a provider, and only while
 //! authentication is off on a loopback server, a development sign-in lets a person pick a role.
+//! Kept beside `config` rather than inside `console/`, so that reading the configuration never
+//! depends on the pages (which depend on the API, which reads the configuration).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
