@@ -3,6 +3,9 @@
 //! own listener with everything built in. Every page calls the same gRPC handlers in process as
 //! the signed-in person (`calls`), so the policy and the scope rules are the gRPC API's own.
 
+mod application_records;
+mod application_view;
+mod applications;
 mod board;
 mod calls;
 mod cookies;
@@ -10,6 +13,9 @@ mod home;
 mod page;
 mod person;
 mod projects;
+mod queue;
+mod queue_actions;
+mod queue_forms;
 mod refusal;
 mod serve;
 mod settings;

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use super::state::Console;
-use super::{home, projects, signin};
+use super::{applications, home, projects, queue, queue_actions, signin};
 use crate::error::Error;
 
 /// The largest form body accepted.
@@ -39,6 +39,16 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/projects", get(projects::list))
         .route("/projects/{code}", get(projects::board))
         .route("/projects/{code}/events", get(projects::events))
+        .route("/applications", get(applications::search))
+        .route("/applications/{id}", get(applications::show))
+        .route("/queue", get(queue::queue))
+        .route("/queue/claim", post(queue_actions::claim))
+        .route("/queue/release", post(queue_actions::release))
+        .route("/queue/decide", post(queue_actions::decide))
+        .route("/queue/supplement", post(queue_actions::supplement))
+        .route("/queue/special", post(queue_actions::special))
+        .route("/queue/resume", post(queue_actions::resume))
+        .route("/queue/extend", post(queue_actions::extend))
         .route("/assets/console.css", get(stylesheet))
         .route("/assets/console.js", get(script))
         .layer(DefaultBodyLimit::max(MOST_FORM_BYTES))

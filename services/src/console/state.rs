@@ -6,7 +6,9 @@ use std::sync::{Arc, OnceLock};
 
 use super::cookies::Key;
 use super::settings::{ConsoleConfig, OidcConfig, SignIn};
-use crate::api::{IntakeApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi, TaskApi};
+use crate::api::{
+    IntakeApi, NotificationApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi, TaskApi,
+};
 use crate::identity::Authenticator;
 use crate::runtime::Runtime;
 
@@ -24,6 +26,8 @@ pub struct Handlers {
     pub statistics: StatisticsApi,
     /// Joint review sessions.
     pub sessions: SessionApi,
+    /// Notices of an application.
+    pub notifications: NotificationApi,
 }
 
 /// The console's shared state.
@@ -81,6 +85,7 @@ impl Console {
                 supervision: SupervisionApi::new(runtime.clone()),
                 statistics: StatisticsApi::new(runtime.clone()),
                 sessions: SessionApi::new(runtime.clone()),
+                notifications: NotificationApi::new(runtime.clone()),
             },
             runtime,
             authenticator,
