@@ -3,6 +3,9 @@
 //! own listener with everything built in. Every page calls the same gRPC handlers in process as
 //! the signed-in person (`calls`), so the policy and the scope rules are the gRPC API's own.
 
+mod application_records;
+mod application_view;
+mod applications;
 mod board;
 mod calls;
 mod catalog;
@@ -15,6 +18,9 @@ mod live;
 mod page;
 mod person;
 mod projects;
+mod queue;
+mod queue_actions;
+mod queue_forms;
 mod refusal;
 mod serve;
 mod signin;
@@ -24,6 +30,6 @@ mod supervision;
 mod wall;
 mod words;
 
-pub use serve::{bind, serve};
 pub use crate::console_settings::{ConsoleConfig, OidcConfig, SignIn};
+pub use serve::{bind, serve};
 pub use state::Console;

@@ -4,8 +4,8 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use crate::identity::authorize;
 use super::person::Person;
+use crate::identity::authorize;
 
 /// The views in the navigation, with the gRPC method that decides whether a person may open it.
 const VIEWS: [(&str, &str, &str); 6] = [

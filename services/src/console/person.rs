@@ -14,8 +14,8 @@ use tonic::Code;
 
 use super::cookies::{self, Held, Pick};
 use super::refusal::Refused;
-use crate::console_settings::SignIn;
 use super::state::Console;
+use crate::console_settings::SignIn;
 use crate::identity::{Principal, Proof, Role};
 
 /// The signed-in person of a request.

@@ -14,7 +14,10 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 use super::state::Console;
-use super::{extensions, home, projects, signin, statistics, supervision, wall};
+use super::{
+    applications, extensions, home, projects, queue, queue_actions, signin, statistics,
+    supervision, wall,
+};
 use crate::error::Error;
 
 /// The largest form body accepted.
@@ -43,6 +46,16 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/supervision/extensions", post(extensions::decide))
         .route("/statistics", get(statistics::page))
         .route("/wall", get(wall::wall))
+        .route("/applications", get(applications::search))
+        .route("/applications/{id}", get(applications::show))
+        .route("/queue", get(queue::queue))
+        .route("/queue/claim", post(queue_actions::claim))
+        .route("/queue/release", post(queue_actions::release))
+        .route("/queue/decide", post(queue_actions::decide))
+        .route("/queue/supplement", post(queue_actions::supplement))
+        .route("/queue/special", post(queue_actions::special))
+        .route("/queue/resume", post(queue_actions::resume))
+        .route("/queue/extend", post(queue_actions::extend))
         .route("/assets/console.css", get(stylesheet))
         .route("/assets/console.js", get(script))
         .layer(DefaultBodyLimit::max(MOST_FORM_BYTES))

@@ -20,8 +20,8 @@ use super::cookies::{self, Pick};
 use super::page;
 use super::person::{Person, development_principal, role_name};
 use super::refusal::Refused;
-use crate::console_settings::{OidcConfig, SignIn};
 use super::state::Console;
+use crate::console_settings::{OidcConfig, SignIn};
 use crate::identity::Role;
 
 /// The longest session a provider's token may open, in seconds.

@@ -6,10 +6,11 @@ use std::sync::{Arc, OnceLock};
 
 use super::cookies::Key;
 use super::live::LiveFeeds;
-use crate::console_settings::{ConsoleConfig, OidcConfig, SignIn};
 use crate::api::{
-    CatalogApi, IntakeApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi, TaskApi,
+    CatalogApi, IntakeApi, NotificationApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi,
+    TaskApi,
 };
+use crate::console_settings::{ConsoleConfig, OidcConfig, SignIn};
 use crate::identity::Authenticator;
 use crate::runtime::Runtime;
 
@@ -34,6 +35,8 @@ pub struct Handlers {
     pub sessions: SessionApi,
     /// The catalogue (departments and bundles for filters).
     pub catalog: CatalogApi,
+    /// Notices of an application.
+    pub notifications: NotificationApi,
 }
 
 /// The console's shared state.
@@ -94,6 +97,7 @@ impl Console {
                 statistics: StatisticsApi::new(runtime.clone()),
                 sessions: SessionApi::new(runtime.clone()),
                 catalog: CatalogApi::new(runtime.clone()),
+                notifications: NotificationApi::new(runtime.clone()),
             },
             runtime,
             authenticator,
