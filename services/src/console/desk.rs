@@ -7,7 +7,7 @@ use lianban_proto::v1 as pb;
 use maud::{Markup, html};
 
 use super::catalog::{self, Names};
-use super::supervision::Filters;
+use super::filters::Filters;
 use super::words;
 
 /// What the desk's sections share.

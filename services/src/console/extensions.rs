@@ -14,10 +14,10 @@ use tonic::Code;
 
 use super::calls::{call, may};
 use super::desk::Desk;
+use super::filters::Filters;
 use super::person::Person;
 use super::refusal::Refused;
 use super::state::Console;
-use super::supervision::Filters;
 use super::words;
 
 const DECIDE: &str = "/lianban.v1.SupervisionService/DecideExtension";

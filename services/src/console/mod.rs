@@ -13,6 +13,7 @@ mod charts;
 mod cookies;
 mod desk;
 mod extensions;
+mod filters;
 mod home;
 mod live;
 mod page;

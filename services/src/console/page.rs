@@ -2,9 +2,11 @@
 //! link, the navigation the person's roles open (a view they may not use is not offered), who is
 //! signed in and the sign-out button.
 
+use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
 use super::person::Person;
+use super::refusal::Refused;
 use crate::identity::authorize;
 
 /// The views in the navigation, with the gRPC method that decides whether a person may open it.
@@ -109,5 +111,25 @@ fn document(title: &str, class: Option<&str>, body: Markup) -> Markup {
             }
             body class=[class] { (body) }
         }
+    }
+}
+
+/// A refusal as a page: its headline, the stable reason in `main[data-refusal]`, the field and
+/// the explanation.
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let body = bare(
+            self.headline(),
+            html! {
+                main id="main" data-refusal=(self.reason) {
+                    h1 { (self.headline()) }
+                    p { "原因代码：" code { (self.reason) } }
+                    @if let Some(field) = &self.field { p { "字段：" code { (field) } } }
+                    p.explanation { (self.message) }
+                    p { a href="/" { "返回首页" } }
+                }
+            },
+        );
+        (self.http_status(), body).into_response()
     }
 }

@@ -1,14 +1,10 @@
-//! A refused call as a page: the HTTP status that fits the gRPC code, a Chinese headline, and
-//! the stable reason (`main[data-refusal]`) with the handler's explanation, never the data the
-//! refused call would have returned.
+//! A refused call or form: the gRPC code, the stable reason and the handler's explanation, with
+//! the HTTP status and the Chinese headline they become (`page` draws the refusal page, never
+//! with the data the refused call would have returned).
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use maud::html;
 use tonic::{Code, Status};
 use tonic_types::StatusExt as _;
-
-use super::page;
 
 /// Why a call or a form was refused.
 #[derive(Debug, Clone)]
@@ -34,7 +30,8 @@ impl Refused {
         }
     }
 
-    fn http_status(&self) -> StatusCode {
+    /// The HTTP status that fits the gRPC code.
+    pub fn http_status(&self) -> StatusCode {
         match self.code {
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::PermissionDenied => StatusCode::FORBIDDEN,
@@ -47,7 +44,8 @@ impl Refused {
         }
     }
 
-    fn headline(&self) -> &'static str {
+    /// The page's headline, in the centre's words.
+    pub fn headline(&self) -> &'static str {
         match self.code {
             Code::Unauthenticated => "未能确认您的身份",
             Code::PermissionDenied => "无权查看或办理",
@@ -78,23 +76,5 @@ impl From<Status> for Refused {
             message: status.message().to_owned(),
             field,
         }
-    }
-}
-
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        let body = page::bare(
-            self.headline(),
-            html! {
-                main id="main" data-refusal=(self.reason) {
-                    h1 { (self.headline()) }
-                    p { "原因代码：" code { (self.reason) } }
-                    @if let Some(field) = &self.field { p { "字段：" code { (field) } } }
-                    p.explanation { (self.message) }
-                    p { a href="/" { "返回首页" } }
-                }
-            },
-        );
-        (self.http_status(), body).into_response()
     }
 }
