@@ -337,7 +337,7 @@ pub struct Row {
     pub remaining: String,
     /// The deadline's cell (`YYYY-MM-DD`, then any note).
     pub deadline: String,
-    /// What the branch waits for.
+    /// What the branch waits for (the project board only; empty elsewhere).
     pub waiting: String,
 }
 
@@ -359,7 +359,11 @@ pub async fn row(browser: &Browser, id: &str) -> Row {
             .unwrap_or_default(),
         remaining: cell("remaining").await,
         deadline: cell("deadline").await,
-        waiting: cell("waiting").await,
+        // Only the project board says what a branch waits for; other pages have no such cell.
+        waiting: match browser.all(&format!("{css} .waiting")).await.is_empty() {
+            true => String::new(),
+            false => cell("waiting").await,
+        },
     }
 }
 

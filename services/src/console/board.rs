@@ -24,12 +24,14 @@ pub fn application(
     html! {
         section.application data-application=(application.id) aria-labelledby=(format!("h-{}", application.id)) {
             h3 id=(format!("h-{}", application.id)) {
-                a href=(format!("/applications/{}", application.id)) { "受理编号 " (application.id) }
-                " · " (application.bundle_code)
+                a href=(format!("/applications/{}", application.id)) {
+                    @if application.receipt_number.is_empty() { "办件（未受理）" } @else { "受理编号 " (application.receipt_number) }
+                }
+                " · " (application.bundle_name)
                 " · " span.state { (words::application_state(application.state)) }
             }
             table.branches {
-                caption.visually-hidden { "受理编号 " (application.id) " 的各部门事项" }
+                caption.visually-hidden { (application.bundle_name) " 的各部门事项" }
                 thead {
                     tr {
                         th scope="col" { "事项" }
