@@ -1,7 +1,8 @@
 //! Every view people work in meets WCAG 2 A and AA as far as axe-core can tell (labels, contrast
 //! of the colour badges, names of the time lines, …), checked with data on it: the sign-in page,
 //! the project board, the supervisor desk with a pending extension, the department queue with an
-//! open branch, and an application's page. The pages do not depend on the backend: SQLite only.
+//! open branch, an application's page, the statistics and the wall screen. The pages do not
+//! depend on the backend: SQLite only.
 
 use lianban_proto::v1 as pb;
 use lianban_tests::Backend;
@@ -50,7 +51,7 @@ async fn the_sign_in_page_and_the_project_board_meet_wcag_2_aa() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_supervisor_desk_and_the_application_page_meet_wcag_2_aa() {
+async fn the_supervisor_desk_the_application_page_the_statistics_and_the_wall_meet_wcag_2_aa() {
     let (centre, application) = centre_with_work().await;
     let registration = branch(&application, "scjg-qiye-sheli").id.clone();
     let asked = pb::RequestExtensionRequest {
@@ -84,6 +85,16 @@ async fn the_supervisor_desk_and_the_application_page_meet_wcag_2_aa() {
         .wait_for(&format!("[data-branch=\"{registration}\"]"))
         .await;
     assert_accessible(&centre.browser, "the application page").await;
+
+    // The statistics of the month (its charts and their tables) and the wall screen.
+    centre
+        .open_page("/statistics?from=2026-03-01&to=2026-03-31")
+        .await;
+    centre.browser.wait_for("main h1").await;
+    assert_accessible(&centre.browser, "the statistics").await;
+    centre.open_page("/wall").await;
+    centre.browser.wait_for("main[data-refresh-seconds]").await;
+    assert_accessible(&centre.browser, "the wall screen").await;
     centre.close().await;
 }
 
