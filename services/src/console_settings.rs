@@ -147,7 +147,7 @@ impl OidcConfig {
             ("authorization_endpoint", &self.authorization_endpoint),
             ("token_endpoint", &self.token_endpoint),
         ] {
-            check_endpoint(name, url)?;
+            crate::identity::check_provider_url(&format!("console.oidc.{name}"), url)?;
         }
         Ok(())
     }
@@ -165,25 +165,6 @@ impl OidcConfig {
                 }),
             None => Ok(None),
         }
-    }
-}
-
-/// An endpoint must be https, or http to a loopback address (a provider in the same host).
-fn check_endpoint(name: &str, url: &str) -> Result<(), Error> {
-    let parsed =
-        url::Url::parse(url).map_err(|e| Error::Config(format!("console.oidc.{name}: {e}")))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name == "localhost",
-        None => false,
-    };
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(Error::Config(format!(
-            "console.oidc.{name} must be https (http only to a loopback address)"
-        ))),
     }
 }
 

@@ -19,7 +19,7 @@ use tonic::Code;
 
 use super::application_records::{self, Part};
 use super::application_view;
-use super::calls::{call, may};
+use super::calls::{call, every_page, may};
 use super::page;
 use super::person::Person;
 use super::refusal::Refused;
@@ -200,9 +200,7 @@ async fn trail(console: &Console, person: &Person, id: &str) -> Part<pb::AuditTr
 
 /// Every notification of the application (and of the sessions that review it).
 async fn notices(console: &Console, person: &Person, id: &str) -> Part<Vec<pb::Notification>> {
-    let mut all = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let all = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.NotificationService/ListNotifications",
@@ -215,20 +213,15 @@ async fn notices(console: &Console, person: &Person, id: &str) -> Part<Vec<pb::N
             |r| console.handlers.notifications.list_notifications(r),
         )
         .await?;
-        all.extend(page.notifications);
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((page.notifications, page.next_page_token))
+    })
+    .await?;
     Ok(all)
 }
 
 /// Every joint review session that reviews the application.
 async fn sessions(console: &Console, person: &Person, id: &str) -> Part<Vec<pb::Session>> {
-    let mut all = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let all = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.SessionService/ListSessions",
@@ -241,11 +234,8 @@ async fn sessions(console: &Console, person: &Person, id: &str) -> Part<Vec<pb::
             |r| console.handlers.sessions.list_sessions(r),
         )
         .await?;
-        all.extend(page.sessions);
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((page.sessions, page.next_page_token))
+    })
+    .await?;
     Ok(all)
 }

@@ -32,6 +32,28 @@ where
         .map_err(Refused::from)
 }
 
+/// Every item of a paged list, read a page at a time by `read` (given the page token, it answers
+/// the page's items and the next token), at most `pages` pages: a view shows what fits a person's
+/// screen, never an unbounded read.
+pub async fn every_page<T, I, F, Fut>(pages: usize, mut read: F) -> Result<Vec<T>, Refused>
+where
+    I: IntoIterator<Item = T>,
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(I, String), Refused>>,
+{
+    let mut items = Vec::new();
+    let mut token = String::new();
+    for _ in 0..pages {
+        let (page, next) = read(token).await?;
+        items.extend(page);
+        if next.is_empty() {
+            break;
+        }
+        token = next;
+    }
+    Ok(items)
+}
+
 /// Whether the policy lets `principal` call `method` (to show a view or a button at all).
 pub fn may(principal: &Principal, method: &str) -> bool {
     authorize(principal, method).is_ok()

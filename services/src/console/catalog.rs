@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::catalog_service_server::CatalogService as _;
 
-use super::calls::call;
+use super::calls::{call, every_page};
 use super::person::Person;
 use super::refusal::Refused;
 use super::state::Console;
@@ -19,9 +19,7 @@ pub type Names = BTreeMap<String, String>;
 
 /// Every department's code and name.
 pub async fn departments(console: &Console, person: &Person) -> Result<Names, Refused> {
-    let mut names = Names::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let names: Names = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.CatalogService/ListDepartments",
@@ -32,20 +30,20 @@ pub async fn departments(console: &Console, person: &Person) -> Result<Names, Re
             |r| console.handlers.catalog.list_departments(r),
         )
         .await?;
-        names.extend(page.departments.into_iter().map(|d| (d.code, d.name)));
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((
+            page.departments.into_iter().map(|d| (d.code, d.name)),
+            page.next_page_token,
+        ))
+    })
+    .await?
+    .into_iter()
+    .collect();
     Ok(names)
 }
 
 /// Every bundle's code and name.
 pub async fn bundles(console: &Console, person: &Person) -> Result<Names, Refused> {
-    let mut names = Names::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let names: Names = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.CatalogService/ListBundles",
@@ -56,12 +54,14 @@ pub async fn bundles(console: &Console, person: &Person) -> Result<Names, Refuse
             |r| console.handlers.catalog.list_bundles(r),
         )
         .await?;
-        names.extend(page.bundles.into_iter().map(|b| (b.code, b.name)));
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((
+            page.bundles.into_iter().map(|b| (b.code, b.name)),
+            page.next_page_token,
+        ))
+    })
+    .await?
+    .into_iter()
+    .collect();
     Ok(names)
 }
 

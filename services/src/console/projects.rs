@@ -15,7 +15,7 @@ use lianban_proto::v1::project_service_server::ProjectService as _;
 use maud::html;
 
 use super::board;
-use super::calls::call;
+use super::calls::{call, every_page};
 use super::page;
 use super::person::Person;
 use super::refusal::Refused;
@@ -29,9 +29,8 @@ pub async fn list(
     State(console): State<Arc<Console>>,
     person: Person,
 ) -> Result<Response, Refused> {
-    let mut projects = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let (console, person) = (&console, &person);
+    let projects = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.ProjectService/ListProjects",
@@ -43,12 +42,9 @@ pub async fn list(
             |r| console.handlers.projects.list_projects(r),
         )
         .await?;
-        projects.extend(page.projects);
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((page.projects, page.next_page_token))
+    })
+    .await?;
     let main = html! {
         main id="main" {
             h1 { "项目看板" }
@@ -72,7 +68,7 @@ pub async fn list(
             }
         }
     };
-    Ok(page::shell("项目看板", &person, "/projects", main).into_response())
+    Ok(page::shell("项目看板", person, "/projects", main).into_response())
 }
 
 /// GET /projects/{code}.

@@ -13,7 +13,7 @@ use lianban_proto::v1::task_service_server::TaskService as _;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::calls::call;
+use super::calls::{call, every_page};
 use super::page;
 use super::person::Person;
 use super::queue_forms;
@@ -126,9 +126,7 @@ async fn read(
     department: &str,
     states: &[pb::BranchState],
 ) -> Result<Vec<pb::Task>, Refused> {
-    let mut tasks = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let tasks = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.TaskService/ListTasks",
@@ -142,12 +140,9 @@ async fn read(
             |r| console.handlers.tasks.list_tasks(r),
         )
         .await?;
-        tasks.extend(page.tasks);
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((page.tasks, page.next_page_token))
+    })
+    .await?;
     Ok(tasks)
 }
 

@@ -14,7 +14,7 @@ use lianban_proto::v1::supervision_service_server::SupervisionService as _;
 use maud::html;
 use tonic::Code;
 
-use super::calls::call;
+use super::calls::{call, every_page};
 use super::desk::Desk;
 use super::filters::Filters;
 use super::person::Person;
@@ -74,9 +74,8 @@ async fn warnings(
     filters: &Filters,
 ) -> Result<Vec<pb::Task>, Refused> {
     let colours = filters.colours()?;
-    let mut tasks = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let colours = &colours;
+    let tasks = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.SupervisionService/ListWarnings",
@@ -90,12 +89,9 @@ async fn warnings(
             |r| console.handlers.supervision.list_warnings(r),
         )
         .await?;
-        tasks.extend(page.tasks);
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((page.tasks, page.next_page_token))
+    })
+    .await?;
     Ok(tasks)
 }
 
@@ -105,9 +101,7 @@ async fn extension_requests(
     person: &Person,
     department: &str,
 ) -> Result<Vec<pb::PendingExtension>, Refused> {
-    let mut requests = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let requests = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.SupervisionService/ListExtensionRequests",
@@ -119,12 +113,9 @@ async fn extension_requests(
             |r| console.handlers.supervision.list_extension_requests(r),
         )
         .await?;
-        requests.extend(page.requests);
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((page.requests, page.next_page_token))
+    })
+    .await?;
     Ok(requests)
 }
 

@@ -12,7 +12,7 @@ use lianban_proto::v1 as pb;
 use lianban_proto::v1::supervision_service_server::SupervisionService as _;
 use maud::{Markup, html};
 
-use super::calls::call;
+use super::calls::{call, every_page};
 use super::catalog::{self, Names};
 use super::person::Person;
 use super::refusal::Refused;
@@ -67,9 +67,8 @@ async fn running(console: &Console, person: &Person) -> Result<Vec<pb::Task>, Re
     ]
     .map(|c| c as i32)
     .to_vec();
-    let mut tasks = Vec::new();
-    let mut token = String::new();
-    for _ in 0..MOST_PAGES {
+    let colours = &colours;
+    let tasks = every_page(MOST_PAGES, |token| async move {
         let page = call(
             &person.principal,
             "/lianban.v1.SupervisionService/ListWarnings",
@@ -83,12 +82,9 @@ async fn running(console: &Console, person: &Person) -> Result<Vec<pb::Task>, Re
             |r| console.handlers.supervision.list_warnings(r),
         )
         .await?;
-        tasks.extend(page.tasks);
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+        Ok((page.tasks, page.next_page_token))
+    })
+    .await?;
     Ok(tasks)
 }
 

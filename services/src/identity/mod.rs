@@ -28,7 +28,7 @@ pub use peer::PeerInfo;
 pub use policy::{Access, POLICY, access, authorize};
 pub use principal::{Principal, Proof, Role};
 pub use scope::Caller;
-pub use settings::{IdentityConfig, TlsConfig, authentication_on};
+pub use settings::{IdentityConfig, TlsConfig, authentication_on, check_provider_url};
 pub use tls::server_config;
 pub use tokens::TokenVerifier;
 

@@ -124,8 +124,14 @@ impl IdentityConfig {
 
 /// A key set URL must be https, or http to a loopback address.
 fn check_jwks_url(url: &str) -> Result<(), Error> {
-    let parsed =
-        url::Url::parse(url).map_err(|e| Error::Config(format!("identity.jwks_url: {e}")))?;
+    check_provider_url("identity.jwks_url", url)
+}
+
+/// An identity provider's address (`setting` names where it was configured) must be https, or
+/// http to a loopback address (a provider on the same host): tokens and keys never cross a
+/// network in the clear.
+pub fn check_provider_url(setting: &str, url: &str) -> Result<(), Error> {
+    let parsed = url::Url::parse(url).map_err(|e| Error::Config(format!("{setting}: {e}")))?;
     let loopback = match parsed.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -135,9 +141,9 @@ fn check_jwks_url(url: &str) -> Result<(), Error> {
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
-        _ => Err(Error::Config(
-            "identity.jwks_url must be https (http only to a loopback address)".into(),
-        )),
+        _ => Err(Error::Config(format!(
+            "{setting} must be https (http only to a loopback address)"
+        ))),
     }
 }
 
