@@ -76,5 +76,10 @@ async fn a_supervisor_approves_an_extension_in_the_console(backend: Backend) {
         .await;
     let shown = row(&centre.browser, &registration).await;
     assert_eq!(shown.compared().3, "2026-03-10");
+    // The form and the materials under the catalogue's names, not their keys.
+    let facts = centre.browser.text("main").await;
+    for name in ["企业名称", "法定代表人", "公司章程"] {
+        assert!(facts.contains(name), "{name} is not on the page: {facts}");
+    }
     centre.close().await;
 }

@@ -58,24 +58,62 @@ pub fn facts(application: &pb::Application, zone: Tz) -> Markup {
     }
 }
 
-/// The form, the materials received and the one-time notices.
-pub fn form_and_materials(application: &pb::Application, zone: Tz) -> Markup {
-    let mut form: Vec<_> = application.form.iter().collect();
-    form.sort();
+/// The form's entries as (label, value): in the bundle's order under its labels, then any key
+/// the bundle does not name, by key.
+fn labelled_form<'a>(
+    application: &'a pb::Application,
+    bundle: Option<&'a pb::Bundle>,
+) -> Vec<(&'a str, &'a str)> {
+    let fields = bundle.map(|b| b.form_fields.as_slice()).unwrap_or_default();
+    let mut entries: Vec<(&str, &str)> = fields
+        .iter()
+        .filter_map(|field| {
+            let value = application.form.get(&field.key)?;
+            Some((field.label.as_str(), value.as_str()))
+        })
+        .collect();
+    let mut rest: Vec<_> = application
+        .form
+        .iter()
+        .filter(|(key, _)| !fields.iter().any(|field| &field.key == *key))
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    rest.sort();
+    entries.extend(rest);
+    entries
+}
+
+/// The name the bundle gives a material, or its code.
+fn material_name<'a>(bundle: Option<&'a pb::Bundle>, code: &'a str) -> &'a str {
+    bundle
+        .and_then(|b| b.materials.iter().find(|m| m.code == code))
+        .map_or(code, |m| m.name.as_str())
+}
+
+/// The form, the materials received and the one-time notices, named as the bundle names them.
+pub fn form_and_materials(
+    application: &pb::Application,
+    bundle: Option<&pb::Bundle>,
+    zone: Tz,
+) -> Markup {
+    let form = labelled_form(application, bundle);
     html! {
         h2 { "申请表" }
         @if form.is_empty() { p { "（无可查看的表单内容）" } } @else {
-            dl.facts { @for (key, value) in form { dt { (key) } dd { (value) } } }
+            dl.facts { @for (label, value) in form { dt { (label) } dd { (value) } } }
         }
         h2 { "已收材料" }
         @if application.materials.is_empty() { p { "尚未收到材料。" } } @else {
             table.materials {
                 caption.visually-hidden { "已收材料" }
-                thead { tr { th scope="col" { "材料编码" } th scope="col" { "文档" } th scope="col" { "收到时间" } th scope="col" { "渠道" } } }
+                thead { tr { th scope="col" { "材料" } th scope="col" { "文档" } th scope="col" { "收到时间" } th scope="col" { "渠道" } } }
                 tbody {
                     @for material in &application.materials {
                         tr data-material=(material.material_code) {
-                            th scope="row" { (material.material_code) }
+                            th scope="row" {
+                                (material_name(bundle, &material.material_code))
+                                small { " " (material.material_code) }
+                            }
                             td { (material.document_ref) }
                             td { (words::moment(material.received_at.as_ref(), zone)) }
                             td { (channel(material.channel)) }

@@ -20,6 +20,7 @@ use tonic::Code;
 use super::application_records::{self, Part};
 use super::application_view;
 use super::calls::{call, every_page, may};
+use super::catalog;
 use super::page;
 use super::person::Person;
 use super::refusal::Refused;
@@ -145,6 +146,7 @@ pub async fn show(
     } else {
         None
     };
+    let bundle = catalog::bundle(&console, &person, &application.bundle_code).await;
     let calendar = console.runtime.calendar();
     let zone = calendar.zone();
     let back = format!("/applications/{}", application.id);
@@ -157,7 +159,7 @@ pub async fn show(
         main id="main" data-application=(application.id) {
             h1 { "办件详情：" (title) }
             (application_view::facts(&application, zone))
-            (application_view::form_and_materials(&application, zone))
+            (application_view::form_and_materials(&application, bundle.as_ref(), zone))
             (application_view::branches(&person, &application, zone, &back))
             @if let Some(notices) = &notices { (application_records::notices(notices, zone)) }
             @if let Some(sessions) = &sessions { (application_records::sessions(sessions, zone)) }

@@ -69,3 +69,18 @@ pub async fn bundles(console: &Console, person: &Person) -> Result<Names, Refuse
 pub fn name<'a>(names: &'a Names, code: &'a str) -> &'a str {
     names.get(code).map_or(code, String::as_str)
 }
+
+/// A bundle as the catalogue describes it (its form's labels, its materials' names), or `None`
+/// when it cannot be read: a view then shows the codes alone rather than fail.
+pub async fn bundle(console: &Console, person: &Person, code: &str) -> Option<pb::Bundle> {
+    call(
+        &person.principal,
+        "/lianban.v1.CatalogService/GetBundle",
+        pb::GetBundleRequest {
+            code: code.to_owned(),
+        },
+        |r| console.handlers.catalog.get_bundle(r),
+    )
+    .await
+    .ok()
+}
