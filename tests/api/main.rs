@@ -2,6 +2,9 @@
 //! drives it the way the front desk, department systems and the dispatch window do. Scenarios run
 //! on SQLite and on PostgreSQL alike.
 
+/// One test per backend, for the scenario modules (`use crate::on_every_backend;`).
+pub use lianban_tests::on_every_backend;
+
 mod audit;
 mod backup;
 mod catalog;

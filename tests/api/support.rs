@@ -5,29 +5,6 @@ use lianban_proto::v1 as pb;
 use lianban_tests::{Backend, TestDatabase, TestServer};
 use tonic::Code;
 
-/// Generates one `#[tokio::test]` per backend for a scenario `async fn(Backend)`.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario(lianban_tests::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario(lianban_tests::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
 /// A server over a fresh database, with the database kept alive as long as the server.
 pub struct Running {
     /// The server.

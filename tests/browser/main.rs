@@ -3,6 +3,9 @@
 //! do in the console against what the same server answers over gRPC. Scenarios that depend on
 //! the store run on SQLite and on PostgreSQL alike.
 
+/// One test per backend, for the scenario modules (`use crate::on_every_backend;`).
+pub use lianban_tests::on_every_backend;
+
 mod accessibility;
 mod board;
 mod harness;

@@ -14,29 +14,6 @@ use lianban_tests::{Backend, TestDatabase, TestServer};
 use serde_json::{Value, json};
 use tonic::transport::Channel;
 
-/// Generates one test per backend for a scenario `async fn(Backend)`.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario(lianban_tests::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario(lianban_tests::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
 /// The people of the scenarios: (sub, roles).
 pub const FRONT_DESK: (&str, &[&str]) = ("desk-01", &["front_desk"]);
 /// The centre's clock keeper.
