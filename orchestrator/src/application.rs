@@ -12,6 +12,8 @@ use uuid::Uuid;
 use crate::calendar::Deadline;
 use crate::catalogue::{DeadlineAction, Role};
 use crate::machine::{ApplicationState, BranchState};
+use crate::rating::{IndicatorSet, RatingChannel};
+pub use crate::rating::{Rating, RatingStage};
 
 /// How the applicant reached the centre for one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +25,16 @@ pub enum Channel {
     Online,
     /// By post.
     Post,
+}
+
+/// The channel a rating given without one is placed in: ratings were recorded by the front desk
+/// before the channel was asked, so one of an application taken at a window or by post came from
+/// the hall (政务大厅其他终端), one of an application submitted online from the portal (PC端).
+pub fn assumed_rating_channel(intake: Channel) -> RatingChannel {
+    match intake {
+        Channel::Online => RatingChannel::Pc,
+        Channel::OnSite | Channel::Post => RatingChannel::HallOtherTerminal,
+    }
 }
 
 /// Organisation or natural person.
@@ -391,29 +403,6 @@ pub struct Application {
     pub version: u64,
 }
 
-/// When the applicant rated the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RatingStage {
-    /// At acceptance (受理).
-    Acceptance,
-    /// At dispatch (出件).
-    Dispatch,
-}
-
-/// One rating (好差评).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rating {
-    /// At acceptance or at dispatch.
-    pub stage: RatingStage,
-    /// 1 (very poor) to 5 (very good).
-    pub score: u8,
-    /// Optional comment.
-    pub comment: String,
-    /// When.
-    pub at: DateTime<Utc>,
-}
-
 /// What a branch waits for, as a facilitator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitingFor {
@@ -469,6 +458,26 @@ impl Application {
     /// The branch with this id.
     pub fn branch(&self, id: Uuid) -> Option<&Branch> {
         self.branches.iter().find(|branch| branch.id == id)
+    }
+
+    /// The national indicators its ratings use: those of online service for an application
+    /// submitted through the portal, those of service in the hall otherwise (a postal
+    /// application is handled offline by the hall's clerks).
+    pub fn indicator_set(&self) -> IndicatorSet {
+        match self.channel {
+            Channel::Online => IndicatorSet::Online,
+            Channel::OnSite | Channel::Post => IndicatorSet::OnSite,
+        }
+    }
+
+    /// The window clerk a rating of `stage` is about: the front-desk clerk who took and accepted
+    /// it, or the clerk who handed the results out.
+    pub fn clerk_rated_at(&self, stage: RatingStage) -> Option<String> {
+        let clerk = match stage {
+            RatingStage::Acceptance => Some(&self.front_desk_clerk),
+            RatingStage::Dispatch => self.hand_over.as_ref().map(|h| &h.handed_by),
+        };
+        clerk.filter(|c| !c.trim().is_empty()).cloned()
     }
 
     /// The latest one-time notice, if the application still awaits materials.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod identity;
 pub mod machine;
 pub mod notify;
+pub mod rating;
 pub mod session;
 pub mod staffing;
 pub mod statistics;

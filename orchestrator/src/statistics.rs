@@ -16,6 +16,7 @@ use crate::application::Application;
 use crate::calendar::Calendar;
 use crate::catalogue::Catalogue;
 use crate::machine::BranchState;
+use crate::rating::Satisfaction;
 
 /// The dates a report covers, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,8 +57,12 @@ pub struct ApplicationFigures {
     pub extensions_approved: u32,
     /// Ratings given in the period.
     pub ratings: u32,
-    /// Their average score (0 when none).
+    /// Their average in stars, 5 best (0 when none).
     pub average_rating: f64,
+    /// Ratings at each level, by national code: `[非常满意, 满意, 基本满意, 不满意, 非常不满意]`.
+    pub ratings_by_level: [u32; 5],
+    /// Negative reviews (差评): 不满意 and 非常不满意.
+    pub negative_ratings: u32,
     /// Applications handed over in the period.
     pub dispatched: u32,
     /// Share of those that took at most one visit.
@@ -259,7 +264,7 @@ impl<'a> ReportBuilder<'a> {
 struct Tally {
     figures: ApplicationFigures,
     days: Vec<u32>,
-    scores: Vec<u8>,
+    levels: Vec<Satisfaction>,
     visits: Vec<u32>,
 }
 
@@ -309,12 +314,12 @@ impl Tally {
                 }
             }
         }
-        self.scores.extend(
+        self.levels.extend(
             application
                 .ratings
                 .iter()
                 .filter(|r| within(Some(r.at)))
-                .map(|r| r.score),
+                .map(|r| r.satisfaction),
         );
         if application
             .hand_over
@@ -330,14 +335,13 @@ impl Tally {
         f.on_time_rate = ratio(f.on_time, f.completed);
         f.average_working_days = average(&self.days);
         f.p90_working_days = p90(self.days);
-        f.ratings = self.scores.len() as u32;
-        f.average_rating = average(
-            &self
-                .scores
-                .iter()
-                .map(|s| u32::from(*s))
-                .collect::<Vec<_>>(),
-        );
+        f.ratings = self.levels.len() as u32;
+        let stars: Vec<u32> = self.levels.iter().map(|l| u32::from(l.stars())).collect();
+        f.average_rating = average(&stars);
+        for level in &self.levels {
+            f.ratings_by_level[usize::from(level.code() - 1)] += 1;
+        }
+        f.negative_ratings = self.levels.iter().filter(|l| l.is_negative()).count() as u32;
         f.dispatched = self.visits.len() as u32;
         let share = |most: u32| {
             ratio(

@@ -110,9 +110,22 @@ fn carry_out(change: &mut Change<'_>, command: Command) -> Result<(), EngineErro
         Command::Reassign { branch_id, reason } => assignment::reassign(change, branch_id, reason),
         Command::Rate {
             stage,
-            score,
+            satisfaction,
+            channel,
+            indicators,
             comment,
-        } => dispatch::rate(change, stage, score, comment),
+            rater,
+        } => {
+            let rating = dispatch::NewRating {
+                stage,
+                satisfaction,
+                channel,
+                indicators,
+                comment,
+                rater,
+            };
+            dispatch::rate(change, rating)
+        }
         Command::ApplySession {
             session_id,
             verdicts,

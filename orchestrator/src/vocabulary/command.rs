@@ -10,6 +10,7 @@ use super::verdict::{SessionVerdict, Verdict};
 use crate::application::{
     Applicant, Application, Channel, HandOverMethod, MaterialSubmission, PauseKind, RatingStage,
 };
+use crate::rating::{IndicatorRating, Rater, RatingChannel, Satisfaction};
 
 /// A command's result: the new application and what happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,14 +189,22 @@ pub enum Command {
         /// Why, recorded on the hand-over.
         reason: String,
     },
-    /// The applicant rates the service (好差评).
+    /// The applicant rates the service (好差评). The clerk rated is not named: the application
+    /// records who accepted and who handed out.
     Rate {
         /// At acceptance or at dispatch.
         stage: RatingStage,
-        /// 1 to 5.
-        score: u8,
+        /// The overall level.
+        satisfaction: Satisfaction,
+        /// Where the rating was given; `None` from a client written before channels, placed by
+        /// [`crate::application::assumed_rating_channel`].
+        channel: Option<RatingChannel>,
+        /// The fixed indicators rated, of the set the intake channel decides; optional.
+        indicators: Vec<IndicatorRating>,
         /// Optional comment.
         comment: String,
+        /// The rater, unless anonymous.
+        rater: Option<Rater>,
     },
     /// The system applies a closed joint review session's verdicts to this application's
     /// branches. Applying the same session twice changes nothing.

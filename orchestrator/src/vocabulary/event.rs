@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::application::{PauseKind, RatingStage};
 use crate::machine::BranchState;
+use crate::rating::{RatingChannel, Satisfaction};
 
 /// What happened, in the order it happened. The store keeps these as the application's history,
 /// and the server tells watchers about the branches they name.
@@ -138,12 +139,23 @@ pub enum Event {
         /// The post.
         post: String,
     },
-    /// The applicant rated the service.
+    /// The applicant rated the service. Events are chained by hash and never rewritten, so the
+    /// events written before the national levels hold `score` alone; a reader tells them apart
+    /// by `satisfaction`, present on every newer one (and then `score` is its stars).
     Rated {
         /// At acceptance or at dispatch.
         stage: RatingStage,
-        /// 1 to 5.
+        /// Stars, 1 (very poor) to 5 (very good): `6 - satisfaction`.
         score: u8,
+        /// The national code (1 非常满意 … 5 非常不满意); `None` on an event written before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        satisfaction: Option<Satisfaction>,
+        /// Where the rating was given; `None` on an event written before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<RatingChannel>,
+        /// The window clerk rated, when the application names one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clerk_id: Option<String>,
     },
     /// A branch was cancelled.
     BranchCancelled {

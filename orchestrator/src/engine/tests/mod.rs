@@ -8,3 +8,4 @@ pub(crate) mod fixtures;
 mod handover;
 mod intake;
 mod properties;
+mod ratings;
