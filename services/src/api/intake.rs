@@ -151,14 +151,8 @@ impl IntakeService for IntakeApi {
     ) -> Reply<pb::Application> {
         let (caller, request) = inbound_as(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
-        let stage = convert::rating_stage(request.stage)?;
-        let score = convert::rating_score(request.score)?;
+        let command = convert::rating_command(&request)?;
         let idempotency = optional_key("RateService", &id, &request)?;
-        let command = Command::Rate {
-            stage,
-            score,
-            comment: request.comment.trim().to_owned(),
-        };
         ok(
             answer_with_application(&self.runtime, id, command, &applicant(&caller), idempotency)
                 .await?,

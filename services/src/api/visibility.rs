@@ -1,7 +1,8 @@
 //! What a caller sees of what it may read: an application as a department sees it (its own
 //! branches and the materials they use, refused when it has no branch there), a facilitator only
 //! the applications of projects it follows, and personal data masked for whoever does not need
-//! it (everyone but the front desk and the department deciding).
+//! it (everyone but the front desk and the department deciding; raters for everyone but the
+//! front desk, which took the rating).
 
 use lianban_orchestrator::application::Application;
 use lianban_proto::v1 as pb;
@@ -19,6 +20,10 @@ pub(crate) async fn application_for(
     view: &View<'_>,
 ) -> Result<pb::Application, Error> {
     let mut wire = convert::application_to_wire(application, view);
+    // A department is no party to the front desk's ratings, so it sees their raters masked too.
+    if !caller.sees_personal_data() {
+        convert::mask_raters(&mut wire.ratings);
+    }
     if let Some(department) = caller.confined_department() {
         let own: Vec<_> = application
             .branches
@@ -73,6 +78,7 @@ pub(crate) fn applications_for(caller: &Caller, applications: &mut [pb::Applicat
     if !caller.sees_personal_data() {
         for application in applications {
             convert::mask_applicant(&mut application.applicant);
+            convert::mask_raters(&mut application.ratings);
         }
     }
 }

@@ -1,8 +1,8 @@
 //! How an application reads on its page: its facts (applicant as returned, so masked where the
 //! person may not see it), the form, the materials received and the one-time notices of what was
 //! missing, and every branch the person may see with its deadline, colour, remaining working
-//! days, pauses, extensions, deadline moves and hand-overs; the department's own branches carry
-//! the clerk's forms. Also the list of applications of 办件查询.
+//! days, pauses, extensions, deadline moves and hand-overs, and the ratings with their level
+//! named and in stars; the department's own branches carry the clerk's forms. Also the list of applications of 办件查询.
 
 use chrono_tz::Tz;
 use lianban_proto::v1 as pb;
@@ -52,7 +52,17 @@ pub fn facts(application: &pb::Application, zone: Tz) -> Markup {
             }
             @for rating in &application.ratings {
                 dt { (rating_stage(rating.stage)) "评价" }
-                dd.rating { (rating.score) " / 5" @if !rating.comment.is_empty() { "：" (rating.comment) } }
+                dd.rating {
+                    (rating.satisfaction_name) "（" (rating.score) " 星）"
+                    @if rating.negative { " " span.badge.red { "差评" } }
+                    " · " (rating.channel_name)
+                    @if !rating.clerk_id.is_empty() { " · 评价对象 " (rating.clerk_id) }
+                    @if let Some(rater) = &rating.rater { " · 评价人 " (dash(&rater.name)) " " (rater.phone) }
+                    @if !rating.indicators.is_empty() {
+                        br; small { (indicators(&rating.indicators)) }
+                    }
+                    @if !rating.comment.is_empty() { br; "“" (rating.comment) "”" }
+                }
             }
         }
     }
@@ -329,10 +339,67 @@ fn channel(channel: i32) -> &'static str {
     }
 }
 
+/// The indicators rated, each with its level: 服务态度 满意 · 服务效率 不满意.
+fn indicators(rated: &[pb::IndicatorRating]) -> String {
+    rated
+        .iter()
+        .map(|r| {
+            let level = pb::Satisfaction::try_from(r.satisfaction)
+                .map_or("—", |l| words::satisfaction(l));
+            format!("{} {level}", words::indicator(r.indicator))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 fn rating_stage(stage: i32) -> &'static str {
     match pb::RatingStage::try_from(stage).unwrap_or(pb::RatingStage::Unspecified) {
         pb::RatingStage::Acceptance => "受理",
         pb::RatingStage::Dispatch => "出件",
         pb::RatingStage::Unspecified => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rating_shows_its_level_by_name_and_in_stars_with_the_clerk_and_the_masked_rater() {
+        let application = pb::Application {
+            ratings: vec![pb::RatingView {
+                stage: pb::RatingStage::Acceptance as i32,
+                score: 2,
+                satisfaction: pb::Satisfaction::Dissatisfied as i32,
+                satisfaction_name: "不满意".into(),
+                channel_name: "政务大厅平板电脑".into(),
+                indicators: vec![pb::IndicatorRating {
+                    indicator: pb::RatingIndicator::ServiceAttitude as i32,
+                    satisfaction: pb::Satisfaction::VeryDissatisfied as i32,
+                }],
+                clerk_id: "desk-01".into(),
+                rater: Some(pb::Rater {
+                    name: "王**".into(),
+                    phone: "138****8000".into(),
+                }),
+                negative: true,
+                comment: "排队太久".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let page = facts(&application, chrono_tz::Asia::Shanghai).into_string();
+        for shown in [
+            "受理评价",
+            "不满意（2 星）",
+            "差评",
+            "政务大厅平板电脑",
+            "评价对象 desk-01",
+            "评价人 王** 138****8000",
+            "服务态度 非常不满意",
+            "排队太久",
+        ] {
+            assert!(page.contains(shown), "{shown:?} missing from {page}");
+        }
     }
 }

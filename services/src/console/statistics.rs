@@ -19,7 +19,7 @@ use super::charts::{BarChart, Row, Series, percent};
 use super::person::Person;
 use super::refusal::Refused;
 use super::state::Console;
-use super::{page, supervision};
+use super::{page, supervision, words};
 
 const ON_TIME: Series = Series {
     name: "按时办结率",
@@ -100,6 +100,18 @@ pub async fn page(
     Ok(page::shell("统计分析", &person, "/statistics", main).into_response())
 }
 
+/// The ratings at each level: 非常满意 3 · 满意 1 · ….
+fn levels(counts: &[pb::SatisfactionCount]) -> String {
+    counts
+        .iter()
+        .map(|c| {
+            let level = pb::Satisfaction::try_from(c.satisfaction).unwrap_or_default();
+            format!("{} {}", words::satisfaction(level), c.count)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 fn summary(overall: &pb::ApplicationFigures) -> Markup {
     let facts = [
         ("收件", overall.received.to_string()),
@@ -121,9 +133,11 @@ fn summary(overall: &pb::ApplicationFigures) -> Markup {
             ),
         ),
         (
-            "评价（条数·平均分）",
-            format!("{} · {:.1}", overall.ratings, overall.average_rating),
+            "评价（条数·平均星级）",
+            format!("{} · {:.1} 星", overall.ratings, overall.average_rating),
         ),
+        ("差评", overall.negative_ratings.to_string()),
+        ("满意度分布", levels(&overall.ratings_by_level)),
     ];
     html! {
         section aria-labelledby="h-summary" {

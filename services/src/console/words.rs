@@ -1,4 +1,5 @@
-//! The centre's words for the contract's values (办件 states, 黄牌/红牌, what a branch waits for)
+//! The centre's words for the contract's values (办件 states, 黄牌/红牌, what a branch waits for,
+//! levels of satisfaction and rating indicators)
 //! and dates in the centre's zone: one place, so every view says the same thing the same way.
 
 use chrono::{DateTime, Utc};
@@ -36,6 +37,33 @@ pub fn colour(colour: i32) -> (&'static str, &'static str) {
         pb::WarningColour::Yellow => ("yellow", "黄牌"),
         pb::WarningColour::Red => ("red", "红牌"),
         pb::WarningColour::Unspecified => ("none", "—"),
+    }
+}
+
+/// A level of satisfaction (满意度) by its national name.
+pub fn satisfaction(level: pb::Satisfaction) -> &'static str {
+    match level {
+        pb::Satisfaction::VerySatisfied => "非常满意",
+        pb::Satisfaction::Satisfied => "满意",
+        pb::Satisfaction::BasicallySatisfied => "基本满意",
+        pb::Satisfaction::Dissatisfied => "不满意",
+        pb::Satisfaction::VeryDissatisfied => "非常不满意",
+        pb::Satisfaction::Unspecified => "—",
+    }
+}
+
+/// A national rating indicator by its name.
+pub fn indicator(indicator: i32) -> &'static str {
+    match pb::RatingIndicator::try_from(indicator).unwrap_or(pb::RatingIndicator::Unspecified) {
+        pb::RatingIndicator::Overall => "整体满意度",
+        pb::RatingIndicator::ServiceEfficiency => "服务效率",
+        pb::RatingIndicator::ServiceLevel => "服务水平",
+        pb::RatingIndicator::ServiceAttitude => "服务态度",
+        pb::RatingIndicator::HandlingEfficiency => "办事效率",
+        pb::RatingIndicator::GuideAccuracy => "办事指南精确度",
+        pb::RatingIndicator::Convenience => "办事便捷度",
+        pb::RatingIndicator::PlatformUsability => "平台操作性",
+        pb::RatingIndicator::Unspecified => "—",
     }
 }
 

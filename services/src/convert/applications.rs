@@ -9,9 +9,9 @@ use uuid::Uuid;
 use super::branches::{branch_to_wire, outcome_to_wire};
 use super::fields::{optional_timestamp, timestamp};
 use super::intake::{
-    applicant_to_wire, channel_to_wire, hand_over_method_to_wire, notice_to_wire, rating_to_wire,
-    received_to_wire,
+    applicant_to_wire, channel_to_wire, hand_over_method_to_wire, notice_to_wire, received_to_wire,
 };
+use super::ratings::rating_to_wire;
 use super::view::View;
 use crate::error::Error;
 

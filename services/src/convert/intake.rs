@@ -1,10 +1,10 @@
 //! What the front desk takes in and the window hands out: channels, the applicant, materials,
-//! one-time notices, hand-over methods and service ratings. Inbound, a refusal names the field.
+//! one-time notices and hand-over methods. Inbound, a refusal names the field.
 
 use lianban_orchestrator::Catalogue;
 use lianban_orchestrator::application::{
-    Applicant, ApplicantKind, Channel, HandOverMethod, MaterialSubmission, OneTimeNotice, Rating,
-    RatingStage, ReceivedMaterial,
+    Applicant, ApplicantKind, Channel, HandOverMethod, MaterialSubmission, OneTimeNotice,
+    ReceivedMaterial,
 };
 use lianban_proto::v1 as pb;
 
@@ -127,32 +127,5 @@ pub fn hand_over_method_to_wire(method: HandOverMethod) -> i32 {
         HandOverMethod::OnSite => pb::HandOverMethod::OnSite as i32,
         HandOverMethod::Post => pb::HandOverMethod::Post as i32,
         HandOverMethod::Electronic => pb::HandOverMethod::Electronic as i32,
-    }
-}
-
-/// A rating's stage from the wire; only acceptance and dispatch are rated.
-pub fn rating_stage(value: i32) -> Result<RatingStage, Error> {
-    match pb::RatingStage::try_from(value) {
-        Ok(pb::RatingStage::Acceptance) => Ok(RatingStage::Acceptance),
-        Ok(pb::RatingStage::Dispatch) => Ok(RatingStage::Dispatch),
-        _ => Err(Error::invalid("stage", "required: acceptance or dispatch")),
-    }
-}
-
-/// A rating's score from the wire, as a byte (the engine checks that it is 1 to 5).
-pub fn rating_score(value: u32) -> Result<u8, Error> {
-    u8::try_from(value).map_err(|_| Error::invalid("score", "1 (very poor) to 5 (very good)"))
-}
-
-/// A service rating on the wire.
-pub fn rating_to_wire(rating: &Rating) -> pb::RatingView {
-    pb::RatingView {
-        stage: match rating.stage {
-            RatingStage::Acceptance => pb::RatingStage::Acceptance,
-            RatingStage::Dispatch => pb::RatingStage::Dispatch,
-        } as i32,
-        score: u32::from(rating.score),
-        comment: rating.comment.clone(),
-        at: Some(timestamp(rating.at)),
     }
 }

@@ -1,7 +1,7 @@
 //! Personal data as a caller who does not need it sees it (个人信息保护): a natural person's ID
 //! number and every applicant's phone masked, keeping the first three and last four characters so
-//! that a supervisor can still tell two applicants apart on the phone with them, and a
-//! department's view of an application cut to what its matters use.
+//! that a supervisor can still tell two applicants apart on the phone with them, a rater's name
+//! and phone, and a department's view of an application cut to what its matters use.
 
 use lianban_proto::v1 as pb;
 
@@ -38,6 +38,24 @@ pub fn mask_applicant(applicant: &mut Option<pb::Applicant>) {
     applicant.phone = mask_number(&applicant.phone);
 }
 
+/// Raters as a caller who does not need them sees them: the phone masked like every phone, the
+/// name cut to its first character (王**), so a real-name rating still shows as one.
+pub fn mask_raters(ratings: &mut [pb::RatingView]) {
+    for rater in ratings.iter_mut().filter_map(|r| r.rater.as_mut()) {
+        rater.phone = mask_number(&rater.phone);
+        rater.name = mask_name(&rater.name);
+    }
+}
+
+/// A name kept to its first character, the rest `*`.
+fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
 /// An application as a department sees it: its own branches only (not the other departments'
 /// decisions), and the materials its matters use.
 pub fn department_view(application: &mut pb::Application, department: &str, materials: &[String]) {
@@ -60,6 +78,27 @@ mod tests {
         assert_eq!(mask_number("1234567"), "*******");
         assert_eq!(mask_number(""), "");
         assert_eq!(mask_number("电话号码一二三四五"), "电话号**二三四五");
+    }
+
+    #[test]
+    fn a_rater_keeps_the_first_character_of_the_name_and_a_masked_phone() {
+        let mut ratings = vec![
+            pb::RatingView {
+                rater: Some(pb::Rater {
+                    name: "王小明".into(),
+                    phone: "13800138000".into(),
+                }),
+                ..Default::default()
+            },
+            pb::RatingView::default(),
+        ];
+        mask_raters(&mut ratings);
+        let rater = ratings[0].rater.as_ref().unwrap();
+        assert_eq!(
+            (rater.name.as_str(), rater.phone.as_str()),
+            ("王**", "138****8000")
+        );
+        assert_eq!(ratings[1].rater, None);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! catalogue are filled in so that clients need no second call to display a result. The files go
 //! by subject, each below the ones that use it: request fields and paging (UUID keysets in
 //! `fields`, other keys in `pages`), the bounds every request is held to, the view of the time,
-//! the catalogue, what the front desk takes in, branches, applications, sessions, and what
-//! supervisors, subscribers, facilitators, staff and statistics read.
+//! the catalogue, what the front desk takes in, the applicant's ratings, branches, applications,
+//! sessions, and what supervisors, subscribers, facilitators, staff and statistics read.
 
 mod applications;
 mod bounds;
@@ -18,6 +18,7 @@ mod masking;
 mod notifications;
 mod pages;
 mod projects;
+mod ratings;
 mod sessions;
 mod staff;
 mod statistics;
@@ -36,10 +37,8 @@ pub use fields::{
     instant_near, optional_text, optional_timestamp, optional_uuid, page_request, page_token,
     required_text, timestamp, uuid_field, uuids,
 };
-pub use intake::{
-    applicant, channel, hand_over_method, materials, notice_to_wire, rating_score, rating_stage,
-};
-pub use masking::{department_view, mask_applicant, mask_number};
+pub use intake::{applicant, channel, hand_over_method, materials, notice_to_wire};
+pub use masking::{department_view, mask_applicant, mask_number, mask_raters};
 pub use notifications::{audience, notification_kind, notification_to_wire};
 pub use pages::{
     AuditKey, ExtensionKey, KeyedPage, audit_page, audit_token, code_page, code_token,
@@ -47,6 +46,7 @@ pub use pages::{
     warning_page, warning_token,
 };
 pub use projects::{project_application, project_record, project_to_wire};
+pub use ratings::{rating_command, rating_to_wire, satisfaction_to_wire};
 pub use sessions::{opinion_kind, session_kind, session_states, session_to_wire};
 pub use staff::{assigner_role, post_from_wire, post_to_wire};
 pub use statistics::{period, statistics_to_wire};

@@ -1,10 +1,12 @@
 //! The centre's figures on the wire: overall, by department and by bundle; and the period a
 //! request asks for.
 
+use lianban_orchestrator::rating::Satisfaction;
 use lianban_orchestrator::statistics::{ApplicationFigures, Period, Report};
 use lianban_proto::v1 as pb;
 
 use super::fields::day;
+use super::ratings::satisfaction_to_wire;
 use crate::error::Error;
 
 /// The period a request asks for: both days required, `to` not before `from`.
@@ -36,6 +38,15 @@ fn application_figures(f: &ApplicationFigures) -> pb::ApplicationFigures {
         extensions_approved: f.extensions_approved,
         ratings: f.ratings,
         average_rating: f.average_rating,
+        ratings_by_level: Satisfaction::ALL
+            .iter()
+            .zip(f.ratings_by_level)
+            .map(|(level, count)| pb::SatisfactionCount {
+                satisfaction: satisfaction_to_wire(*level),
+                count,
+            })
+            .collect(),
+        negative_ratings: f.negative_ratings,
         dispatched: f.dispatched,
         one_visit_share: f.one_visit_share,
         two_visits_share: f.two_visits_share,

@@ -32,6 +32,7 @@ mod notifications;
 mod outbox;
 mod paging;
 mod projects;
+mod ratings_migration;
 mod records;
 mod sessions;
 mod settings;
