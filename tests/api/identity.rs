@@ -17,7 +17,10 @@ use crate::on_every_backend;
 use crate::support::{COMPANY_MATERIALS, Refusal, branch, company};
 
 /// A server on `backend` asking for certificates and tokens of `credentials`.
-async fn secure(backend: Backend, credentials: &Credentials) -> (TestServer, TestDatabase) {
+pub(crate) async fn secure(
+    backend: Backend,
+    credentials: &Credentials,
+) -> (TestServer, TestDatabase) {
     let database = TestDatabase::create(backend).await;
     let config = credentials.secure(Config {
         database_url: database.url.clone(),
@@ -55,7 +58,7 @@ fn supervision(
 }
 
 /// An accepted 开办企业 application, submitted by the front desk's system.
-async fn submitted(server: &TestServer, credentials: &Credentials) -> pb::Application {
+pub(crate) async fn submitted(server: &TestServer, credentials: &Credentials) -> pb::Application {
     let desk = credentials
         .channel(server.address, Some("lianban:front-desk:desk-1"))
         .await;

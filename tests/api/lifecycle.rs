@@ -376,6 +376,7 @@ async fn visits_are_counted_and_the_applicant_rates_once_per_stage(backend: Back
         stage: stage as i32,
         score,
         comment: "窗口服务热情".into(),
+        ..Default::default()
     };
     assert_status(
         intake

@@ -24,6 +24,7 @@ mod notifications;
 mod oversight;
 mod paging;
 mod projects;
+mod ratings;
 mod readme;
 mod replicas;
 mod sessions;

@@ -15,7 +15,8 @@
 //!
 //! Hand-computed for 1–31 March: received 4, accepted 4, completed 3, on time 2 (rate 2/3),
 //! working days [0, 4, 6]: average 10/3, p90 6; deemed consents 1; escalations 1; extensions 1
-//! requested, 1 approved; ratings 2, average 4; dispatched 3, one visit 1/3, at most two 3/3.
+//! requested, 1 approved; ratings 2, average 4 stars (one 非常满意, one 基本满意, no 差评);
+//! dispatched 3, one visit 1/3, at most two 3/3.
 
 use lianban_proto::v1 as pb;
 use lianban_tests::{Backend, TestDatabase, TestServer};
@@ -199,6 +200,13 @@ async fn statistics_of_a_scripted_month_match_the_hand_computed_figures(backend:
     );
     assert_eq!(overall.ratings, 2);
     assert!((overall.average_rating - 4.0).abs() < 1e-9);
+    let by_level: Vec<u32> = overall.ratings_by_level.iter().map(|c| c.count).collect();
+    assert_eq!(
+        by_level,
+        [1, 0, 1, 0, 0],
+        "5 stars is code 1, 3 stars code 3"
+    );
+    assert_eq!(overall.negative_ratings, 0);
     assert_eq!(overall.dispatched, 3);
     assert!(
         (overall.one_visit_share - 1.0 / 3.0).abs() < 1e-9,
