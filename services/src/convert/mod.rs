@@ -5,12 +5,13 @@
 //! catalogue are filled in so that clients need no second call to display a result. The files go
 //! by subject, each below the ones that use it: request fields and paging (UUID keysets in
 //! `fields`, other keys in `pages`), the bounds every request is held to, the view of the time,
-//! the catalogue, what the front desk takes in, branches, applications, sessions, and what
+//! the catalogue, what the front desk takes in, branches, applications, sessions, cases, and what
 //! supervisors, subscribers, facilitators, staff and statistics read.
 
 mod applications;
 mod bounds;
 mod branches;
+mod cases;
 mod catalogue;
 mod fields;
 mod intake;
@@ -30,6 +31,10 @@ pub use bounds::{
     MAX_REFERENCE_CHARS, MAX_TEXT_CHARS, check as check_bounds, echo,
 };
 pub use branches::{branch_states, branch_to_wire, special_procedure, verdict};
+pub use cases::{
+    SubjectNamed, case_kind_filter, case_states, case_to_wire, complainant, complaint_channel,
+    subject_named,
+};
 pub use catalogue::{bundle_to_wire, department_to_wire, material_to_wire, matter_to_wire};
 pub use fields::{
     DEFAULT_PAGE_SIZE, MAX_DAYS_FROM_CLOCK, MAX_PAGE_SIZE, day, idempotency_key, instant,

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(IndexNotificationsBySession),
             Box::new(AddEventKeyId),
             Box::new(super::shared_state_migration::ShareStateBetweenReplicas),
+            Box::new(super::case_migration::CreateCaseTables),
         ]
     }
 }
