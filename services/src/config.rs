@@ -488,6 +488,26 @@ mod tests {
     }
 
     #[test]
+    fn case_deadlines_outside_one_to_sixty_working_days_are_refused() {
+        for days in [0, 61] {
+            let config = Config {
+                cases: CaseConfig {
+                    complaint_days: 5,
+                    rectification_days: days,
+                },
+                ..Config::default()
+            };
+            let refusal = config.validate().unwrap_err().to_string();
+            assert!(refusal.contains("cases.rectification_days"), "{refusal}");
+        }
+        let local = CaseConfig {
+            complaint_days: 5,
+            rectification_days: 7,
+        };
+        assert_eq!(local.policy().rectification_days, 7);
+    }
+
+    #[test]
     fn a_manual_clock_is_refused_off_loopback() {
         let config = Config {
             clock: ClockKind::Manual,

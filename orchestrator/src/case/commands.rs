@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::model::{Case, CaseKind, CaseOutcome, Channel, Complainant, RatedService, Subject};
+use super::model::{Case, CaseOutcome, Channel, Complainant, RatedService, Subject};
+use super::state::CaseKind;
 
 /// Open a case: a complaint lodged, or the rectification a negative review calls for.
 #[derive(Debug, Clone)]

@@ -8,11 +8,9 @@
 use chrono::{DateTime, Utc};
 
 use super::commands::{CaseCommand, CaseDecision, CaseEvent, OpenCase};
-use super::model::{
-    Appeal, AppealDecision, CallBack, Case, CaseKind, CaseOutcome, Closing, Reply, Ruling,
-};
+use super::model::{Appeal, AppealDecision, CallBack, Case, CaseOutcome, Closing, Reply, Ruling};
 use super::policy::CasePolicy;
-use super::state::{CaseState, CaseTrigger};
+use super::state::{CaseKind, CaseState, CaseTrigger};
 use crate::application::Decider;
 use crate::calendar::Calendar;
 use crate::error::EngineError;

@@ -24,10 +24,10 @@ mod tests;
 pub use commands::{CaseCommand, CaseDecision, CaseEvent, OpenCase};
 pub use execute::{execute, open};
 pub use model::{
-    Appeal, AppealDecision, CallBack, Case, CaseKind, CaseOutcome, Channel, Closing, Complainant,
+    Appeal, AppealDecision, CallBack, Case, CaseOutcome, Channel, Closing, Complainant,
     ComplainantKind, RatedService, Reply, Ruling, Subject,
 };
 pub use notices::notices;
 pub use policy::CasePolicy;
 pub use ratings::{is_negative, is_real_name, satisfaction_code};
-pub use state::{CASE_TRANSITIONS, CaseState, CaseTrigger};
+pub use state::{CASE_TRANSITIONS, CaseKind, CaseState, CaseTrigger};

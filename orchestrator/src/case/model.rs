@@ -5,51 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::state::CaseState;
+use super::state::{CaseKind, CaseState};
 use crate::application::{Decider, RatingStage};
-
-/// A complaint or the rectification of a negative review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseKind {
-    /// A complaint (投诉).
-    Complaint,
-    /// The rectification of a negative review (差评整改).
-    Rectification,
-}
-
-impl CaseKind {
-    /// The name used on the wire, in the store and in the CLI.
-    pub fn name(self) -> &'static str {
-        match self {
-            CaseKind::Complaint => "complaint",
-            CaseKind::Rectification => "rectification",
-        }
-    }
-
-    /// The kind with this name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        [CaseKind::Complaint, CaseKind::Rectification]
-            .into_iter()
-            .find(|kind| kind.name() == name)
-    }
-
-    /// The prefix of its numbers: 投诉 TS, 整改 ZG.
-    pub fn number_prefix(self) -> &'static str {
-        match self {
-            CaseKind::Complaint => "TS",
-            CaseKind::Rectification => "ZG",
-        }
-    }
-
-    /// The name the notices use.
-    pub(super) fn label(self) -> &'static str {
-        match self {
-            CaseKind::Complaint => "投诉",
-            CaseKind::Rectification => "差评整改",
-        }
-    }
-}
 
 /// How a complaint came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
-//! Claims on due deadlines, overdue sessions and overdue cases, so that several replicas sweeping at once act on
-//! different ones.
+//! Claims on due deadlines, overdue sessions and overdue cases, so that several replicas sweeping
+//! at once act on different ones.
 //!
 //! A replica claims a batch of due, unclaimed branches in one statement (`FOR UPDATE SKIP
 //! LOCKED` on PostgreSQL, so that replicas claiming at once pass over each other's rows instead of

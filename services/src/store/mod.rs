@@ -10,7 +10,8 @@
 //! remembered responses), `audit` (the stored audit trail) with `audit_keys` (the keys that sign
 //! and check it), `backup` (online copies of a SQLite store), `branches` (deadlines and branch
 //! lists), `notifications` (the outbox and the digests), `sessions`, `cases` (complaints and
-//! rectifications, their trail; `case_entities`, migration `case_migration`), `projects` and `staffing`.
+//! rectifications with their trail; `case_entities`, migration `case_migration`), `projects` and
+//! `staffing`.
 //! Beside them, `records` holds the values they share and `error` the error; `writer` commits
 //! application changes, with `outbox` and `keys` (idempotency keys) writing inside a change's transaction,
 //! `codec` encoding values as columns and `paging` bounding reads and writes; `settings` holds
