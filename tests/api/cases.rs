@@ -13,7 +13,7 @@ use crate::credentials::{Credentials, bearer};
 use crate::on_every_backend;
 use crate::support::{
     COMPANY_MATERIALS, Spoil, accepted_company, assert_refused, beijing, company, key,
-    notifications_of, set_time, shown,
+    notifications_of, set_time, set_time_at_once, shown,
 };
 
 on_every_backend!(
@@ -22,6 +22,7 @@ on_every_backend!(
     an_appeal_overturns_one_review_and_a_rejected_one_goes_on,
     a_department_sees_and_touches_only_its_own_cases,
     bad_complaints_and_steps_are_refused_by_field_and_change_nothing,
+    replicas_sweeping_together_escalate_each_overdue_case_once,
 );
 
 async fn start(backend: Backend, now: &str) -> (TestServer, TestDatabase) {
@@ -641,4 +642,44 @@ async fn bad_complaints_and_steps_are_refused_by_field_and_change_nothing(backen
     let unchanged = get(&server, &routed).await;
     assert_eq!(unchanged.version, 1);
     assert_eq!(trail(&server, &routed).await.events.len(), 1);
+}
+
+async fn replicas_sweeping_together_escalate_each_overdue_case_once(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(TestServer::start_manual(&database.url, beijing("2026-03-02 10:00")).await);
+    }
+    let mut lodged = Vec::new();
+    for index in 0..6 {
+        let case = replicas[index % 3]
+            .cases()
+            .await
+            .lodge_complaint(lodge(about_department("scjg"), ""))
+            .await
+            .expect("lodged")
+            .into_inner();
+        lodged.push(case);
+    }
+    let numbers: std::collections::BTreeSet<_> = lodged.iter().map(|c| &c.number).collect();
+    assert_eq!(numbers.len(), 6, "numbers are unique across replicas");
+    // Every replica moves the clock past the deadlines at once, and sweeps.
+    set_time_at_once(
+        &[&replicas[0], &replicas[1], &replicas[2]],
+        "2026-03-10 09:00",
+    )
+    .await;
+    for case in &lodged {
+        let trail = trail(&replicas[0], case).await;
+        let escalations = trail
+            .events
+            .iter()
+            .filter(|e| e.kind == "case_escalated")
+            .count();
+        assert_eq!(escalations, 1, "{:?}", trail.events);
+        assert!(trail.verified);
+    }
+    for server in replicas {
+        server.stop().await;
+    }
 }
