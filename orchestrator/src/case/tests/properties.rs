@@ -78,12 +78,17 @@ proptest! {
                     prop_assert_eq!(decision.case.version, before.version + 1);
                     trail += decision.events.len() as u64;
                 }
-                escalations += decision.events.iter().filter(|e| e.kind() == "case_escalated").count();
+                escalations += decision
+                    .events
+                    .iter()
+                    .filter(|e| e.kind() == "case_escalated")
+                    .count();
                 case = decision.case;
             }
             prop_assert_eq!(case.due_at, due_at, "the deadline never moves");
             prop_assert_eq!(case.version, trail, "one trail entry per change");
-            if matches!(step, Step::Escalate) && before.state.awaits_department() && before.escalated_at.is_none() {
+            let owed = before.state.awaits_department() && before.escalated_at.is_none();
+            if matches!(step, Step::Escalate) && owed {
                 prop_assert_eq!(case.escalated_at.is_some(), now > due_at);
             }
         }
