@@ -184,6 +184,25 @@ pub enum EngineError {
         /// The department that called.
         department_code: String,
     },
+    /// Only a case's responsible department replies to it or appeals it.
+    #[error("case {case_id} is routed to department {department_code}, not {caller}")]
+    NotResponsible {
+        /// The case.
+        case_id: String,
+        /// Its responsible department.
+        department_code: String,
+        /// The department that called.
+        caller: String,
+    },
+    /// A case cannot close before a step it requires: the ruling of a complaint (`ruling`) or
+    /// the call-back to the person (`call_back`).
+    #[error("case {case_id} cannot close before its {step} is recorded")]
+    CaseStepMissing {
+        /// The case.
+        case_id: String,
+        /// `ruling` or `call_back`.
+        step: &'static str,
+    },
     /// A referenced entity does not exist.
     #[error("{entity} {id} not found")]
     NotFound {

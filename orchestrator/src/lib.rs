@@ -8,6 +8,7 @@
 
 pub mod application;
 pub mod calendar;
+pub mod case;
 pub mod catalogue;
 pub mod engine;
 pub mod error;

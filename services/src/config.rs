@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use lianban_orchestrator::SessionPolicy;
+use lianban_orchestrator::case::CasePolicy;
 use lianban_orchestrator::staffing::Post;
 use lianban_orchestrator::warning::WarningPolicy;
 use serde::{Deserialize, Serialize};
@@ -57,6 +58,9 @@ pub struct Config {
     pub digest_schedule: String,
     /// Joint review sessions: notice period and grace period.
     pub sessions: SessionConfig,
+    /// Complaints and rectifications: the departments' deadlines in working days.
+    #[serde(default)]
+    pub cases: CaseConfig,
     /// Limits that protect the service: request size, calls and streams per connection and per
     /// caller, deadlines and keepalives.
     #[serde(default)]
@@ -112,6 +116,52 @@ impl SessionConfig {
             notice_working_days: self.notice_working_days,
             grace: chrono::Duration::minutes(i64::from(self.grace_minutes)),
         }
+    }
+}
+
+/// How long departments have to answer supervision cases, in working days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseConfig {
+    /// Working days a department has to reply to a complaint (投诉), 1 to 60.
+    pub complaint_days: u32,
+    /// Working days a department has to rectify after a negative review (差评整改), 1 to 60;
+    /// local rules say 5, 7 or 15.
+    pub rectification_days: u32,
+}
+
+impl Default for CaseConfig {
+    fn default() -> Self {
+        let policy = CasePolicy::default();
+        CaseConfig {
+            complaint_days: policy.complaint_days,
+            rectification_days: policy.rectification_days,
+        }
+    }
+}
+
+impl CaseConfig {
+    /// The engine's policy.
+    pub fn policy(&self) -> CasePolicy {
+        CasePolicy {
+            complaint_days: self.complaint_days,
+            rectification_days: self.rectification_days,
+        }
+    }
+
+    /// Refuses a deadline of no working day or of more than 60.
+    fn validate(&self) -> Result<(), Error> {
+        for (name, days) in [
+            ("complaint_days", self.complaint_days),
+            ("rectification_days", self.rectification_days),
+        ] {
+            if !(1..=60).contains(&days) {
+                return Err(Error::Config(format!(
+                    "cases.{name} must be 1 to 60 working days, not {days}"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -188,6 +238,7 @@ impl Default for Config {
             posts: Vec::new(),
             telemetry: crate::telemetry::TelemetryConfig::default(),
             sessions: SessionConfig::default(),
+            cases: CaseConfig::default(),
             limits: crate::limits::LimitsConfig::default(),
             tls: crate::identity::TlsConfig::default(),
             identity: crate::identity::IdentityConfig::default(),
@@ -271,6 +322,7 @@ impl Config {
         self.calendar.zone()?;
         self.calendar.closing()?;
         self.limits.validate()?;
+        self.cases.validate()?;
         self.store.validate().map_err(Error::Config)?;
         self.tls.validate()?;
         self.identity.validate()?;
@@ -433,6 +485,26 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/lianban.example.toml");
         let config = Config::load(Some(&path)).unwrap();
         assert_eq!(config, Config::default());
+    }
+
+    #[test]
+    fn case_deadlines_outside_one_to_sixty_working_days_are_refused() {
+        for days in [0, 61] {
+            let config = Config {
+                cases: CaseConfig {
+                    complaint_days: 5,
+                    rectification_days: days,
+                },
+                ..Config::default()
+            };
+            let refusal = config.validate().unwrap_err().to_string();
+            assert!(refusal.contains("cases.rectification_days"), "{refusal}");
+        }
+        let local = CaseConfig {
+            complaint_days: 5,
+            rectification_days: 7,
+        };
+        assert_eq!(local.policy().rectification_days, 7);
     }
 
     #[test]

@@ -42,8 +42,9 @@ const IDLE_RETRY: Duration = Duration::from_secs(1);
 /// The longest the timer sleeps without looking again.
 const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
 
-/// Acts on every deadline that has passed by now, and on every session left open past its end and
-/// grace period; returns how many branches and sessions changed.
+/// Acts on every deadline that has passed by now, on every session left open past its end and
+/// grace period, and on every case left unanswered past its deadline; returns how many branches,
+/// sessions and cases changed.
 pub async fn sweep(runtime: &Runtime) -> Result<u32, Error> {
     let _only_sweep = runtime.sweeping().await;
     sweep_now(runtime).await
@@ -71,6 +72,7 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
     let now = runtime.now();
     let mut seen = HashSet::new();
     let mut acted = crate::sessions::sweep(runtime, &claim(runtime, now, BATCH)).await?;
+    acted += crate::cases::sweep(runtime, &claim(runtime, now, BATCH)).await?;
     loop {
         let claimed = claim(runtime, now, BATCH);
         let due = runtime.store().claim_due_branches(&claimed).await?;
@@ -202,7 +204,13 @@ async fn next_wake(runtime: &Runtime, schedules: &Schedules) -> Result<DateTime<
     let digest = next_digest(runtime, &schedules.digest).unwrap_or(sweep);
     let deadline = runtime.store().next_pending_deadline().await?;
     let session = runtime.store().next_session_close_due().await?;
-    Ok([Some(sweep), Some(digest), deadline, session]
+    // A case turns overdue just after its deadline.
+    let case = runtime
+        .store()
+        .next_case_due()
+        .await?
+        .map(|due| due + chrono::Duration::seconds(1));
+    Ok([Some(sweep), Some(digest), deadline, session, case]
         .into_iter()
         .flatten()
         .min()

@@ -130,6 +130,7 @@ impl Error {
             Error::Engine(EngineError::InvalidTransition { entity, .. }) => match *entity {
                 "application" => ErrorReason::ApplicationState,
                 "session" => ErrorReason::SessionState,
+                "case" => ErrorReason::CaseState,
                 "extension request" => ErrorReason::ExtensionDecided,
                 _ => ErrorReason::BranchNotActionable,
             },
@@ -141,6 +142,11 @@ impl Error {
             Error::Engine(EngineError::SamePerson { .. }) => ErrorReason::SamePerson,
             Error::Engine(EngineError::NotLead { .. }) => ErrorReason::NotLead,
             Error::Engine(EngineError::NotInvited { .. }) => ErrorReason::NotInvited,
+            Error::Engine(EngineError::NotResponsible { .. }) => ErrorReason::NotResponsible,
+            Error::Engine(EngineError::CaseStepMissing { step, .. }) => match *step {
+                "ruling" => ErrorReason::RulingRequired,
+                _ => ErrorReason::CallBackRequired,
+            },
             Error::NotFound { .. } | Error::Engine(EngineError::NotFound { .. }) => {
                 ErrorReason::NotFound
             }
@@ -262,6 +268,24 @@ impl Error {
                     .entity("session", session_id)
                     .meta("caller", department_code);
             }
+            Error::Engine(EngineError::NotResponsible {
+                case_id,
+                department_code,
+                caller,
+            }) => {
+                details
+                    .entity("case", case_id)
+                    .meta("department", department_code)
+                    .meta("caller", caller);
+            }
+            Error::Engine(EngineError::CaseStepMissing { case_id, step }) => {
+                details.entity("case", case_id).meta("missing", step);
+                details.precondition = Some((
+                    "case".to_owned(),
+                    case_id.clone(),
+                    format!("its {step} is not recorded yet"),
+                ));
+            }
             Error::NotFound { entity, id }
             | Error::Engine(EngineError::NotFound { entity, id }) => {
                 details.entity(entity, id);
@@ -351,6 +375,9 @@ pub fn code_of(reason: ErrorReason) -> Code {
         ErrorReason::ApplicationState
         | ErrorReason::BranchNotActionable
         | ErrorReason::SessionState
+        | ErrorReason::CaseState
+        | ErrorReason::CallBackRequired
+        | ErrorReason::RulingRequired
         | ErrorReason::ExtensionDecided
         | ErrorReason::ClaimedByOther
         | ErrorReason::ClerkAway
@@ -360,6 +387,7 @@ pub fn code_of(reason: ErrorReason) -> Code {
         | ErrorReason::SamePerson
         | ErrorReason::NotLead
         | ErrorReason::NotInvited
+        | ErrorReason::NotResponsible
         | ErrorReason::RoleNotAllowed
         | ErrorReason::OutOfScope => Code::PermissionDenied,
         ErrorReason::Unauthenticated => Code::Unauthenticated,
@@ -448,6 +476,23 @@ mod tests {
             transition("branch").into(),
             transition("session").into(),
             transition("extension request").into(),
+            transition("case").into(),
+            EngineError::CaseStepMissing {
+                case_id: text(),
+                step: "ruling",
+            }
+            .into(),
+            EngineError::CaseStepMissing {
+                case_id: text(),
+                step: "call_back",
+            }
+            .into(),
+            EngineError::NotResponsible {
+                case_id: text(),
+                department_code: text(),
+                caller: text(),
+            }
+            .into(),
             EngineError::ClaimedByOther {
                 branch_id: text(),
                 holder: text(),

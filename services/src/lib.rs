@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod catalogue;
 pub mod config;
 pub mod console;

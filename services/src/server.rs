@@ -13,7 +13,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use crate::api::{
-    AdminApi, CatalogApi, DispatchApi, HealthApi, IntakeApi, NotificationApi, ProjectApi,
+    AdminApi, CaseApi, CatalogApi, DispatchApi, HealthApi, IntakeApi, NotificationApi, ProjectApi,
     SessionApi, StaffApi, StatisticsApi, SupervisionApi, TaskApi,
 };
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
@@ -124,7 +124,8 @@ impl Prepared {
             clock,
             telemetry,
         )
-        .with_session_policy(config.sessions.policy());
+        .with_session_policy(config.sessions.policy())
+        .with_case_policy(config.cases.policy());
         let tls = crate::identity::server_config(&config.tls)?;
         let departments = runtime.catalogue().departments().map(|d| d.code.clone());
         let counting = runtime.clone();
@@ -329,6 +330,10 @@ impl Prepared {
                     runtime.clone(),
                 ))
                 .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::case_service_server::CaseServiceServer::new(CaseApi::new(runtime.clone()))
+                    .max_decoding_message_size(size),
             )
             .add_service(
                 pb::admin_service_server::AdminServiceServer::new(AdminApi::new(

@@ -7,6 +7,7 @@ pub use lianban_tests::on_every_backend;
 
 mod audit;
 mod backup;
+mod cases;
 mod catalog;
 mod credentials;
 mod deadlines;

@@ -298,7 +298,10 @@ async fn stored_ratings_in_stars_are_migrated_to_the_national_shape(backend: Bac
     server.stop().await;
 
     let store = Store::connect(&database.url).await.unwrap();
-    Migrator::down(store.connection(), Some(1)).await.unwrap();
+    let steps = crate::support::migrations_from("m0007_ratings_to_the_national_standard");
+    Migrator::down(store.connection(), Some(steps))
+        .await
+        .unwrap();
     let mut old = raw_document(&store, ids[0]).await;
     assert_eq!(
         old["ratings"][0]["score"], 4,

@@ -333,8 +333,11 @@ async fn an_upgraded_store_extends_each_chain_where_it_ended(backend: Backend) {
     let application = insert(&store, &COMPANY_MATERIALS).await;
     let events_before = store.event_kinds(application.id).await.unwrap().len();
     assert!(events_before > 1);
-    // Back to before `m0003_add_audit_seq` (it and the four migrations after it), then up again.
-    Migrator::down(store.connection(), Some(5)).await.unwrap();
+    // Back to before `m0003_add_audit_seq` (it and every migration after it), then up again.
+    let steps = crate::support::migrations_from("m0003_add_audit_seq");
+    Migrator::down(store.connection(), Some(steps))
+        .await
+        .unwrap();
     Migrator::up(store.connection(), None).await.unwrap();
 
     let approval = approve_registration(&application);

@@ -522,3 +522,19 @@ pub async fn send_raw(
     let response = grpc.unary(tonic::Request::new(bytes), path, Raw).await?;
     Ok(response.into_inner())
 }
+
+/// How many migrations to take down to undo `name` and every one after it, so that a test of an
+/// upgrade keeps meaning the same thing as migrations are added.
+pub fn migrations_from(name: &str) -> u32 {
+    use lianban_services::store::migration::Migrator;
+    use sea_orm_migration::MigratorTrait;
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect();
+    let position = names
+        .iter()
+        .position(|known| known == name)
+        .unwrap_or_else(|| panic!("no migration {name} among {names:?}"));
+    u32::try_from(names.len() - position).expect("a few migrations")
+}

@@ -212,6 +212,11 @@ impl TestServer {
         pb::session_service_client::SessionServiceClient::new(self.channel().await)
     }
 
+    /// The complaints and rectifications client.
+    pub async fn cases(&self) -> pb::case_service_client::CaseServiceClient<Channel> {
+        pb::case_service_client::CaseServiceClient::new(self.channel().await)
+    }
+
     /// The catalogue client.
     pub async fn catalog(&self) -> pb::catalog_service_client::CatalogServiceClient<Channel> {
         pb::catalog_service_client::CatalogServiceClient::new(self.channel().await)

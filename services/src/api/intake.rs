@@ -15,6 +15,7 @@ use super::checks::optional_bundle;
 use super::commands::answer_with_application;
 use super::keys::{keyed, optional_key, required_key};
 use super::visibility::{application_for, applications_for};
+use crate::cases;
 use crate::convert::{self, optional_text, required_text, uuid_field};
 use crate::error::Error;
 use crate::identity::Caller;
@@ -151,12 +152,22 @@ impl IntakeService for IntakeApi {
     ) -> Reply<pb::Application> {
         let (caller, request) = inbound_as(request)?;
         let id = uuid_field("application_id", &request.application_id)?;
+        let stage = convert::rating_stage(request.stage)?;
         let command = convert::rating_command(&request)?;
         let idempotency = optional_key("RateService", &id, &request)?;
-        ok(
+        let response =
             answer_with_application(&self.runtime, id, command, &applicant(&caller), idempotency)
-                .await?,
-        )
+                .await?;
+        // A negative rating opens its rectification case, once: also when this answer is a
+        // retry's replay, which is how a case lost to a crash after the rating gets opened.
+        let stored = self.runtime.store().application(id).await;
+        if let Some(application) = stored.map_err(Error::from)? {
+            let rated = application.ratings.iter().rev().find(|r| r.stage == stage);
+            if let Some(rating) = rated {
+                cases::open_rectification(&self.runtime, &application, rating).await?;
+            }
+        }
+        ok(response)
     }
 
     async fn get_application(

@@ -1,5 +1,5 @@
 //! Idempotency keys of requests: which requests carry one, and the scope each is remembered in
-//! (the RPC and the application, branch, session or department it acts on).
+//! (the RPC and the application, branch, session, case or department it acts on).
 
 use lianban_proto::v1 as pb;
 
@@ -46,7 +46,14 @@ has_key!(
     pb::RecordOpinionRequest,
     pb::RescheduleSessionRequest,
     pb::CancelSessionRequest,
-    pb::CloseSessionRequest
+    pb::CloseSessionRequest,
+    pb::LodgeComplaintRequest,
+    pb::ReplyToCaseRequest,
+    pb::RuleOnComplaintRequest,
+    pb::AppealRectificationRequest,
+    pb::DecideAppealRequest,
+    pb::RecordCallBackRequest,
+    pb::CloseCaseRequest
 );
 
 /// An optional idempotency key of `rpc`, remembered per `scope` (an application, branch, session

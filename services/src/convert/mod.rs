@@ -6,11 +6,12 @@
 //! by subject, each below the ones that use it: request fields and paging (UUID keysets in
 //! `fields`, other keys in `pages`), the bounds every request is held to, the view of the time,
 //! the catalogue, what the front desk takes in, the applicant's ratings, branches, applications,
-//! sessions, and what supervisors, subscribers, facilitators, staff and statistics read.
+//! sessions, cases, and what supervisors, subscribers, facilitators, staff and statistics read.
 
 mod applications;
 mod bounds;
 mod branches;
+mod cases;
 mod catalogue;
 mod fields;
 mod intake;
@@ -31,6 +32,10 @@ pub use bounds::{
     MAX_REFERENCE_CHARS, MAX_TEXT_CHARS, check as check_bounds, echo,
 };
 pub use branches::{branch_states, branch_to_wire, special_procedure, verdict};
+pub use cases::{
+    SubjectNamed, case_kind_filter, case_states, case_to_wire, complainant, complaint_channel,
+    subject_named,
+};
 pub use catalogue::{bundle_to_wire, department_to_wire, material_to_wire, matter_to_wire};
 pub use fields::{
     DEFAULT_PAGE_SIZE, MAX_DAYS_FROM_CLOCK, MAX_PAGE_SIZE, day, idempotency_key, instant,
@@ -46,7 +51,7 @@ pub use pages::{
     warning_page, warning_token,
 };
 pub use projects::{project_application, project_record, project_to_wire};
-pub use ratings::{rating_command, rating_to_wire, satisfaction_to_wire};
+pub use ratings::{rating_command, rating_stage, rating_to_wire, satisfaction_to_wire};
 pub use sessions::{opinion_kind, session_kind, session_states, session_to_wire};
 pub use staff::{assigner_role, post_from_wire, post_to_wire};
 pub use statistics::{period, statistics_to_wire};

@@ -55,7 +55,7 @@ pub fn rating_command(request: &pb::RateServiceRequest) -> Result<Command, Error
 }
 
 /// A rating's stage from the wire; only acceptance and dispatch are rated.
-fn rating_stage(value: i32) -> Result<RatingStage, Error> {
+pub fn rating_stage(value: i32) -> Result<RatingStage, Error> {
     match pb::RatingStage::try_from(value) {
         Ok(pb::RatingStage::Acceptance) => Ok(RatingStage::Acceptance),
         Ok(pb::RatingStage::Dispatch) => Ok(RatingStage::Dispatch),

@@ -245,6 +245,49 @@ pub const POLICY: &[(&str, Access)] = &[
         "/lianban.v1.SessionService/CloseSession",
         Access::Roles(&[Department]),
     ),
+    // Complaints and rectifications: the front desk and supervisors lodge; a department replies
+    // and appeals on its own cases; supervisors rule, decide appeals and close; the front desk or
+    // a supervisor records the call-back; readers and each department (its own) read.
+    (
+        "/lianban.v1.CaseService/LodgeComplaint",
+        Access::Roles(&[FrontDesk, Supervisor]),
+    ),
+    (
+        "/lianban.v1.CaseService/GetCase",
+        Access::Roles(&[Department, Supervisor, Auditor]),
+    ),
+    (
+        "/lianban.v1.CaseService/ListCases",
+        Access::Roles(&[Department, Supervisor, Auditor]),
+    ),
+    (
+        "/lianban.v1.CaseService/ReplyToCase",
+        Access::Roles(&[Department]),
+    ),
+    (
+        "/lianban.v1.CaseService/RuleOnComplaint",
+        Access::Roles(&[Supervisor]),
+    ),
+    (
+        "/lianban.v1.CaseService/AppealRectification",
+        Access::Roles(&[Department]),
+    ),
+    (
+        "/lianban.v1.CaseService/DecideAppeal",
+        Access::Roles(&[Supervisor]),
+    ),
+    (
+        "/lianban.v1.CaseService/RecordCallBack",
+        Access::Roles(&[FrontDesk, Supervisor]),
+    ),
+    (
+        "/lianban.v1.CaseService/CloseCase",
+        Access::Roles(&[Supervisor]),
+    ),
+    (
+        "/lianban.v1.CaseService/GetCaseTrail",
+        Access::Roles(&[Department, Supervisor, Auditor]),
+    ),
 ];
 
 /// Who may call `path`; `None` for a method the policy does not know (refused).

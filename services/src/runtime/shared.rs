@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use lianban_orchestrator::case::CasePolicy;
 use lianban_orchestrator::engine::Rules;
 use lianban_orchestrator::staffing::Staffing;
 use lianban_orchestrator::warning::WarningPolicy;
@@ -55,6 +56,7 @@ pub struct Runtime {
     telemetry: Arc<Telemetry>,
     serial: Arc<Vec<tokio::sync::Mutex<()>>>,
     session_policy: SessionPolicy,
+    case_policy: CasePolicy,
     /// The documents held for the next command on them.
     pub(super) documents: Arc<DocumentCache>,
     sweeping: Arc<tokio::sync::Mutex<()>>,
@@ -103,6 +105,7 @@ impl Runtime {
                     .collect(),
             ),
             session_policy: SessionPolicy::default(),
+            case_policy: CasePolicy::default(),
             documents: Arc::new(DocumentCache::new(CACHED_DOCUMENTS)),
             sweeping: Arc::new(tokio::sync::Mutex::new(())),
             draining: Arc::new(tokio::sync::watch::channel(false).0),
@@ -159,6 +162,17 @@ impl Runtime {
     /// How joint review sessions run.
     pub fn session_policy(&self) -> SessionPolicy {
         self.session_policy
+    }
+
+    /// The same runtime with other case deadlines.
+    pub fn with_case_policy(mut self, policy: CasePolicy) -> Self {
+        self.case_policy = policy;
+        self
+    }
+
+    /// How long departments have to answer cases.
+    pub fn case_policy(&self) -> CasePolicy {
+        self.case_policy
     }
 
     /// Reads these applications in one go and holds their documents for the commands about to

@@ -1,5 +1,5 @@
-//! Claims on due deadlines and overdue sessions, so that several replicas sweeping at once act on
-//! different ones.
+//! Claims on due deadlines, overdue sessions and overdue cases, so that several replicas sweeping
+//! at once act on different ones.
 //!
 //! A replica claims a batch of due, unclaimed branches in one statement (`FOR UPDATE SKIP
 //! LOCKED` on PostgreSQL, so that replicas claiming at once pass over each other's rows instead of
@@ -17,6 +17,8 @@ use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order, Q
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
+use super::case_entities::case;
+use super::cases::awaiting_department;
 use super::connection::Store;
 use super::entities::{branch, session};
 use super::error::StoreError;
@@ -84,6 +86,28 @@ impl Store {
         };
         let mut claimed = Vec::new();
         for row in self.claim_rows(sessions, claim).await? {
+            let id: String = row.try_get("", "id")?;
+            if let Ok(id) = id.parse() {
+                claimed.push(id);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Claims cases whose department owes an answer past their deadline and that are not yet
+    /// escalated, earliest deadline first.
+    pub async fn claim_overdue_cases(&self, claim: &Claim<'_>) -> Result<Vec<Uuid>, StoreError> {
+        let cases = Claimable {
+            table: "cases",
+            due: Cond::all()
+                .add(Expr::col(case::Column::Escalated).eq(false))
+                .add(Expr::col(case::Column::State).is_in(awaiting_department()))
+                .add(Expr::col(case::Column::DueAt).lt(claim.due_by)),
+            due_at: "due_at",
+            returning: &["id"],
+        };
+        let mut claimed = Vec::new();
+        for row in self.claim_rows(cases, claim).await? {
             let id: String = row.try_get("", "id")?;
             if let Ok(id) = id.parse() {
                 claimed.push(id);

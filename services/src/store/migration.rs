@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddEventKeyId),
             Box::new(super::shared_state_migration::ShareStateBetweenReplicas),
             Box::new(super::ratings_migration::RatingsToTheNationalStandard),
+            Box::new(super::case_migration::CreateCaseTables),
         ]
     }
 }

@@ -9,7 +9,9 @@
 //! `connection` (the handle, opening and closing), `applications` (reads, lists, scans, commits,
 //! remembered responses), `audit` (the stored audit trail) with `audit_keys` (the keys that sign
 //! and check it), `backup` (online copies of a SQLite store), `branches` (deadlines and branch
-//! lists), `notifications` (the outbox and the digests), `sessions`, `projects` and `staffing`.
+//! lists), `notifications` (the outbox and the digests), `sessions`, `cases` (complaints and
+//! rectifications with their trail; `case_entities`, migration `case_migration`), `projects` and
+//! `staffing`.
 //! Beside them, `records` holds the values they share and `error` the error; `writer` commits
 //! application changes, with `outbox` and `keys` (idempotency keys) writing inside a change's transaction,
 //! `codec` encoding values as columns and `paging` bounding reads and writes; `settings` holds
@@ -20,6 +22,9 @@ mod audit;
 mod audit_keys;
 mod backup;
 mod branches;
+mod case_entities;
+mod case_migration;
+mod cases;
 mod change_log;
 mod codec;
 mod connection;
@@ -43,6 +48,7 @@ mod writer;
 
 pub use audit_keys::{AuditHead, AuditKeys, AuditSecret, PlainLinks};
 pub use backup::{Backup, backup_database};
+pub use cases::{CaseChange, CaseFilter};
 pub use connection::Store;
 pub use error::StoreError;
 pub use leases::Claim;
