@@ -87,7 +87,7 @@ pub async fn open_rectification(
         case_id,
         kind: CaseKind::Rectification,
         number,
-        department_code: responsible_for_rating(runtime, application, rating),
+        department_code: responsible_for_rating(runtime, application),
         channel: Channel::Rating,
         subject: None,
         complainant: None,
@@ -113,26 +113,15 @@ pub async fn open_rectification(
     }
 }
 
-/// The department that answers for a rated service: the department of the clerk rated when a
-/// post of the staffing names them, else the bundle's lead department (牵头部门), which runs the
-/// application as one matter for the applicant (front-desk clerks belong to the centre, not to a
-/// department's post).
-fn responsible_for_rating(runtime: &Runtime, application: &Application, rating: &Rating) -> String {
-    let staffing = runtime.staffing();
-    let clerk_department = rating.clerk_id.as_deref().and_then(|clerk| {
-        staffing
-            .posts()
-            .iter()
-            .find(|post| post.has_clerk(clerk))
-            .map(|post| post.department.clone())
-    });
-    clerk_department.unwrap_or_else(|| {
-        runtime
-            .catalogue()
-            .bundle(&application.bundle_code)
-            .map(|bundle| bundle.lead_department.clone())
-            .unwrap_or_default()
-    })
+/// The department that answers for a rated service: the bundle's lead department (牵头部门),
+/// which runs the application as one matter for the applicant. The clerk rated is a front-desk
+/// clerk of the centre (at acceptance and at the single window), who holds no department's post.
+fn responsible_for_rating(runtime: &Runtime, application: &Application) -> String {
+    runtime
+        .catalogue()
+        .bundle(&application.bundle_code)
+        .map(|bundle| bundle.lead_department.clone())
+        .unwrap_or_default()
 }
 
 /// Carries out a command on a case as `actor`.
