@@ -82,6 +82,9 @@ pub struct Config {
     /// The web console: its listener and how people sign in.
     #[serde(default)]
     pub console: crate::console::ConsoleConfig,
+    /// The national data exchange: its format and the centre's administrative division code.
+    #[serde(default)]
+    pub exchange: crate::exchange::ExchangeConfig,
 }
 
 /// How joint review sessions run.
@@ -196,6 +199,7 @@ impl Default for Config {
             audit: crate::audit::AuditConfig::default(),
             store: crate::store::StoreConfig::default(),
             console: crate::console::ConsoleConfig::default(),
+            exchange: crate::exchange::ExchangeConfig::default(),
         }
     }
 }
@@ -278,6 +282,7 @@ impl Config {
             self.identity.accepts_tokens(),
             crate::identity::authentication_on(&self.tls, &self.identity),
         )?;
+        self.exchange.validate().map_err(Error::Config)?;
         self.sweep_schedule()?;
         self.digest_schedule()?;
         if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {

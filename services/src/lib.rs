@@ -15,6 +15,7 @@ pub mod deadlines;
 pub mod dev_credentials;
 pub mod documents;
 pub mod error;
+pub mod exchange;
 pub mod follow;
 pub mod health;
 pub mod identity;

@@ -1,5 +1,5 @@
 //! The gRPC services of `lianban.v1`, one file each: intake, tasks, dispatch, catalog, admin,
-//! supervision, notifications, projects, staff, statistics and sessions; and `health`, the
+//! supervision, notifications, projects, staff, statistics, sessions and exchange; and `health`, the
 //! standard health service whose watch streams end when the server stops.
 //!
 //! Each handler is thin: it checks the request's shape (through `convert`), turns it into an
@@ -15,6 +15,7 @@ mod catalog;
 mod checks;
 mod commands;
 mod dispatch;
+mod exchange;
 mod health;
 mod intake;
 mod keys;
@@ -33,6 +34,7 @@ mod visibility;
 pub use admin::AdminApi;
 pub use catalog::CatalogApi;
 pub use dispatch::DispatchApi;
+pub use exchange::ExchangeApi;
 pub use health::HealthApi;
 pub use intake::IntakeApi;
 pub use notifications::NotificationApi;
