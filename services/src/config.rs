@@ -84,7 +84,7 @@ pub struct Config {
     pub console: crate::console::ConsoleConfig,
     /// The national data exchange: its format and the centre's administrative division code.
     #[serde(default)]
-    pub exchange: crate::exchange::ExchangeConfig,
+    pub exchange: crate::exchange_settings::ExchangeConfig,
 }
 
 /// How joint review sessions run.
@@ -199,7 +199,7 @@ impl Default for Config {
             audit: crate::audit::AuditConfig::default(),
             store: crate::store::StoreConfig::default(),
             console: crate::console::ConsoleConfig::default(),
-            exchange: crate::exchange::ExchangeConfig::default(),
+            exchange: crate::exchange_settings::ExchangeConfig::default(),
         }
     }
 }

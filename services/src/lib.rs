@@ -16,6 +16,7 @@ pub mod dev_credentials;
 pub mod documents;
 pub mod error;
 pub mod exchange;
+pub mod exchange_settings;
 pub mod follow;
 pub mod health;
 pub mod identity;

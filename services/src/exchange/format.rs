@@ -11,11 +11,6 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use lianban_orchestrator::{Application, Catalogue, Event};
 
-use super::national::NationalFormat;
-
-/// The formats `[exchange] format` may name.
-pub const FORMATS: &[&str] = &[NationalFormat::NAME];
-
 /// One committed event, with what a format may read to describe it.
 pub struct ExportedEvent<'a> {
     /// The event's row id: its place in commit order.
@@ -52,12 +47,4 @@ pub trait ExchangeFormat: Send + Sync {
 
     /// The records `event` yields, oldest first: always the same ones for the same event.
     fn records(&self, event: &ExportedEvent<'_>) -> Vec<Record>;
-}
-
-/// The format `name` names, for a centre in `region_code`; `None` for an unknown name.
-pub fn format_named(name: &str, region_code: &str) -> Option<Box<dyn ExchangeFormat>> {
-    match name {
-        NationalFormat::NAME => Some(Box::new(NationalFormat::new(region_code))),
-        _ => None,
-    }
 }

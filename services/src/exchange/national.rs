@@ -37,7 +37,7 @@ pub struct NationalFormat {
 
 impl NationalFormat {
     /// The name `[exchange] format` gives it.
-    pub const NAME: &'static str = "gbt39046";
+    pub const NAME: &'static str = crate::exchange_settings::NATIONAL_FORMAT;
 
     /// For a centre in `region_code` (行政区划).
     pub fn new(region_code: &str) -> Self {
