@@ -19,6 +19,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/sessions.proto",
     "proto/lianban/v1/cases.proto",
     "proto/lianban/v1/errors.proto",
+    "proto/lianban/v1/exchange.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -86,6 +86,9 @@ pub struct Config {
     /// The web console: its listener and how people sign in.
     #[serde(default)]
     pub console: crate::console::ConsoleConfig,
+    /// The national data exchange: its format and the centre's administrative division code.
+    #[serde(default)]
+    pub exchange: crate::exchange_settings::ExchangeConfig,
 }
 
 /// How joint review sessions run.
@@ -247,6 +250,7 @@ impl Default for Config {
             audit: crate::audit::AuditConfig::default(),
             store: crate::store::StoreConfig::default(),
             console: crate::console::ConsoleConfig::default(),
+            exchange: crate::exchange_settings::ExchangeConfig::default(),
         }
     }
 }
@@ -330,6 +334,7 @@ impl Config {
             self.identity.accepts_tokens(),
             crate::identity::authentication_on(&self.tls, &self.identity),
         )?;
+        self.exchange.validate().map_err(Error::Config)?;
         self.sweep_schedule()?;
         self.digest_schedule()?;
         if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {

@@ -30,7 +30,7 @@ use tonic_health::server::HealthReporter;
 use crate::store::Store;
 
 /// The services health reports on: the whole server (`""`) and each of the contract's.
-pub const SERVICES: [&str; 13] = [
+pub const SERVICES: [&str; 14] = [
     "",
     pb::intake_service_server::SERVICE_NAME,
     pb::task_service_server::SERVICE_NAME,
@@ -44,6 +44,7 @@ pub const SERVICES: [&str; 13] = [
     pb::notification_service_server::SERVICE_NAME,
     pb::supervision_service_server::SERVICE_NAME,
     pb::case_service_server::SERVICE_NAME,
+    pb::exchange_service_server::SERVICE_NAME,
 ];
 
 /// What readiness depends on.

@@ -16,6 +16,8 @@ pub mod deadlines;
 pub mod dev_credentials;
 pub mod documents;
 pub mod error;
+pub mod exchange;
+pub mod exchange_settings;
 pub mod follow;
 pub mod health;
 pub mod identity;

@@ -13,8 +13,8 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use crate::api::{
-    AdminApi, CaseApi, CatalogApi, DispatchApi, HealthApi, IntakeApi, NotificationApi, ProjectApi,
-    SessionApi, StaffApi, StatisticsApi, SupervisionApi, TaskApi,
+    AdminApi, CaseApi, CatalogApi, DispatchApi, ExchangeApi, HealthApi, IntakeApi, NotificationApi,
+    ProjectApi, SessionApi, StaffApi, StatisticsApi, SupervisionApi, TaskApi,
 };
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
@@ -41,6 +41,8 @@ pub struct Prepared {
     probe_listener: Option<TcpListener>,
     /// The web console and its listener, bound while preparing, when it is served.
     console: Option<(Arc<crate::console::Console>, TcpListener)>,
+    /// The data exchange's format (`[exchange]`).
+    exchange: Arc<dyn crate::exchange::ExchangeFormat>,
 }
 
 impl Prepared {
@@ -145,6 +147,14 @@ impl Prepared {
             runtime,
             schedules,
             calendar_config: config.calendar.clone(),
+            exchange: crate::exchange::format_named(
+                &config.exchange.format,
+                &config.exchange.region_code,
+            )
+            .map(Arc::from)
+            .ok_or_else(|| {
+                Error::Config(format!("exchange.format {:?}", config.exchange.format))
+            })?,
             limits: config.limits,
             tls,
             authenticator,
@@ -328,6 +338,14 @@ impl Prepared {
             .add_service(
                 pb::session_service_server::SessionServiceServer::new(SessionApi::new(
                     runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
+            // The national data exchange.
+            .add_service(
+                pb::exchange_service_server::ExchangeServiceServer::new(ExchangeApi::new(
+                    runtime.clone(),
+                    self.exchange,
                 ))
                 .max_decoding_message_size(size),
             )

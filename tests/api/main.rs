@@ -13,6 +13,7 @@ mod credentials;
 mod deadlines;
 mod decisions;
 mod errors;
+mod exchange;
 mod handover;
 mod health;
 mod hostile;

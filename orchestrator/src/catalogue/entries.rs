@@ -49,6 +49,18 @@ pub struct Matter {
     /// What happens at the deadline, unless the bundle says otherwise; default by role.
     #[serde(default)]
     pub on_deadline: Option<DeadlineAction>,
+    /// 基本编码 of the national basic catalogue (GB/T 39554.1, up to 10 letters and digits);
+    /// unset means derived from `code` (see `codes`).
+    #[serde(default)]
+    pub basic_code: Option<String>,
+    /// 实施编码 of the implementation list (GB/T 39554.1, up to 24 letters and digits); unset
+    /// means derived from `code`.
+    #[serde(default)]
+    pub implementation_code: Option<String>,
+    /// 事项类型代码 (GB/T 39046 A.1, two digits: 00–10, 20, extensions 11–19 and 21–29); unset
+    /// means 10 (其他类别事项).
+    #[serde(default)]
+    pub matter_type: Option<String>,
 }
 
 /// How a department takes part in a bundle.

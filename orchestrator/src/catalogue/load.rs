@@ -145,9 +145,21 @@ impl Catalogue {
     /// Every reference resolves, every promised limit is within the legal one, and every bundle
     /// holds together.
     fn check_references(&self, origins: &Origins) -> Result<(), CatalogueError> {
+        let mut implementation_codes = HashMap::new();
         for matter in self.matters.values() {
             let file = origins.file_of("matter", &matter.code);
             let entry = format!("matter {}", matter.code);
+            if let Some(message) = matter.code_problem() {
+                return Err(invalid(&file, &entry, message));
+            }
+            let implementation = matter.exchange_codes().implementation_code;
+            if let Some(first) = implementation_codes.insert(implementation.clone(), &matter.code) {
+                return Err(invalid(
+                    &file,
+                    &entry,
+                    format!("implementation_code {implementation} is also matter {first}'s"),
+                ));
+            }
             self.require("department", &matter.department, &file, &entry)?;
             for material in &matter.materials {
                 self.require("material", material, &file, &entry)?;

@@ -6,8 +6,10 @@
 //! one editing those files.
 //!
 //! `entries` holds what the files declare, `load` reads and checks them, `lookup` is the checked
-//! catalogue and its look-ups, and `graph` the dependency order, critical path and cycles.
+//! catalogue and its look-ups, `graph` the dependency order, critical path and cycles, and `codes`
+//! the national codes of a matter (基本编码, 实施编码, 事项类型) with their checks and fallbacks.
 
+mod codes;
 mod entries;
 mod graph;
 mod load;
@@ -16,6 +18,7 @@ mod lookup;
 #[cfg(test)]
 mod tests;
 
+pub use codes::{ExchangeCodes, matter_type_name};
 pub use entries::{
     Bundle, BundleBranch, DeadlineAction, Department, FormField, Material, Matter, Role,
 };

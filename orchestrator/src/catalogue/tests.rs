@@ -159,3 +159,26 @@ fn a_syntax_error_names_the_file() {
     let text = load("[[bundle]\n").unwrap_err().to_string();
     assert!(text.contains("bundle.toml"), "{text}");
 }
+
+#[test]
+fn a_bad_national_code_names_the_matter_and_the_field() {
+    let with = |line: &str| {
+        Catalogue::from_sources(&[CatalogueSource {
+            file: "codes.toml".into(),
+            text: format!(
+                "[[department]]\ncode = \"a\"\nname = \"A\"\n[[matter]]\ncode = \"x\"\nname = \"X\"\ndepartment = \"a\"\nlegal_limit_days = 5\npromised_limit_days = 1\n{line}\n"
+            ),
+        }])
+    };
+    let refused = with("matter_type = \"31\"").unwrap_err().to_string();
+    assert!(refused.contains("codes.toml"), "{refused}");
+    assert!(refused.contains("matter x"), "{refused}");
+    assert!(refused.contains("matter_type"), "{refused}");
+    let refused = with("basic_code = \"3300-00001\"").unwrap_err().to_string();
+    assert!(refused.contains("basic_code"), "{refused}");
+    let loaded = with("basic_code = \"330000001\"\nmatter_type = \"01\"").unwrap();
+    let codes = loaded.matter("x").unwrap().exchange_codes();
+    assert_eq!(codes.basic_code, "330000001");
+    assert_eq!(codes.implementation_code, "X");
+    assert_eq!(codes.matter_type, "01");
+}

@@ -201,6 +201,23 @@ pub enum Action {
         #[arg(long, default_value = "")]
         tracking: String,
     },
+    /// Export the national data exchange's records (GB/T 39046-2020 datasets) as JSON Lines, from
+    /// a cursor until caught up (the exchange role).
+    Export {
+        /// Start after this cursor (a line's `cursor`); overrides the one in --cursor-file.
+        #[arg(long)]
+        after: Option<String>,
+        /// Start after the cursor stored in this file (none yet: from the start), and store the
+        /// cursor there after each page is written and flushed, so a rerun resumes exactly.
+        #[arg(long)]
+        cursor_file: Option<PathBuf>,
+        /// Append the lines to this file instead of writing them to standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write at most this many records, then stop (the cursor says where).
+        #[arg(long)]
+        max: Option<u64>,
+    },
     /// Write a development CA, a server certificate, client certificates (one per department of
     /// the catalogue, front desk and dispatch) and a token signing key with its JWKS.
     DevCerts(DevCertsArgs),

@@ -5,6 +5,7 @@ mod applications;
 mod catalogue;
 mod credentials;
 mod dispatch;
+mod exchange;
 mod projects;
 mod sessions;
 mod tasks;
@@ -108,6 +109,20 @@ pub async fn run(cli: Cli) -> CliResult {
         Action::Project { code } => projects::board(&mut clients.projects, code).await,
         Action::Session { action } => {
             sessions::run(action, &mut clients.sessions, &mut clients.intake).await
+        }
+        Action::Export {
+            after,
+            cursor_file,
+            out,
+            max,
+        } => {
+            let export = exchange::Export {
+                after,
+                cursor_file,
+                out,
+                max,
+            };
+            exchange::export(&mut clients.exchange, export).await
         }
         Action::Dispatch {
             application,

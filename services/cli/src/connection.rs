@@ -30,6 +30,8 @@ pub struct Clients {
     pub sessions: pb::session_service_client::SessionServiceClient<Transport>,
     /// Bundles of the catalogue.
     pub catalog: pb::catalog_service_client::CatalogServiceClient<Transport>,
+    /// The national data exchange's records.
+    pub exchange: pb::exchange_service_client::ExchangeServiceClient<Transport>,
 }
 
 /// How the CLI proves who it is: TLS with the server's CA (and a client certificate), a token.
@@ -87,7 +89,8 @@ pub async fn connect(server: &str, security: &Security) -> Result<Clients, Strin
         dispatch: pb::dispatch_service_client::DispatchServiceClient::new(transport.clone()),
         projects: pb::project_service_client::ProjectServiceClient::new(transport.clone()),
         sessions: pb::session_service_client::SessionServiceClient::new(transport.clone()),
-        catalog: pb::catalog_service_client::CatalogServiceClient::new(transport),
+        catalog: pb::catalog_service_client::CatalogServiceClient::new(transport.clone()),
+        exchange: pb::exchange_service_client::ExchangeServiceClient::new(transport),
     })
 }
 

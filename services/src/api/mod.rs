@@ -1,5 +1,5 @@
 //! The gRPC services of `lianban.v1`, one file each: intake, tasks, dispatch, catalog, admin,
-//! supervision, notifications, projects, staff, statistics, sessions and cases; and `health`, the
+//! supervision, notifications, projects, staff, statistics, sessions, cases and exchange; and `health`, the
 //! standard health service whose watch streams end when the server stops.
 //!
 //! Each handler is thin: it checks the request's shape (through `convert`), turns it into an
@@ -16,6 +16,7 @@ mod catalog;
 mod checks;
 mod commands;
 mod dispatch;
+mod exchange;
 mod health;
 mod intake;
 mod keys;
@@ -35,6 +36,7 @@ pub use admin::AdminApi;
 pub use cases::CaseApi;
 pub use catalog::CatalogApi;
 pub use dispatch::DispatchApi;
+pub use exchange::ExchangeApi;
 pub use health::HealthApi;
 pub use intake::IntakeApi;
 pub use notifications::NotificationApi;

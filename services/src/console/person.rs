@@ -66,6 +66,7 @@ pub fn role_name(role: Role) -> &'static str {
         Role::Facilitator => "项目帮办",
         Role::Admin => "系统管理",
         Role::Auditor => "审计",
+        Role::Exchange => "数据交换",
     }
 }
 

@@ -2,7 +2,9 @@
 //! critical path and serial sum computed here so that clients need not know the dependency rules.
 
 use lianban_orchestrator::Catalogue;
-use lianban_orchestrator::catalogue::{Bundle, Department, Material, Matter, Role};
+use lianban_orchestrator::catalogue::{
+    Bundle, Department, Material, Matter, Role, matter_type_name,
+};
 use lianban_proto::v1 as pb;
 
 /// A branch's role on the wire.
@@ -32,7 +34,14 @@ pub fn material_to_wire(material: &Material) -> pb::Material {
 
 /// A matter on the wire.
 pub fn matter_to_wire(matter: &Matter) -> pb::Matter {
+    let codes = matter.exchange_codes();
     pb::Matter {
+        matter_type_name: matter_type_name(&codes.matter_type)
+            .unwrap_or_default()
+            .to_owned(),
+        basic_code: codes.basic_code,
+        implementation_code: codes.implementation_code,
+        matter_type: codes.matter_type,
         code: matter.code.clone(),
         name: matter.name.clone(),
         department_code: matter.department.clone(),

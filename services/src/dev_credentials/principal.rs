@@ -11,6 +11,7 @@ pub const CLIENT_ROLES: &[&str] = &[
     "supervisor",
     "admin",
     "auditor",
+    "exchange",
 ];
 
 /// Roles a token's `roles` claim may hold.
@@ -22,6 +23,7 @@ pub const TOKEN_ROLES: &[&str] = &[
     "facilitator",
     "admin",
     "auditor",
+    "exchange",
 ];
 
 /// A client's principal: its role and the system's id (a department code for `department`).

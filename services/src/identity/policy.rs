@@ -17,7 +17,7 @@ pub enum Access {
     Roles(&'static [Role]),
 }
 
-use Role::{Admin, Auditor, Department, Dispatch, Facilitator, FrontDesk, Supervisor};
+use Role::{Admin, Auditor, Department, Dispatch, Exchange, Facilitator, FrontDesk, Supervisor};
 
 const READERS: &[Role] = &[Supervisor, Auditor];
 
@@ -33,6 +33,12 @@ pub const POLICY: &[(&str, Access)] = &[
     (
         "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
         Access::Authenticated,
+    ),
+    // The national data exchange: only its uploader, which receives the applicant's identity the
+    // standard requires.
+    (
+        "/lianban.v1.ExchangeService/ExportRecords",
+        Access::Roles(&[Exchange]),
     ),
     // Intake: the front desk takes and changes applications; readers look them up.
     (

@@ -23,11 +23,14 @@ pub enum Role {
     Admin,
     /// Reads everything a supervisor reads; changes nothing.
     Auditor,
+    /// The uploader to the provincial platform (GB/T 39046 data exchange): reads the export, with
+    /// the applicant's identity the standard requires; nothing else.
+    Exchange,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::FrontDesk,
         Role::Dispatch,
         Role::Department,
@@ -35,6 +38,7 @@ impl Role {
         Role::Facilitator,
         Role::Admin,
         Role::Auditor,
+        Role::Exchange,
     ];
 
     /// The name in tokens and documents (`front_desk`, `department`, …).
@@ -47,6 +51,7 @@ impl Role {
             Role::Facilitator => "facilitator",
             Role::Admin => "admin",
             Role::Auditor => "auditor",
+            Role::Exchange => "exchange",
         }
     }
 

@@ -252,15 +252,21 @@ struct Accepted<'a> {
 }
 
 impl Accepted<'_> {
+    /// Writes the batch's rows. The change log comes first on purpose: it takes the `changes`
+    /// counter row, whose lock serialises every committing writer (of every replica) until its
+    /// commit. The events are inserted after it, so their autoincrement ids are assigned under that
+    /// lock and commit in id order; inserted before it, two replicas' transactions could take ids
+    /// 10 and 11 and commit 11 first, and a reader going by id (the data exchange's cursor) would
+    /// step over 10 for good.
     async fn write(self, txn: &impl ConnectionTrait) -> Result<(), StoreError> {
+        log_changes(txn, self.changes).await?;
         write_branches(txn, self.branches).await?;
         for chunk in in_chunks(self.events) {
             event::Entity::insert_many(chunk)
                 .exec_without_returning(txn)
                 .await?;
         }
-        write_notice_rows(txn, self.notices).await?;
-        log_changes(txn, self.changes).await
+        write_notice_rows(txn, self.notices).await
     }
 }
 

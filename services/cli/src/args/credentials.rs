@@ -61,6 +61,7 @@ pub enum TokenRole {
     Facilitator,
     Admin,
     Auditor,
+    Exchange,
 }
 
 impl TokenRole {
@@ -74,6 +75,7 @@ impl TokenRole {
             TokenRole::Facilitator => "facilitator",
             TokenRole::Admin => "admin",
             TokenRole::Auditor => "auditor",
+            TokenRole::Exchange => "exchange",
         }
     }
 }
