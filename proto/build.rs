@@ -17,6 +17,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/staff.proto",
     "proto/lianban/v1/statistics.proto",
     "proto/lianban/v1/sessions.proto",
+    "proto/lianban/v1/assessment.proto",
     "proto/lianban/v1/errors.proto",
 ];
 

@@ -82,6 +82,9 @@ pub struct Config {
     /// The web console: its listener and how people sign in.
     #[serde(default)]
     pub console: crate::console::ConsoleConfig,
+    /// The monthly assessment's points and penalties (考核细则).
+    #[serde(default)]
+    pub assessment: lianban_orchestrator::assessment::AssessmentWeights,
 }
 
 /// How joint review sessions run.
@@ -196,6 +199,7 @@ impl Default for Config {
             audit: crate::audit::AuditConfig::default(),
             store: crate::store::StoreConfig::default(),
             console: crate::console::ConsoleConfig::default(),
+            assessment: Default::default(),
         }
     }
 }
@@ -278,6 +282,9 @@ impl Config {
             self.identity.accepts_tokens(),
             crate::identity::authentication_on(&self.tls, &self.identity),
         )?;
+        self.assessment
+            .validate()
+            .map_err(|error| Error::Config(error.to_string()))?;
         self.sweep_schedule()?;
         self.digest_schedule()?;
         if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {

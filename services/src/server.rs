@@ -13,8 +13,8 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use crate::api::{
-    AdminApi, CatalogApi, DispatchApi, HealthApi, IntakeApi, NotificationApi, ProjectApi,
-    SessionApi, StaffApi, StatisticsApi, SupervisionApi, TaskApi,
+    AdminApi, AssessmentApi, CatalogApi, DispatchApi, HealthApi, IntakeApi, NotificationApi,
+    ProjectApi, SessionApi, StaffApi, StatisticsApi, SupervisionApi, TaskApi,
 };
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
@@ -31,6 +31,7 @@ pub struct Prepared {
     runtime: Runtime,
     schedules: Schedules,
     calendar_config: CalendarConfig,
+    assessment: lianban_orchestrator::assessment::AssessmentWeights,
     limits: LimitsConfig,
     tls: Option<Arc<rustls::ServerConfig>>,
     authenticator: Arc<Authenticator>,
@@ -144,6 +145,7 @@ impl Prepared {
             runtime,
             schedules,
             calendar_config: config.calendar.clone(),
+            assessment: config.assessment,
             limits: config.limits,
             tls,
             authenticator,
@@ -321,6 +323,13 @@ impl Prepared {
             .add_service(
                 pb::statistics_service_server::StatisticsServiceServer::new(StatisticsApi::new(
                     runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::assessment_service_server::AssessmentServiceServer::new(AssessmentApi::new(
+                    runtime.clone(),
+                    self.assessment,
                 ))
                 .max_decoding_message_size(size),
             )

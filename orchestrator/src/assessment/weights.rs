@@ -5,12 +5,12 @@
 //! penalty. The score is kept between 0 and the sum of the three weights, and rounded to the
 //! hundredth so that a person computing it by hand gets the same number.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::figures::Figures;
 
 /// Points and penalties.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AssessmentWeights {
     /// Points for an on-time rate of 100 %.

@@ -30,6 +30,8 @@ pub struct Clients {
     pub sessions: pb::session_service_client::SessionServiceClient<Transport>,
     /// Bundles of the catalogue.
     pub catalog: pb::catalog_service_client::CatalogServiceClient<Transport>,
+    /// The monthly assessment.
+    pub assessment: pb::assessment_service_client::AssessmentServiceClient<Transport>,
 }
 
 /// How the CLI proves who it is: TLS with the server's CA (and a client certificate), a token.
@@ -87,7 +89,8 @@ pub async fn connect(server: &str, security: &Security) -> Result<Clients, Strin
         dispatch: pb::dispatch_service_client::DispatchServiceClient::new(transport.clone()),
         projects: pb::project_service_client::ProjectServiceClient::new(transport.clone()),
         sessions: pb::session_service_client::SessionServiceClient::new(transport.clone()),
-        catalog: pb::catalog_service_client::CatalogServiceClient::new(transport),
+        catalog: pb::catalog_service_client::CatalogServiceClient::new(transport.clone()),
+        assessment: pb::assessment_service_client::AssessmentServiceClient::new(transport),
     })
 }
 

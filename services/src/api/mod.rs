@@ -1,5 +1,5 @@
 //! The gRPC services of `lianban.v1`, one file each: intake, tasks, dispatch, catalog, admin,
-//! supervision, notifications, projects, staff, statistics and sessions; and `health`, the
+//! supervision, notifications, projects, staff, statistics, the monthly assessment and sessions; and `health`, the
 //! standard health service whose watch streams end when the server stops.
 //!
 //! Each handler is thin: it checks the request's shape (through `convert`), turns it into an
@@ -11,6 +11,7 @@
 
 mod admin;
 mod answers;
+mod assessment;
 mod catalog;
 mod checks;
 mod commands;
@@ -31,6 +32,7 @@ mod tasks;
 mod visibility;
 
 pub use admin::AdminApi;
+pub use assessment::AssessmentApi;
 pub use catalog::CatalogApi;
 pub use dispatch::DispatchApi;
 pub use health::HealthApi;

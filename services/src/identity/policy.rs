@@ -173,6 +173,15 @@ pub const POLICY: &[(&str, Access)] = &[
         "/lianban.v1.StatisticsService/GetStatistics",
         Access::Roles(READERS),
     ),
+    // The monthly assessment: supervision's, and the auditors' to read.
+    (
+        "/lianban.v1.AssessmentService/AssessMonth",
+        Access::Roles(READERS),
+    ),
+    (
+        "/lianban.v1.AssessmentService/ExportAssessmentCsv",
+        Access::Roles(READERS),
+    ),
     // Notifications: each to its audience (scoped in the handler).
     (
         "/lianban.v1.NotificationService/Subscribe",
