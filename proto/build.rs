@@ -18,6 +18,7 @@ const PROTOS: &[&str] = &[
     "proto/lianban/v1/statistics.proto",
     "proto/lianban/v1/sessions.proto",
     "proto/lianban/v1/cases.proto",
+    "proto/lianban/v1/assessment.proto",
     "proto/lianban/v1/errors.proto",
     "proto/lianban/v1/exchange.proto",
 ];

@@ -7,6 +7,7 @@
 //! testable in microseconds, and leaves the services crate to carry decisions out.
 
 pub mod application;
+pub mod assessment;
 pub mod calendar;
 pub mod case;
 pub mod catalogue;

@@ -89,6 +89,9 @@ pub struct Config {
     /// The national data exchange: its format and the centre's administrative division code.
     #[serde(default)]
     pub exchange: crate::exchange_settings::ExchangeConfig,
+    /// The monthly assessment's points and penalties (考核细则).
+    #[serde(default)]
+    pub assessment: lianban_orchestrator::assessment::AssessmentWeights,
 }
 
 /// How joint review sessions run.
@@ -251,6 +254,7 @@ impl Default for Config {
             store: crate::store::StoreConfig::default(),
             console: crate::console::ConsoleConfig::default(),
             exchange: crate::exchange_settings::ExchangeConfig::default(),
+            assessment: Default::default(),
         }
     }
 }
@@ -335,6 +339,9 @@ impl Config {
             crate::identity::authentication_on(&self.tls, &self.identity),
         )?;
         self.exchange.validate().map_err(Error::Config)?;
+        self.assessment
+            .validate()
+            .map_err(|error| Error::Config(error.to_string()))?;
         self.sweep_schedule()?;
         self.digest_schedule()?;
         if self.clock == ClockKind::Manual && !self.listen.ip().is_loopback() {

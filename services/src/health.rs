@@ -30,7 +30,7 @@ use tonic_health::server::HealthReporter;
 use crate::store::Store;
 
 /// The services health reports on: the whole server (`""`) and each of the contract's.
-pub const SERVICES: [&str; 14] = [
+pub const SERVICES: [&str; 15] = [
     "",
     pb::intake_service_server::SERVICE_NAME,
     pb::task_service_server::SERVICE_NAME,
@@ -45,6 +45,7 @@ pub const SERVICES: [&str; 14] = [
     pb::supervision_service_server::SERVICE_NAME,
     pb::case_service_server::SERVICE_NAME,
     pb::exchange_service_server::SERVICE_NAME,
+    pb::assessment_service_server::SERVICE_NAME,
 ];
 
 /// What readiness depends on.

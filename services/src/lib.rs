@@ -4,6 +4,7 @@
 //! time, serves gRPC, and turns engine errors into status codes in one place (`error`).
 
 pub mod api;
+pub mod assessment;
 pub mod audit;
 pub mod calendar;
 pub mod cases;

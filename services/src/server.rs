@@ -13,8 +13,8 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use crate::api::{
-    AdminApi, CaseApi, CatalogApi, DispatchApi, ExchangeApi, HealthApi, IntakeApi, NotificationApi,
-    ProjectApi, SessionApi, StaffApi, StatisticsApi, SupervisionApi, TaskApi,
+    AdminApi, AssessmentApi, CaseApi, CatalogApi, DispatchApi, ExchangeApi, HealthApi, IntakeApi,
+    NotificationApi, ProjectApi, SessionApi, StaffApi, StatisticsApi, SupervisionApi, TaskApi,
 };
 use crate::config::{CalendarConfig, ClockKind, Config, redact_url};
 use crate::deadlines::Schedules;
@@ -31,6 +31,7 @@ pub struct Prepared {
     runtime: Runtime,
     schedules: Schedules,
     calendar_config: CalendarConfig,
+    assessment: lianban_orchestrator::assessment::AssessmentWeights,
     limits: LimitsConfig,
     tls: Option<Arc<rustls::ServerConfig>>,
     authenticator: Arc<Authenticator>,
@@ -155,6 +156,7 @@ impl Prepared {
             .ok_or_else(|| {
                 Error::Config(format!("exchange.format {:?}", config.exchange.format))
             })?,
+            assessment: config.assessment,
             limits: config.limits,
             tls,
             authenticator,
@@ -332,6 +334,13 @@ impl Prepared {
             .add_service(
                 pb::statistics_service_server::StatisticsServiceServer::new(StatisticsApi::new(
                     runtime.clone(),
+                ))
+                .max_decoding_message_size(size),
+            )
+            .add_service(
+                pb::assessment_service_server::AssessmentServiceServer::new(AssessmentApi::new(
+                    runtime.clone(),
+                    self.assessment,
                 ))
                 .max_decoding_message_size(size),
             )

@@ -5,6 +5,7 @@
 /// One test per backend, for the scenario modules (`use crate::on_every_backend;`).
 pub use lianban_tests::on_every_backend;
 
+mod assessment;
 mod audit;
 mod backup;
 mod cases;

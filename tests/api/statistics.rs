@@ -37,22 +37,6 @@ async fn approve_parallel(server: &TestServer, application: &pb::Application) {
     }
 }
 
-async fn hand_over(server: &TestServer, id: &str, method: pb::HandOverMethod) {
-    let request = pb::RecordHandOverRequest {
-        application_id: id.into(),
-        method: method as i32,
-        handed_by: "window-01".into(),
-        recipient: "王小明".into(),
-        ..Default::default()
-    };
-    server
-        .dispatch()
-        .await
-        .record_hand_over(request)
-        .await
-        .unwrap();
-}
-
 async fn rate(server: &TestServer, id: &str, stage: pb::RatingStage, score: u32) {
     let request = pb::RateServiceRequest {
         application_id: id.into(),

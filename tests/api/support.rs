@@ -538,3 +538,20 @@ pub fn migrations_from(name: &str) -> u32 {
         .unwrap_or_else(|| panic!("no migration {name} among {names:?}"));
     u32::try_from(names.len() - position).expect("a few migrations")
 }
+
+/// Hands application `id` over at window-01 to 王小明 by `method`.
+pub async fn hand_over(server: &TestServer, id: &str, method: pb::HandOverMethod) {
+    let request = pb::RecordHandOverRequest {
+        application_id: id.into(),
+        method: method as i32,
+        handed_by: "window-01".into(),
+        recipient: "王小明".into(),
+        ..Default::default()
+    };
+    server
+        .dispatch()
+        .await
+        .record_hand_over(request)
+        .await
+        .unwrap();
+}

@@ -207,6 +207,13 @@ impl TestServer {
         pb::statistics_service_client::StatisticsServiceClient::new(self.channel().await)
     }
 
+    /// The monthly assessment client.
+    pub async fn assessment(
+        &self,
+    ) -> pb::assessment_service_client::AssessmentServiceClient<Channel> {
+        pb::assessment_service_client::AssessmentServiceClient::new(self.channel().await)
+    }
+
     /// The joint review sessions client.
     pub async fn sessions(&self) -> pb::session_service_client::SessionServiceClient<Channel> {
         pb::session_service_client::SessionServiceClient::new(self.channel().await)

@@ -50,6 +50,17 @@ pub struct Cli {
 pub enum Action {
     /// List the bundles of the catalogue.
     Bundles,
+    /// A month's assessment (考核) of departments and window clerks, with the month before.
+    Assessment {
+        /// The month, YYYY-MM.
+        month: String,
+        /// Print the CSV a centre files instead of the table.
+        #[arg(long)]
+        csv: bool,
+        /// Write the CSV to this file instead of standard output.
+        #[arg(long, requires = "csv")]
+        out: Option<PathBuf>,
+    },
     /// Show one bundle: its branches, dependencies, limits and materials.
     Bundle {
         /// Bundle code.

@@ -2,6 +2,7 @@
 //! function of that subcommand. The functions are grouped by subject in the files below.
 
 mod applications;
+mod assessment;
 mod catalogue;
 mod credentials;
 mod dispatch;
@@ -103,6 +104,9 @@ pub async fn run(cli: Cli) -> CliResult {
             reason,
         } => applications::withdraw(&mut clients.intake, &application, reason).await,
         Action::Ready => dispatch::ready(&mut clients.dispatch).await,
+        Action::Assessment { month, csv, out } => {
+            assessment::assess(&mut clients.assessment, month, csv, out).await
+        }
         Action::Projects { facilitator } => {
             projects::list(&mut clients.projects, facilitator).await
         }

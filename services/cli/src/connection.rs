@@ -32,6 +32,8 @@ pub struct Clients {
     pub catalog: pb::catalog_service_client::CatalogServiceClient<Transport>,
     /// The national data exchange's records.
     pub exchange: pb::exchange_service_client::ExchangeServiceClient<Transport>,
+    /// The monthly assessment.
+    pub assessment: pb::assessment_service_client::AssessmentServiceClient<Transport>,
 }
 
 /// How the CLI proves who it is: TLS with the server's CA (and a client certificate), a token.
@@ -90,7 +92,8 @@ pub async fn connect(server: &str, security: &Security) -> Result<Clients, Strin
         projects: pb::project_service_client::ProjectServiceClient::new(transport.clone()),
         sessions: pb::session_service_client::SessionServiceClient::new(transport.clone()),
         catalog: pb::catalog_service_client::CatalogServiceClient::new(transport.clone()),
-        exchange: pb::exchange_service_client::ExchangeServiceClient::new(transport),
+        exchange: pb::exchange_service_client::ExchangeServiceClient::new(transport.clone()),
+        assessment: pb::assessment_service_client::AssessmentServiceClient::new(transport),
     })
 }
 

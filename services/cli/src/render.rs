@@ -3,6 +3,7 @@
 //! messages to text, so they are tested without a server.
 
 mod application;
+mod assessment;
 mod catalogue;
 mod deadline;
 mod mask;
@@ -13,6 +14,7 @@ mod table;
 mod tasks;
 
 pub use application::{render_application, render_applications};
+pub use assessment::render_assessment;
 pub use catalogue::{render_bundle, render_bundles};
 pub use names::{application_state_name, branch_state_name};
 pub use project::{render_project, render_projects};

@@ -1,5 +1,6 @@
 //! The gRPC services of `lianban.v1`, one file each: intake, tasks, dispatch, catalog, admin,
-//! supervision, notifications, projects, staff, statistics, sessions, cases and exchange; and `health`, the
+//! supervision, notifications, projects, staff, statistics, sessions, cases, exchange and the
+//! monthly assessment; and `health`, the
 //! standard health service whose watch streams end when the server stops.
 //!
 //! Each handler is thin: it checks the request's shape (through `convert`), turns it into an
@@ -11,6 +12,7 @@
 
 mod admin;
 mod answers;
+mod assessment;
 mod cases;
 mod catalog;
 mod checks;
@@ -33,6 +35,7 @@ mod tasks;
 mod visibility;
 
 pub use admin::AdminApi;
+pub use assessment::AssessmentApi;
 pub use cases::CaseApi;
 pub use catalog::CatalogApi;
 pub use dispatch::DispatchApi;

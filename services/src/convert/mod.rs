@@ -6,9 +6,11 @@
 //! by subject, each below the ones that use it: request fields and paging (UUID keysets in
 //! `fields`, other keys in `pages`), the bounds every request is held to, the view of the time,
 //! the catalogue, what the front desk takes in, the applicant's ratings, branches, applications,
-//! sessions, cases, and what supervisors, subscribers, facilitators, staff and statistics read.
+//! sessions, cases, and what supervisors, subscribers, facilitators, staff, statistics and the
+//! monthly assessment read.
 
 mod applications;
+mod assessment;
 mod bounds;
 mod branches;
 mod cases;
@@ -27,6 +29,7 @@ mod supervision;
 mod view;
 
 pub use applications::{application_states, application_to_wire, task_of_branch, task_to_wire};
+pub use assessment::{assessment_to_wire, month};
 pub use bounds::{
     Class, ECHO_CHARS, MAX_ENTRIES, MAX_IDENTIFIER_CHARS, MAX_KEY_CHARS, MAX_NAME_CHARS,
     MAX_REFERENCE_CHARS, MAX_TEXT_CHARS, check as check_bounds, echo,

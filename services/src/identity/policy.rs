@@ -179,6 +179,15 @@ pub const POLICY: &[(&str, Access)] = &[
         "/lianban.v1.StatisticsService/GetStatistics",
         Access::Roles(READERS),
     ),
+    // The monthly assessment: supervision's, and the auditors' to read.
+    (
+        "/lianban.v1.AssessmentService/AssessMonth",
+        Access::Roles(READERS),
+    ),
+    (
+        "/lianban.v1.AssessmentService/ExportAssessmentCsv",
+        Access::Roles(READERS),
+    ),
     // Notifications: each to its audience (scoped in the handler).
     (
         "/lianban.v1.NotificationService/Subscribe",
@@ -400,7 +409,7 @@ mod tests {
 
     /// The methods that change something: everything but reads.
     fn writes() -> Vec<String> {
-        let reads = ["Get", "List", "Watch", "Subscribe"];
+        let reads = ["Get", "List", "Watch", "Subscribe", "Assess", "Export"];
         contract_methods()
             .into_iter()
             .filter(|m| {
