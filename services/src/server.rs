@@ -428,6 +428,7 @@ async fn prepare_console(
         Arc::clone(authenticator),
         crate::identity::authentication_on(&config.tls, &config.identity),
         config.identity.jwks_ca.clone(),
+        config.assessment,
     )?;
     match console {
         Some(console) => {

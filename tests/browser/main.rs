@@ -7,6 +7,7 @@
 pub use lianban_tests::on_every_backend;
 
 mod accessibility;
+mod assessment;
 mod board;
 mod harness;
 mod queue;

@@ -137,16 +137,24 @@ impl Browser {
         }
     }
 
-    /// The text of the element matching `css` (waited for).
+    /// The text of the element matching `css` (waited for). A live page may replace the
+    /// element between finding and reading it; then it is found again.
     pub async fn text(&self, css: &str) -> String {
-        let element = self.wait_for(css).await;
-        element.text().await.expect("an element's text")
+        self.wait_until(&format!("the text of {css}"), async || {
+            let element = self.all(css).await.into_iter().next()?;
+            element.text().await.ok()
+        })
+        .await
     }
 
-    /// The attribute `name` of the element matching `css` (waited for).
+    /// The attribute `name` of the element matching `css` (waited for, found again when a live
+    /// page replaced it).
     pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
-        let element = self.wait_for(css).await;
-        element.attr(name).await.expect("an element's attribute")
+        self.wait_until(&format!("the attribute {name} of {css}"), async || {
+            let element = self.all(css).await.into_iter().next()?;
+            element.attr(name).await.ok()
+        })
+        .await
     }
 
     /// Saves what the window shows as a PNG at `path`.

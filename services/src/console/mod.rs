@@ -6,6 +6,7 @@
 mod application_records;
 mod application_view;
 mod applications;
+mod assessment;
 mod board;
 mod calls;
 mod catalog;

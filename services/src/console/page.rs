@@ -10,7 +10,7 @@ use super::refusal::Refused;
 use crate::identity::authorize;
 
 /// The views in the navigation, with the gRPC method that decides whether a person may open it.
-const VIEWS: [(&str, &str, &str); 6] = [
+const VIEWS: [(&str, &str, &str); 7] = [
     (
         "/projects",
         "项目看板",
@@ -25,6 +25,11 @@ const VIEWS: [(&str, &str, &str); 6] = [
         "/statistics",
         "统计分析",
         "/lianban.v1.StatisticsService/GetStatistics",
+    ),
+    (
+        "/assessment",
+        "月度考核",
+        "/lianban.v1.AssessmentService/AssessMonth",
     ),
     ("/queue", "部门待办", "/lianban.v1.TaskService/DecideTask"),
     (

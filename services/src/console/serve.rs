@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use super::state::Console;
 use super::{
-    applications, extensions, home, projects, queue, queue_actions, signin, statistics,
+    applications, assessment, extensions, home, projects, queue, queue_actions, signin, statistics,
     supervision, wall,
 };
 use crate::error::Error;
@@ -45,6 +45,8 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/supervision", get(supervision::desk))
         .route("/supervision/extensions", post(extensions::decide))
         .route("/statistics", get(statistics::page))
+        .route("/assessment", get(assessment::page))
+        .route("/assessment.csv", get(assessment::sheet))
         .route("/wall", get(wall::wall))
         .route("/applications", get(applications::search))
         .route("/applications/{id}", get(applications::show))

@@ -6,9 +6,11 @@ use std::sync::{Arc, OnceLock};
 
 use super::cookies::Key;
 use super::live::LiveFeeds;
+use lianban_orchestrator::assessment::AssessmentWeights;
+
 use crate::api::{
-    CatalogApi, IntakeApi, NotificationApi, ProjectApi, SessionApi, StatisticsApi, SupervisionApi,
-    TaskApi,
+    AssessmentApi, CatalogApi, IntakeApi, NotificationApi, ProjectApi, SessionApi, StatisticsApi,
+    SupervisionApi, TaskApi,
 };
 use crate::console_settings::{ConsoleConfig, OidcConfig, SignIn};
 use crate::identity::Authenticator;
@@ -31,6 +33,8 @@ pub struct Handlers {
     pub supervision: SupervisionApi,
     /// Statistics.
     pub statistics: StatisticsApi,
+    /// The monthly assessment.
+    pub assessment: AssessmentApi,
     /// Joint review sessions.
     pub sessions: SessionApi,
     /// The catalogue (departments and bundles for filters).
@@ -74,6 +78,7 @@ impl Console {
         authenticator: Arc<Authenticator>,
         authentication_on: bool,
         jwks_ca: Option<std::path::PathBuf>,
+        weights: AssessmentWeights,
     ) -> Result<Option<Console>, crate::error::Error> {
         let Some(sign_in) = config.sign_in(authenticator.verifies_tokens(), authentication_on)?
         else {
@@ -95,6 +100,7 @@ impl Console {
                 projects: ProjectApi::new(runtime.clone()),
                 supervision: SupervisionApi::new(runtime.clone()),
                 statistics: StatisticsApi::new(runtime.clone()),
+                assessment: AssessmentApi::new(runtime.clone(), weights),
                 sessions: SessionApi::new(runtime.clone()),
                 catalog: CatalogApi::new(runtime.clone()),
                 notifications: NotificationApi::new(runtime.clone()),
