@@ -1,0 +1,50 @@
+//! The load generator's command line: `--help` tells a person what it does and starts nothing; a
+//! mistyped option is refused before any server starts.
+
+use std::process::Command;
+
+fn generator(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lianban-bench"))
+        .args(args)
+        .output()
+        .expect("run lianban-bench")
+}
+
+#[test]
+fn help_lists_the_options_and_runs_nothing() {
+    let answer = generator(&["--help"]);
+    assert!(answer.status.success(), "{answer:?}");
+    let help = String::from_utf8(answer.stdout).unwrap();
+    for option in [
+        "--quick",
+        "--scale-only",
+        "--postgres",
+        "--scale <N>",
+        "--due <M>",
+        "--server <FILE>",
+    ] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+    assert!(
+        !help.contains("floor-server"),
+        "the internal mode stays hidden:\n{help}"
+    );
+    assert!(
+        !help.contains("# Lianban benchmark"),
+        "nothing ran:\n{help}"
+    );
+}
+
+#[test]
+fn a_mistyped_option_or_value_is_refused_before_anything_starts() {
+    for args in [&["--quik"][..], &["--scale", "many"][..]] {
+        let answer = generator(args);
+        assert_eq!(answer.status.code(), Some(2), "{args:?}: {answer:?}");
+        let error = String::from_utf8(answer.stderr).unwrap();
+        assert!(error.contains("error:"), "{args:?}: {error}");
+        assert!(
+            String::from_utf8(answer.stdout).unwrap().is_empty(),
+            "{args:?}"
+        );
+    }
+}
