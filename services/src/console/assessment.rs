@@ -9,7 +9,8 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
+use lianban_orchestrator::assessment::Month;
 use lianban_proto::v1 as pb;
 use lianban_proto::v1::assessment_service_server::AssessmentService as _;
 use maud::{Markup, html};
@@ -32,11 +33,7 @@ impl Asked {
     /// The month asked for, or the month before today's.
     fn month(&self, today: NaiveDate) -> String {
         match self.month.trim() {
-            "" => {
-                let first = today.with_day(1).unwrap_or(today);
-                let before = first.pred_opt().unwrap_or(first);
-                format!("{:04}-{:02}", before.year(), before.month())
-            }
+            "" => Month::of(today).previous().to_string(),
             month => month.to_owned(),
         }
     }
