@@ -9,13 +9,26 @@ use lianban_proto::v1 as pb;
 use tokio::io::AsyncBufReadExt;
 use tonic::transport::Channel;
 
-use crate::server::connect;
-use crate::workloads::{approve, decision};
+use crate::server::{connections, cpu_seconds};
+use crate::workloads::{Samples, approve, channel_of, decision};
 
 /// The empty service, run as a separate process of this binary.
 pub(crate) struct Floor {
     pub(crate) child: tokio::process::Child,
-    pub(crate) channel: Channel,
+    pub(crate) pid: u32,
+    /// As many connections as to the server, the client tasks spread over them alike.
+    pub(crate) channels: Vec<Channel>,
+}
+
+/// What the floor measured at one concurrency.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FloorRun {
+    /// Decide calls answered per second.
+    pub(crate) per_second: f64,
+    /// The 99th percentile of a call's latency at the client, in milliseconds.
+    pub(crate) p99_ms: f64,
+    /// The empty server's CPU time per call, in seconds.
+    pub(crate) cpu_per_call: f64,
 }
 
 impl Floor {
@@ -32,12 +45,18 @@ impl Floor {
             .await
             .unwrap()
             .expect("the floor server's address");
-        let channel = connect(&address, &mut child, false).await;
-        Floor { child, channel }
+        let pid = child.id().expect("floor server pid");
+        let channels = connections(&address, &mut child, false).await;
+        Floor {
+            child,
+            pid,
+            channels,
+        }
     }
 
-    /// Decide calls per second against the empty service at `concurrency`.
-    pub(crate) async fn measure(&self, concurrency: usize, count: usize) -> f64 {
+    /// Decide calls against the empty service at `concurrency`: their rate, their latency and
+    /// the empty server's CPU per call.
+    pub(crate) async fn measure(&self, concurrency: usize, count: usize) -> FloorRun {
         let request = decision(
             &pb::Branch {
                 id: uuid::Uuid::now_v7().to_string(),
@@ -47,23 +66,37 @@ impl Floor {
             approve(),
         );
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let cpu_before = cpu_seconds(self.pid);
         let started = Instant::now();
         let workers: Vec<_> = (0..concurrency)
-            .map(|_| {
-                let (channel, request, next) =
-                    (self.channel.clone(), request.clone(), Arc::clone(&next));
+            .map(|task| {
+                let (channel, request, next) = (
+                    channel_of(&self.channels, task),
+                    request.clone(),
+                    Arc::clone(&next),
+                );
                 tokio::spawn(async move {
                     let mut tasks = pb::task_service_client::TaskServiceClient::new(channel);
+                    let mut latencies = Samples::default();
                     while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < count {
+                        let sent = Instant::now();
                         tasks.decide_task(request.clone()).await.unwrap();
+                        latencies.push(sent);
                     }
+                    latencies
                 })
             })
             .collect();
+        let mut latencies = Samples::default();
         for worker in workers {
-            worker.await.unwrap();
+            latencies.0.extend(worker.await.unwrap().0);
         }
-        count as f64 / started.elapsed().as_secs_f64()
+        let seconds = started.elapsed().as_secs_f64();
+        FloorRun {
+            per_second: count as f64 / seconds,
+            p99_ms: latencies.percentile(0.99),
+            cpu_per_call: (cpu_seconds(self.pid) - cpu_before) / count as f64,
+        }
     }
 
     pub(crate) async fn stop(mut self) {

@@ -7,11 +7,20 @@ use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
 
+/// How many connections the generator opens to a server: one for every 16 client tasks at
+/// concurrency 64, as department systems each hold their own. One connection for all 64 would
+/// pass the server's limit of calls in flight per connection (`limits.max_calls_per_connection`,
+/// 100) as soon as the parallel decisions start.
+pub(crate) const CONNECTIONS: usize = 4;
+
 /// The server under test, as a child process.
 pub(crate) struct Server {
     pub(crate) child: tokio::process::Child,
     pub(crate) pid: u32,
+    /// The first of `channels`, for the generator's own calls (clock, notifications).
     pub(crate) channel: Channel,
+    /// [`CONNECTIONS`] connections, over which the client tasks are spread.
+    pub(crate) channels: Vec<Channel>,
 }
 
 impl Server {
@@ -37,30 +46,17 @@ impl Server {
             .spawn()
             .expect("start lianban-server");
         let pid = child.id().expect("server pid");
-        let channel = connect(&address, &mut child, true).await;
+        let channels = connections(&address, &mut child, true).await;
         Server {
             child,
             pid,
-            channel,
+            channel: channels[0].clone(),
+            channels,
         }
     }
 
     pub(crate) fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        // After the command name: state is field 0, utime 11 and stime 12 (clock ticks of 1/100 s).
-        (ticks(11) + ticks(12)) / 100.0
+        cpu_seconds(self.pid)
     }
 
     pub(crate) fn peak_rss_mb(&self) -> f64 {
@@ -80,6 +76,25 @@ impl Server {
     }
 }
 
+/// The user and system CPU time a process has used so far, from `/proc/<pid>/stat`.
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // After the command name: state is field 0, utime 11 and stime 12 (clock ticks of 1/100 s).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 pub(crate) fn status_kb(pid: u32, key: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
@@ -96,6 +111,19 @@ pub(crate) fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// [`CONNECTIONS`] separate connections to the process, once it listens.
+pub(crate) async fn connections(
+    address: &str,
+    child: &mut tokio::process::Child,
+    health: bool,
+) -> Vec<Channel> {
+    let mut channels = Vec::with_capacity(CONNECTIONS);
+    for _ in 0..CONNECTIONS {
+        channels.push(connect(address, child, health).await);
+    }
+    channels
 }
 
 /// Connects once the process listens (start-up runs migrations and the catch-up sweep first).

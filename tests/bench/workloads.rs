@@ -206,7 +206,7 @@ pub(crate) async fn one_company(channel: Channel, shared: Arc<Mutex<Shared>>) {
 }
 
 pub(crate) async fn company_workload(
-    channel: &Channel,
+    channels: &[Channel],
     concurrency: usize,
     count: usize,
 ) -> Result_ {
@@ -214,8 +214,9 @@ pub(crate) async fn company_workload(
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (channel, shared, next) = (channel.clone(), Arc::clone(&shared), Arc::clone(&next));
+        .map(|task| {
+            let channel = channel_of(channels, task);
+            let (shared, next) = (Arc::clone(&shared), Arc::clone(&next));
             tokio::spawn(async move {
                 while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < count {
                     one_company(channel.clone(), Arc::clone(&shared)).await;
@@ -241,15 +242,25 @@ pub(crate) async fn company_workload(
 
 /// Joint reviews: submit and four consents for every application, then the clock passes the
 /// deadline and the silent department is deemed to consent; then every application is dispatched.
-pub(crate) async fn joint_workload(channel: &Channel, concurrency: usize, count: usize) -> Result_ {
+/// The connection client task `task` uses: the tasks are spread evenly over the connections.
+pub(crate) fn channel_of(channels: &[Channel], task: usize) -> Channel {
+    channels[task % channels.len()].clone()
+}
+
+pub(crate) async fn joint_workload(
+    channels: &[Channel],
+    concurrency: usize,
+    count: usize,
+) -> Result_ {
+    let channel = &channels[0];
     let shared = Arc::new(Mutex::new(Shared::default()));
     let started = Instant::now();
     let applications = Arc::new(Mutex::new(Vec::new()));
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
+        .map(|task| {
             let (channel, shared, next, applications) = (
-                channel.clone(),
+                channel_of(channels, task),
                 Arc::clone(&shared),
                 Arc::clone(&next),
                 Arc::clone(&applications),
@@ -337,8 +348,9 @@ pub(crate) async fn joint_workload(channel: &Channel, concurrency: usize, count:
         .collect();
     let dispatchers: Vec<_> = chunks
         .into_iter()
-        .map(|chunk| {
-            let (channel, shared) = (channel.clone(), Arc::clone(&shared));
+        .enumerate()
+        .map(|(task, chunk)| {
+            let (channel, shared) = (channel_of(channels, task), Arc::clone(&shared));
             tokio::spawn(async move {
                 for (id, begun) in chunk {
                     dispatch(&channel, &shared, &id).await;

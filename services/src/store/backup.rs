@@ -17,7 +17,7 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
 };
 
-use super::connection::Store;
+use super::connection::{Store, sqlite_file};
 use super::error::StoreError;
 
 /// A finished backup.
@@ -76,15 +76,6 @@ pub async fn backup_database(url: &str, destination: &Path) -> Result<Backup, St
     let copied = copy_into(&db, destination).await;
     db.close().await?;
     copied
-}
-
-/// The file of a `sqlite://` URL; `None` for another scheme or an in-memory database.
-fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
 /// `VACUUM INTO` a hidden file beside `destination`, flushed, then linked to its name.
@@ -174,21 +165,5 @@ fn publish(partial: &Path, destination: &Path, folder: &Path) -> Result<Backup, 
 fn sync_folder(folder: &Path) {
     if let Ok(handle) = std::fs::File::open(folder) {
         let _ = handle.sync_all();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sqlite_file;
-
-    #[test]
-    fn only_a_sqlite_file_has_a_path() {
-        assert_eq!(
-            sqlite_file("sqlite://data/lianban.db?mode=rwc"),
-            Some("data/lianban.db".into())
-        );
-        assert_eq!(sqlite_file("sqlite:x.db"), Some("x.db".into()));
-        assert_eq!(sqlite_file("sqlite::memory:"), None);
-        assert_eq!(sqlite_file("postgres://h/db"), None);
     }
 }

@@ -3,13 +3,14 @@
 //! the readers so that the writer can use it without depending on the store's handle.
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::entities::change;
 use super::error::StoreError;
 use super::outbox::advance_counter;
 use super::paging::in_chunks;
+use super::statements::Statements;
 
 /// One accepted change, as the writer logs it.
 pub(super) struct LoggedChange {
@@ -20,7 +21,7 @@ pub(super) struct LoggedChange {
 
 /// Logs a batch's accepted changes at the next positions, in the order given.
 pub(super) async fn log_changes(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     changes: Vec<LoggedChange>,
 ) -> Result<(), StoreError> {
     if changes.is_empty() {
@@ -39,9 +40,7 @@ pub(super) async fn log_changes(
         })
         .collect();
     for chunk in in_chunks(rows) {
-        change::Entity::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await?;
+        txn.write(&change::Entity::insert_many(chunk)).await?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! database (its folder and schema included) and closing it. The methods live in the files of
 //! what they serve; this file only holds what they all share.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use sea_orm::{
@@ -11,6 +12,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use super::audit_keys::AuditKeys;
+use super::direct::DirectSqlite;
 use super::error::StoreError;
 use super::migration;
 use super::settings::StoreConfig;
@@ -58,7 +60,7 @@ impl Store {
         });
         let db = Database::connect(options).await?;
         migrate(&db).await?;
-        let writer = writer::Writer::start(db.clone(), keys.clone());
+        let writer = start_writer(url, &db, &keys)?;
         Ok(Store {
             db,
             writer,
@@ -127,22 +129,40 @@ async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The writer: on a SQLite file, on a thread of its own with its own connection; otherwise (an
+/// in-memory SQLite database, which only the pool's connection sees, or PostgreSQL) through the
+/// pool.
+fn start_writer(
+    url: &str,
+    db: &DatabaseConnection,
+    keys: &Arc<AuditKeys>,
+) -> Result<writer::Writer, StoreError> {
+    match sqlite_file(url) {
+        Some(path) => {
+            let connection = DirectSqlite::open(&path)?;
+            writer::Writer::start_direct(connection, keys.clone())
+        }
+        None => Ok(writer::Writer::start(db.clone(), keys.clone())),
+    }
+}
+
+/// The file of a `sqlite://` URL; `None` for another scheme or an in-memory database.
+pub(super) fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory");
+    (!in_memory).then(|| PathBuf::from(path))
+}
+
 /// Creates the folder of a `sqlite://` file URL, so that a fresh machine needs no set-up.
 fn prepare_sqlite_folder(url: &str) -> Result<(), StoreError> {
-    let Some(rest) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    else {
+    let Some(path) = sqlite_file(url) else {
         return Ok(());
     };
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
-    if let Some(parent) = std::path::Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|error| {
             StoreError::Url(format!(
                 "cannot create folder {}: {error}",
@@ -151,4 +171,24 @@ fn prepare_sqlite_folder(url: &str) -> Result<(), StoreError> {
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+
+    #[test]
+    fn a_sqlite_url_names_its_file_unless_it_is_in_memory() {
+        assert_eq!(
+            sqlite_file("sqlite:///var/lib/lianban/lianban.db?mode=rwc"),
+            Some("/var/lib/lianban/lianban.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite:x.db"), Some("x.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(
+            sqlite_file("sqlite://shared?mode=memory&cache=shared"),
+            None
+        );
+        assert_eq!(sqlite_file("postgres://localhost/lianban"), None);
+    }
 }

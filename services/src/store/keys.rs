@@ -5,16 +5,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
+use sea_orm::EntityTrait;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::entities::idempotency;
 use super::error::StoreError;
 use super::records::IdempotencyRecord;
+use super::statements::Statements;
 
 /// Inserts the idempotency record; `KeyTaken` when a concurrent request recorded its key first.
 pub(super) async fn write_idempotency(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     record: &IdempotencyRecord,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -29,7 +30,7 @@ pub(super) async fn write_idempotency(
 
 /// Inserts the idempotency record unless its key is taken; true when inserted.
 pub(super) async fn claim_key(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     record: &IdempotencyRecord,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
@@ -40,13 +41,11 @@ pub(super) async fn claim_key(
         response: Set(record.response.clone()),
         created_at: Set(at),
     };
-    let inserted = idempotency::Entity::insert(model)
-        .on_conflict(
-            OnConflict::columns([idempotency::Column::Scope, idempotency::Column::Key])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
+    let insert = idempotency::Entity::insert(model).on_conflict(
+        OnConflict::columns([idempotency::Column::Scope, idempotency::Column::Key])
+            .do_nothing()
+            .to_owned(),
+    );
+    let inserted = txn.write(&insert).await?;
     Ok(inserted == 1)
 }

@@ -28,6 +28,7 @@ mod cases;
 mod change_log;
 mod codec;
 mod connection;
+mod direct;
 mod entities;
 mod error;
 mod keys;
@@ -44,6 +45,7 @@ mod settings;
 mod shared_state;
 mod shared_state_migration;
 mod staffing;
+mod statements;
 mod writer;
 
 pub use audit_keys::{AuditHead, AuditKeys, AuditSecret, PlainLinks};

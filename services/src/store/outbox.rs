@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::notify::{Audience, Notice};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::entities::{counter, notification};
 use super::error::StoreError;
 use super::paging::in_chunks;
+use super::statements::Statements;
 
 /// What a batch of notices is about: an application, and the session for a session's notices.
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +22,7 @@ pub(super) struct NoticeSubject {
 
 /// Writes the notices of one subject, all at `at`, in the order given.
 pub(super) async fn write_notices(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     about: NoticeSubject,
     notices: &[Notice],
     at: DateTime<Utc>,
@@ -44,7 +45,7 @@ pub(super) struct NoticeRow<'a> {
 /// to the end of the transaction, makes positions commit in order, so a reader that has seen
 /// position n will never see a smaller one appear later.
 pub(super) async fn write_notice_rows(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     rows: Vec<NoticeRow<'_>>,
 ) -> Result<(), StoreError> {
     if rows.is_empty() {
@@ -75,16 +76,14 @@ pub(super) async fn write_notice_rows(
         })
         .collect();
     for chunk in in_chunks(models) {
-        notification::Entity::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await?;
+        txn.write(&notification::Entity::insert_many(chunk)).await?;
     }
     Ok(())
 }
 
 /// Adds `by` to the named counter and returns its new value, in one statement.
 pub(super) async fn advance_counter(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     name: &str,
     by: i64,
 ) -> Result<i64, StoreError> {
@@ -98,12 +97,10 @@ pub(super) async fn advance_counter(
         .and_where(Expr::col(counter::Column::Name).eq(name))
         .returning_col(counter::Column::Value)
         .to_owned();
-    let row = txn
-        .query_one(&update)
+    txn.integer(txn.backend().build(&update))
         .await?
         .ok_or_else(|| StoreError::Corrupt {
             id: format!("counter {name}"),
             message: "the counter row is missing".to_owned(),
-        })?;
-    Ok(row.try_get::<i64>("", "value")?)
+        })
 }

@@ -24,7 +24,7 @@ use lianban_orchestrator::notify::Notice;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::{self, NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -32,12 +32,14 @@ use uuid::Uuid;
 use super::audit_keys::AuditKeys;
 use super::change_log::{LoggedChange, log_changes};
 use super::codec::{audit_time, encode, version};
+use super::direct::DirectSqlite;
 use super::entities::{application, branch, event, idempotency};
 use super::error::StoreError;
 use super::keys::claim_key;
 use super::outbox::{NoticeRow, NoticeSubject, write_notice_rows};
 use super::paging::in_chunks;
 use super::records::{AuditLink, Change, IdempotencyRecord};
+use super::statements::Statements;
 
 /// The most changes one transaction takes: bounds the time a caller waits behind others.
 const MOST_PER_TRANSACTION: usize = 256;
@@ -151,11 +153,36 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer over `db`, chaining events with `keys`.
+    /// Starts the writer as a task writing through the pool `db`, chaining events with `keys`.
     pub(super) fn start(db: DatabaseConnection, keys: Arc<AuditKeys>) -> Writer {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(db, queue, keys));
+        tokio::spawn(run(Target::Pool(db), queue, keys));
         Writer { jobs }
+    }
+
+    /// Starts the writer on a thread of its own that owns `connection`: every statement of a
+    /// batch is a function call on that thread, and the only hand-offs left are a change coming
+    /// in and its answer going out.
+    pub(super) fn start_direct(
+        connection: DirectSqlite,
+        keys: Arc<AuditKeys>,
+    ) -> Result<Writer, StoreError> {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let thread_failed = |error: std::io::Error| {
+            StoreError::Database(DbErr::Custom(format!(
+                "cannot start the store's writer: {error}"
+            )))
+        };
+        // The connection never waits on anything but SQLite, so a runtime without timers or
+        // I/O drives the writer's futures to the end on this thread.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(thread_failed)?;
+        std::thread::Builder::new()
+            .name("store-writer".to_owned())
+            .spawn(move || runtime.block_on(run(Target::Direct(connection), queue, keys)))
+            .map_err(thread_failed)?;
+        Ok(Writer { jobs })
     }
 
     /// Writes one change; answers once its transaction has committed or it was refused.
@@ -172,31 +199,31 @@ fn stopped() -> StoreError {
     StoreError::Database(DbErr::Custom("the store's writer has stopped".to_owned()))
 }
 
+/// Where the writer writes: through the pool, or on its own SQLite connection.
+enum Target {
+    Pool(DatabaseConnection),
+    Direct(DirectSqlite),
+}
+
 /// Takes whatever is waiting, up to a transaction's worth, and writes it; until every handle is
 /// gone.
-async fn run(
-    db: DatabaseConnection,
-    mut queue: mpsc::UnboundedReceiver<Job>,
-    keys: Arc<AuditKeys>,
-) {
+async fn run(target: Target, mut queue: mpsc::UnboundedReceiver<Job>, keys: Arc<AuditKeys>) {
     let mut batch = Vec::with_capacity(MOST_PER_TRANSACTION);
     while queue.recv_many(&mut batch, MOST_PER_TRANSACTION).await > 0 {
-        write_batch(&db, std::mem::take(&mut batch), &keys).await;
+        write_batch(&target, std::mem::take(&mut batch), &keys).await;
     }
 }
 
 /// Writes `batch` in one transaction and answers every job. The changes are written in the order
 /// of their applications' ids (two changes of one application keep theirs), so that two replicas'
 /// transactions lock the rows they share in the same order and never deadlock each other.
-async fn write_batch(db: &DatabaseConnection, mut batch: Vec<Job>, keys: &AuditKeys) {
+async fn write_batch(target: &Target, mut batch: Vec<Job>, keys: &AuditKeys) {
     batch.sort_by_key(|job| job.change.application_id);
-    let written = async {
-        let txn = begin_write(db).await?;
-        let outcomes = write_changes(&txn, batch.iter().map(|job| &job.change), keys).await?;
-        txn.commit().await?;
-        Ok::<_, StoreError>(outcomes)
-    }
-    .await;
+    let changes = batch.iter().map(|job| &job.change);
+    let written = match target {
+        Target::Pool(db) => write_through_pool(db, changes, keys).await,
+        Target::Direct(connection) => write_directly(connection, changes, keys).await,
+    };
     match written {
         Ok(outcomes) => {
             for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -216,6 +243,42 @@ async fn write_batch(db: &DatabaseConnection, mut batch: Vec<Job>, keys: &AuditK
     }
 }
 
+type Outcomes = Vec<Result<(), StoreError>>;
+
+/// One transaction on a pooled connection.
+async fn write_through_pool<'a>(
+    db: &DatabaseConnection,
+    changes: impl ExactSizeIterator<Item = &'a Prepared> + Clone,
+    keys: &AuditKeys,
+) -> Result<Outcomes, StoreError> {
+    let txn = begin_write(db).await?;
+    let outcomes = write_changes(&txn, changes, keys).await?;
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
+/// One transaction on the writer's own connection, taking the write lock at `BEGIN` for the
+/// reason [`begin_write`] gives; rolled back when any statement or the commit fails.
+async fn write_directly<'a>(
+    connection: &DirectSqlite,
+    changes: impl ExactSizeIterator<Item = &'a Prepared> + Clone,
+    keys: &AuditKeys,
+) -> Result<Outcomes, StoreError> {
+    connection.batch("BEGIN IMMEDIATE")?;
+    let committed = match write_changes(connection, changes, keys).await {
+        Ok(outcomes) => connection
+            .batch("COMMIT")
+            .map(|()| outcomes)
+            .map_err(Into::into),
+        Err(error) => Err(error),
+    };
+    if committed.is_err() {
+        // Nothing to add when the rollback fails too: the transaction is gone either way.
+        let _ = connection.batch("ROLLBACK");
+    }
+    committed
+}
+
 /// Where an application's audit chain ends, and the version that ending belongs to.
 #[derive(Debug, Clone)]
 struct ChainHead {
@@ -227,7 +290,7 @@ struct ChainHead {
 /// Writes `changes` inside `txn`; one outcome per change. `Err` only when the database failed,
 /// which leaves the transaction unusable.
 async fn write_changes<'a>(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     changes: impl ExactSizeIterator<Item = &'a Prepared> + Clone,
     keys: &AuditKeys,
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
@@ -258,13 +321,11 @@ impl Accepted<'_> {
     /// lock and commit in id order; inserted before it, two replicas' transactions could take ids
     /// 10 and 11 and commit 11 first, and a reader going by id (the data exchange's cursor) would
     /// step over 10 for good.
-    async fn write(self, txn: &impl ConnectionTrait) -> Result<(), StoreError> {
+    async fn write(self, txn: &impl Statements) -> Result<(), StoreError> {
         log_changes(txn, self.changes).await?;
         write_branches(txn, self.branches).await?;
         for chunk in in_chunks(self.events) {
-            event::Entity::insert_many(chunk)
-                .exec_without_returning(txn)
-                .await?;
+            txn.write(&event::Entity::insert_many(chunk)).await?;
         }
         write_notice_rows(txn, self.notices).await
     }
@@ -272,7 +333,7 @@ impl Accepted<'_> {
 
 /// The chain heads of the applications the batch updates, in one read per few hundred.
 async fn read_chain_heads<'a>(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     changes: impl Iterator<Item = &'a Prepared>,
 ) -> Result<HashMap<Uuid, ChainHead>, StoreError> {
     let ids: Vec<String> = changes
@@ -281,7 +342,7 @@ async fn read_chain_heads<'a>(
         .collect();
     let mut heads = HashMap::with_capacity(ids.len());
     for chunk in in_chunks(ids) {
-        let rows: Vec<(String, i64, i64, String)> = application::Entity::find()
+        let query = application::Entity::find()
             .select_only()
             .columns([
                 application::Column::Id,
@@ -290,10 +351,8 @@ async fn read_chain_heads<'a>(
                 application::Column::AuditHead,
             ])
             .filter(application::Column::Id.is_in(chunk))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        for (id, version, seq, hash) in rows {
+            .build(txn.backend());
+        for (id, version, seq, hash) in txn.text_integers_text(query).await? {
             if let Ok(id) = id.parse() {
                 heads.insert(id, ChainHead { version, seq, hash });
             }
@@ -305,7 +364,7 @@ async fn read_chain_heads<'a>(
 /// Writes one change's application row and idempotency key, or refuses it having written
 /// nothing; an accepted change's other rows join `accepted`.
 async fn write_one<'a>(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     change: &'a Prepared,
     heads: &mut HashMap<Uuid, ChainHead>,
     accepted: &mut Accepted<'a>,
@@ -414,20 +473,19 @@ fn chain(
 }
 
 /// Removes a key this transaction claimed for a change that was then refused.
-async fn release_key(
-    txn: &impl ConnectionTrait,
-    record: &IdempotencyRecord,
-) -> Result<(), StoreError> {
-    idempotency::Entity::delete_by_id((record.scope.clone(), record.key.clone()))
-        .exec(txn)
-        .await?;
+async fn release_key(txn: &impl Statements, record: &IdempotencyRecord) -> Result<(), StoreError> {
+    txn.write(&idempotency::Entity::delete_by_id((
+        record.scope.clone(),
+        record.key.clone(),
+    )))
+    .await?;
     Ok(())
 }
 
 /// Inserts a new application or updates one guarded by the version read; false when the guard
 /// (or, for a new one, a unique column) refused it.
 async fn write_application(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     change: &Prepared,
     head: &ChainHead,
 ) -> Result<bool, StoreError> {
@@ -436,19 +494,16 @@ async fn write_application(
     row.audit_head = Set(head.hash.clone());
     let written = match change.expected_version {
         None => {
-            application::Entity::insert(row)
-                .on_conflict(OnConflict::new().do_nothing().to_owned())
-                .exec_without_returning(txn)
-                .await?
+            let insert = application::Entity::insert(row)
+                .on_conflict(OnConflict::new().do_nothing().to_owned());
+            txn.write(&insert).await?
         }
         Some(expected) => {
-            application::Entity::update_many()
+            let update = application::Entity::update_many()
                 .set(row)
                 .filter(application::Column::Id.eq(change.application_id.to_string()))
-                .filter(application::Column::Version.eq(expected))
-                .exec(txn)
-                .await?
-                .rows_affected
+                .filter(application::Column::Version.eq(expected));
+            txn.write(&update).await?
         }
     };
     Ok(written == 1)
@@ -457,7 +512,7 @@ async fn write_application(
 /// Upserts branch rows; when one branch changed twice in the batch, its last row wins (one
 /// statement may not touch a row twice).
 async fn write_branches(
-    txn: &impl ConnectionTrait,
+    txn: &impl Statements,
     rows: Vec<branch::ActiveModel>,
 ) -> Result<(), StoreError> {
     let mut seen = HashSet::with_capacity(rows.len());
@@ -484,10 +539,8 @@ async fn write_branches(
         ])
         .to_owned();
     for chunk in in_chunks(latest) {
-        branch::Entity::insert_many(chunk)
-            .on_conflict(upsert.clone())
-            .exec_without_returning(txn)
-            .await?;
+        let insert = branch::Entity::insert_many(chunk).on_conflict(upsert.clone());
+        txn.write(&insert).await?;
     }
     Ok(())
 }
