@@ -2,22 +2,11 @@
 //! as the server (here `LIANBAN_DATABASE_URL`), writes a copy that opens as a store, refuses an
 //! existing file, and refuses PostgreSQL naming the tools to use instead.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use common::run;
 use lianban_services::store::Store;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-
-/// Runs the server binary in `folder` (no `lianban.toml` there) with `args` on `database_url`.
-fn run(folder: &Path, database_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lianban-server"))
-        .current_dir(folder)
-        .env_remove("LIANBAN_CONFIG")
-        .env("LIANBAN_DATABASE_URL", database_url)
-        .args(args)
-        .output()
-        .expect("run lianban-server")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

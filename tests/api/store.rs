@@ -27,6 +27,8 @@ on_every_backend!(
     changes_written_together_are_refused_one_by_one,
     an_upgraded_store_extends_each_chain_where_it_ended,
     listing_filters_and_pages_in_submission_order,
+    a_document_is_stored_compact_and_reads_back_as_its_json,
+    a_json_document_from_before_reads_and_is_compacted_when_it_next_changes,
 );
 
 fn submission(materials: &[&str]) -> Submit {
@@ -423,4 +425,95 @@ async fn listing_filters_and_pages_in_submission_order(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(branches.items.len(), 1);
+}
+
+/// The lengths of an application's compact and JSON columns, as stored.
+async fn stored_lengths(store: &Store, id: Uuid) -> (Option<i32>, i32) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let connection = store.connection();
+    let backend = connection.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT LENGTH(body) AS body, LENGTH(document) AS document FROM applications WHERE id = $1"
+        }
+        _ => {
+            "SELECT LENGTH(body) AS body, LENGTH(document) AS document FROM applications WHERE id = ?"
+        }
+    };
+    let row = connection
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [id.to_string().into()],
+        ))
+        .await
+        .unwrap()
+        .expect("the row");
+    (
+        row.try_get::<Option<i32>>("", "body").unwrap(),
+        row.try_get("", "document").unwrap(),
+    )
+}
+
+async fn a_document_is_stored_compact_and_reads_back_as_its_json(backend: Backend) {
+    let (store, _database) = open(backend).await;
+    let application = insert(&store, &COMPANY_MATERIALS).await;
+    let json = serde_json::to_vec(&application).unwrap();
+    let (body, document) = stored_lengths(&store, application.id).await;
+    let body = body.expect("a compact document");
+    assert_eq!(document, 0, "no JSON beside the compact document");
+    assert!(
+        body as usize * 3 < json.len(),
+        "{body} bytes kept for {} bytes of JSON",
+        json.len()
+    );
+    let shown = store.document_json(application.id).await.unwrap().unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&shown).unwrap(),
+        serde_json::to_value(&application).unwrap()
+    );
+    assert_eq!(store.document_json(Uuid::now_v7()).await.unwrap(), None);
+}
+
+async fn a_json_document_from_before_reads_and_is_compacted_when_it_next_changes(backend: Backend) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let (store, _database) = open(backend).await;
+    let application = insert(&store, &COMPANY_MATERIALS).await;
+    // As a store written before the compact encoding keeps it.
+    let connection = store.connection();
+    let db_backend = connection.get_database_backend();
+    let sql = match db_backend {
+        sea_orm::DbBackend::Postgres => {
+            "UPDATE applications SET document = $1, body = NULL WHERE id = $2"
+        }
+        _ => "UPDATE applications SET document = ?, body = NULL WHERE id = ?",
+    };
+    connection
+        .execute_raw(Statement::from_sql_and_values(
+            db_backend,
+            sql,
+            [
+                serde_json::to_string(&application).unwrap().into(),
+                application.id.to_string().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.application(application.id).await.unwrap().as_ref(),
+        Some(&application)
+    );
+    assert!(stored_lengths(&store, application.id).await.0.is_none());
+
+    let decided = approve_registration(&application);
+    commit(&store, &decided, Some(&application), None)
+        .await
+        .unwrap();
+    let (body, document) = stored_lengths(&store, application.id).await;
+    assert!(body.is_some_and(|b| b > 0));
+    assert_eq!(document, 0);
+    assert_eq!(
+        store.application(application.id).await.unwrap().as_ref(),
+        Some(&decided.application)
+    );
 }

@@ -40,6 +40,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
     },
+    /// Prints an application's document as the store keeps it, as JSON (the store writes it
+    /// compressed): what an operator reads when the API's view of it is not enough.
+    Document {
+        /// The application's id.
+        #[arg(value_name = "APPLICATION_ID")]
+        id: uuid::Uuid,
+    },
     /// Asks the plaintext health listener (`probe_listen`) whether the server is SERVING, for an
     /// exec readiness probe: exit 0 SERVING, 1 otherwise, 2 when there is nothing to ask.
     Probe {
@@ -69,8 +76,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    if let Some(Command::Backup { to }) = arguments.command {
-        return backup(&config, &to).await;
+    match arguments.command {
+        Some(Command::Backup { to }) => return backup(&config, &to).await,
+        Some(Command::Document { id }) => return document(&config, id).await,
+        _ => {}
     }
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -92,6 +101,34 @@ async fn backup(config: &Config, to: &Path) -> std::process::ExitCode {
                 done.bytes
             );
             std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("lianban-server: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `lianban-server document ID`: the document on standard output; exit 1 when there is no such
+/// application or the store cannot be read.
+async fn document(config: &Config, id: uuid::Uuid) -> std::process::ExitCode {
+    let store = match lianban_services::store::Store::connect(&config.database_url).await {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("lianban-server: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let found = store.document_json(id).await;
+    let _ = store.close().await;
+    match found {
+        Ok(Some(json)) => {
+            println!("{json}");
+            std::process::ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!("lianban-server: no application {id}");
+            std::process::ExitCode::FAILURE
         }
         Err(error) => {
             eprintln!("lianban-server: {error}");

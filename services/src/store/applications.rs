@@ -6,7 +6,7 @@ use lianban_orchestrator::Application;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::codec::decode;
+use super::codec::{decode, document_json};
 use super::connection::Store;
 use super::entities::{application, idempotency};
 use super::error::StoreError;
@@ -21,6 +21,29 @@ impl Store {
             .one(&self.db)
             .await?;
         row.map(|row| decode(&row)).transpose()
+    }
+
+    /// One application's document as it is stored, as JSON text, for an operator to read (the
+    /// store keeps it compressed); `None` when there is no such application. Unlike
+    /// [`Store::application`], a document that no longer decodes into an application is still
+    /// shown.
+    pub async fn document_json(&self, id: Uuid) -> Result<Option<String>, StoreError> {
+        let Some(row) = application::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let json = document_json(&row).map_err(|message| StoreError::Corrupt {
+            id: row.id.clone(),
+            message,
+        })?;
+        String::from_utf8(json)
+            .map(Some)
+            .map_err(|error| StoreError::Corrupt {
+                id: row.id,
+                message: error.to_string(),
+            })
     }
 
     /// The applications with these ids that exist, in one read.

@@ -1,6 +1,13 @@
-//! How the engine's values become column values and back: the application document as JSON,
-//! versions as signed integers, and the audit chain's instants at the precision every database
-//! keeps exactly. Readers and the writer share these so both sides agree on the encoding.
+//! How the engine's values become column values and back: the application document in its
+//! compact encoding, versions as signed integers, and the audit chain's instants at the precision
+//! every database keeps exactly. Readers and the writer share these so both sides agree on the
+//! encoding.
+//!
+//! The compact document is the JSON one compressed (a format byte, then an LZ4 block with its
+//! length before it): a 开办企业 document of about 9 KB of JSON keeps in about 2 KB, so a change
+//! writes one database page for it rather than three, and compressing or expanding it takes
+//! microseconds. JSON underneath keeps the engine's serde shapes (tagged enums, absent fields)
+//! working unchanged, and `lianban-server document ID` prints it for an operator.
 
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::Application;
@@ -8,17 +15,45 @@ use lianban_orchestrator::Application;
 use super::entities::application;
 use super::error::StoreError;
 
+/// The first byte of a compact document: JSON in an LZ4 block.
+const LZ4_JSON: u8 = 1;
+
 /// The application kept in a row; `Corrupt` when its document no longer reads back.
 pub(super) fn decode(row: &application::Model) -> Result<Application, StoreError> {
-    serde_json::from_str(&row.document).map_err(|error| StoreError::Corrupt {
+    let corrupt = |message: String| StoreError::Corrupt {
         id: row.id.clone(),
-        message: error.to_string(),
-    })
+        message,
+    };
+    let json = document_json(row).map_err(corrupt)?;
+    serde_json::from_slice(&json).map_err(|error| corrupt(error.to_string()))
 }
 
-/// The application's document, as stored.
-pub(super) fn encode(application: &Application) -> String {
-    serde_json::to_string(application).expect("an application always serialises")
+/// The JSON of the document kept in a row, whichever way it is kept.
+pub(super) fn document_json(row: &application::Model) -> Result<Vec<u8>, String> {
+    match &row.body {
+        None => Ok(row.document.clone().into_bytes()),
+        Some(body) => expand(body),
+    }
+}
+
+/// The JSON of a compact document.
+pub(super) fn expand(body: &[u8]) -> Result<Vec<u8>, String> {
+    match body.split_first() {
+        Some((&LZ4_JSON, block)) => lz4_flex::decompress_size_prepended(block)
+            .map_err(|error| format!("the compact document does not expand: {error}")),
+        Some((format, _)) => Err(format!("unknown document format {format}")),
+        None => Err("the compact document is empty".to_owned()),
+    }
+}
+
+/// The application's document in the compact encoding, as stored.
+pub(super) fn encode(application: &Application) -> Vec<u8> {
+    let json = serde_json::to_vec(application).expect("an application always serialises");
+    let block = lz4_flex::compress_prepend_size(&json);
+    let mut body = Vec::with_capacity(1 + block.len());
+    body.push(LZ4_JSON);
+    body.extend_from_slice(&block);
+    body
 }
 
 /// A version as the database column holds it.

@@ -28,9 +28,14 @@ pub mod application {
         pub updated_at: DateTimeUtc,
         /// Optimistic-concurrency version: an update must name the version it read.
         pub version: i64,
-        /// The engine's aggregate as JSON.
+        /// The engine's aggregate as JSON, for a document written before `body` existed; empty
+        /// otherwise.
         #[sea_orm(column_type = "Text")]
         pub document: String,
+        /// The engine's aggregate in the compact encoding (`store::codec`); `None` for a document
+        /// written before it existed.
+        #[sea_orm(column_type = "Blob", nullable)]
+        pub body: Option<Vec<u8>>,
         /// Hash of the application's last audit event: deleting events at the end is detected.
         pub audit_head: String,
         /// Position of that last event in the chain (0 before the first), so that a writer can

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::shared_state_migration::ShareStateBetweenReplicas),
             Box::new(super::ratings_migration::RatingsToTheNationalStandard),
             Box::new(super::case_migration::CreateCaseTables),
+            Box::new(super::document_migration::CompactDocuments),
         ]
     }
 }

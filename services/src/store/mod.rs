@@ -29,6 +29,7 @@ mod change_log;
 mod codec;
 mod connection;
 mod direct;
+mod document_migration;
 mod entities;
 mod error;
 mod keys;

@@ -72,7 +72,9 @@ pub(super) fn prepare(change: &Change<'_>) -> Prepared {
         submitted_at: Set(app.submitted_at),
         updated_at: Set(change.at),
         version: Set(version(app.version)),
-        document: Set(encode(app)),
+        // Kept compact in `body`; the JSON column is only for documents written before it.
+        document: Set(String::new()),
+        body: Set(Some(encode(app))),
         // Both set by the writer, which knows where the chain ends.
         audit_head: NotSet,
         audit_seq: NotSet,
