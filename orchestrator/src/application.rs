@@ -460,6 +460,37 @@ impl Application {
         self.branches.iter().find(|branch| branch.id == id)
     }
 
+    /// The branches that wait on branch `id`, directly or through others, in the application's
+    /// order: those a decision on it starts or cancels. None for an unknown id.
+    pub fn dependants(&self, id: Uuid) -> impl Iterator<Item = &Branch> {
+        let mut upstream: std::collections::BTreeSet<&str> = self
+            .branch(id)
+            .map(|b| b.matter_code.as_str())
+            .into_iter()
+            .collect();
+        // Each pass adds the branches that wait on one already found; a pass that adds none ends.
+        loop {
+            let found = upstream.len();
+            for branch in &self.branches {
+                if branch
+                    .depends_on
+                    .iter()
+                    .any(|p| upstream.contains(p.as_str()))
+                {
+                    upstream.insert(&branch.matter_code);
+                }
+            }
+            if upstream.len() == found {
+                break;
+            }
+        }
+        let decided = self.branch(id).map(|b| b.matter_code.as_str());
+        self.branches.iter().filter(move |branch| {
+            Some(branch.matter_code.as_str()) != decided
+                && upstream.contains(branch.matter_code.as_str())
+        })
+    }
+
     /// The national indicators its ratings use: those of online service for an application
     /// submitted through the portal, those of service in the hall otherwise (a postal
     /// application is handled offline by the hall's clerks).

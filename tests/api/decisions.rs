@@ -19,6 +19,7 @@ on_every_backend!(
     a_claimed_branch_is_decided_by_its_clerk,
     a_watcher_gets_the_actionable_branches_then_every_change,
     two_servers_on_one_store_each_decide_on_what_the_other_wrote,
+    a_decision_answers_with_what_it_changed,
 );
 
 async fn a_department_sees_only_its_own_branches(backend: Backend) {
@@ -377,4 +378,90 @@ async fn two_servers_on_one_store_each_decide_on_what_the_other_wrote(backend: B
     assert_eq!(stored, reread(&second, &submitted.id).await);
     assert_eq!(stored.version, invoiced.version);
     second.stop().await;
+}
+
+/// The answer to a decision: the decided branch, the application's state and version, and the
+/// branches waiting on it as they stand — each as GetApplication shows them right after.
+async fn a_decision_answers_with_what_it_changed(backend: Backend) {
+    let running = start(backend).await;
+    let application = accepted_company(&running.server).await;
+    let mut tasks = running.server.tasks().await;
+    let request = decision(
+        &application,
+        "scjg-qiye-sheli",
+        approve("91350102MA2Y000001"),
+    );
+    let answer = tasks
+        .decide_task(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let after = reread(&running.server, &application.id).await;
+    assert_eq!(answer.application_id, application.id);
+    assert_eq!(answer.application_state, after.state);
+    assert_eq!(
+        answer.application_state,
+        pb::ApplicationState::InProgress as i32
+    );
+    assert_eq!(answer.application_version, after.version);
+    assert_eq!(
+        answer.branch.as_ref(),
+        Some(branch(&after, "scjg-qiye-sheli"))
+    );
+    let started: Vec<&pb::Branch> = after
+        .branches
+        .iter()
+        .filter(|b| b.matter_code != "scjg-qiye-sheli")
+        .collect();
+    assert_eq!(started.len(), 6);
+    assert_eq!(answer.dependants.iter().collect::<Vec<_>>(), started);
+    assert!(
+        answer
+            .dependants
+            .iter()
+            .all(|b| b.state == pb::BranchState::Open as i32),
+        "registration was the last prerequisite of every other branch"
+    );
+    let retried = tasks.decide_task(request).await.unwrap().into_inner();
+    assert_eq!(retried, answer, "a retry gets the first answer");
+
+    let mut last = None;
+    for dependant in &answer.dependants {
+        let matter = dependant.matter_code.clone();
+        let decided = tasks
+            .decide_task(decision(&after, &matter, approve("X")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(decided.dependants.is_empty(), "nothing waits on {matter}");
+        last = Some(decided);
+    }
+    let last = last.unwrap();
+    let done = reread(&running.server, &application.id).await;
+    assert_eq!(
+        last.application_state,
+        pb::ApplicationState::ReadyForDispatch as i32
+    );
+    assert_eq!(last.application_version, done.version);
+
+    let refused = accepted_company(&running.server).await;
+    let rejected = tasks
+        .decide_task(decision(&refused, "scjg-qiye-sheli", reject("name taken")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rejected.dependants.len(), 6);
+    assert!(
+        rejected
+            .dependants
+            .iter()
+            .all(|b| b.state == pb::BranchState::Cancelled as i32)
+    );
+    let cancelled: Vec<pb::Branch> = reread(&running.server, &refused.id)
+        .await
+        .branches
+        .into_iter()
+        .filter(|b| b.matter_code != "scjg-qiye-sheli")
+        .collect();
+    assert_eq!(rejected.dependants, cancelled);
 }

@@ -96,11 +96,7 @@ async fn a_repeated_decision_is_recorded_once(backend: Backend) {
         "the retry gets the first answer, not a state error"
     );
     let now = reread(&running.server, &application.id).await;
-    assert_eq!(
-        now.version,
-        first.application.unwrap().version,
-        "decided once"
-    );
+    assert_eq!(now.version, first.application_version, "decided once");
     let mut changed = request;
     changed.decision = Some(reject("changed my mind"));
     assert_refused(

@@ -180,7 +180,7 @@ pub fn reject(reason: &str) -> pb::decide_task_request::Decision {
     })
 }
 
-/// Decides and returns the application afterwards.
+/// Decides and returns the application afterwards, as read after the answer.
 pub async fn decide(server: &TestServer, request: pb::DecideTaskRequest) -> pb::Application {
     let response = server
         .tasks()
@@ -189,7 +189,7 @@ pub async fn decide(server: &TestServer, request: pb::DecideTaskRequest) -> pb::
         .await
         .expect("decide")
         .into_inner();
-    response.application.expect("application")
+    reread(server, &response.application_id).await
 }
 
 /// Approves every open branch of 开办企业, registration first.

@@ -193,15 +193,16 @@ pub(crate) mod empty {
         }
     }
 
-    /// A decision response as large as a real one: an application of seven branches.
+    /// A decision response as large as a real one: the decided branch and the application's
+    /// state (six of the seven decisions of 开办企业 change no other branch).
     fn canned() -> pb::DecideTaskResponse {
-        let branch = |i: usize| pb::Branch {
+        let branch = pb::Branch {
             id: uuid::Uuid::now_v7().to_string(),
             application_id: uuid::Uuid::now_v7().to_string(),
-            matter_code: format!("matter-{i}"),
+            matter_code: "scjg-qiye-sheli".into(),
             matter_name: "企业设立登记".into(),
             department_code: "scjg".into(),
-            state: pb::BranchState::Open as i32,
+            state: pb::BranchState::Approved as i32,
             materials: (0..3)
                 .map(|m| pb::ReceivedMaterial {
                     material_code: format!("material-{m}"),
@@ -216,20 +217,12 @@ pub(crate) mod empty {
             }),
             ..Default::default()
         };
-        let application = pb::Application {
-            id: uuid::Uuid::now_v7().to_string(),
-            receipt_number: "LB20260302ABCDEFGHJKMN".into(),
-            bundle_code: "kaiban-qiye".into(),
-            bundle_name: "开办企业".into(),
-            form: (0..5)
-                .map(|i| (format!("field-{i}"), "福州市鼓楼区五四路88号".to_owned()))
-                .collect(),
-            branches: (0..7).map(branch).collect(),
-            ..Default::default()
-        };
         pb::DecideTaskResponse {
-            branch: Some(branch(0)),
-            application: Some(application),
+            application_id: branch.application_id.clone(),
+            branch: Some(branch),
+            application_state: pb::ApplicationState::InProgress as i32,
+            application_version: 3,
+            dependants: Vec::new(),
         }
     }
 

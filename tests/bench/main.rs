@@ -77,10 +77,15 @@ struct Options {
     /// Skip the workloads: only the scale run (with --scale).
     #[arg(long)]
     scale_only: bool,
-    /// A fresh database in a PostgreSQL cluster started from the system's binaries, instead of
-    /// SQLite in a temporary folder.
+    /// A fresh database in a PostgreSQL cluster of its own, started from the system's binaries
+    /// with PostgreSQL's default durability, instead of SQLite in a temporary folder.
     #[arg(long)]
     postgres: bool,
+    /// How many servers to start on the one store; the client tasks are spread over them evenly
+    /// (several on SQLite share its single write lock; with --postgres they are replicas).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=8))]
+    replicas: u16,
     /// Submit this many open 开办企业 applications afterwards and report the submit rate, the
     /// server's memory and the start-up that catches up on their passed deadlines (0: no scale
     /// run).
@@ -104,6 +109,18 @@ enum Mode {
     FloorServer,
 }
 
+/// Every server's connections, interleaved, so that client task `i` (which takes connection
+/// `i mod n`) lands on the servers in turn.
+fn spread(servers: &[Server]) -> Vec<tonic::transport::Channel> {
+    (0..server::CONNECTIONS)
+        .flat_map(|connection| {
+            servers
+                .iter()
+                .map(move |server| server.channels[connection].clone())
+        })
+        .collect()
+}
+
 fn default_server() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/lianban-server")
 }
@@ -122,12 +139,20 @@ async fn main() {
         );
         std::process::exit(2);
     }
+    if options.scale > 0 && options.replicas > 1 {
+        eprintln!("lianban-bench: the scale run restarts one server: --scale needs --replicas 1");
+        std::process::exit(2);
+    }
     let work = tempfile::Builder::new()
         .prefix("lianban-bench-")
         .tempdir()
         .expect("temp folder");
-    let database_url = if options.postgres {
-        lianban_tests::postgres::fresh_database().await
+    // Kept to the end of the run: dropping it stops PostgreSQL.
+    let cluster = options
+        .postgres
+        .then(lianban_tests::cluster::PrivateCluster::start_durable);
+    let database_url = if let Some(cluster) = &cluster {
+        cluster.create_database("bench").await
     } else {
         format!(
             "sqlite://{}?mode=rwc",
@@ -144,7 +169,12 @@ async fn main() {
     std::fs::write(catalogue.join("bench.toml"), BENCH_BUNDLE).unwrap();
 
     let start = "2026-03-02T01:00:00Z";
-    let server = Server::start(&options.server, &database_url, &catalogue, start).await;
+    let mut servers = Vec::with_capacity(usize::from(options.replicas));
+    for _ in 0..options.replicas {
+        servers.push(Server::start(&options.server, &database_url, &catalogue, start).await);
+    }
+    let channels = spread(&servers);
+    let cpu_seconds = |servers: &[Server]| servers.iter().map(Server::cpu_seconds).sum::<f64>();
     let floor = Floor::start().await;
     let levels: &[(usize, usize)] = if options.scale_only {
         &[]
@@ -154,38 +184,49 @@ async fn main() {
         &[(1, 200), (16, 2000), (64, 4000)]
     };
     let mut rows = Vec::new();
+    let pids: Vec<String> = servers.iter().map(|s| s.pid.to_string()).collect();
     println!(
-        "# Lianban benchmark — {} store, server pid {}",
+        "# Lianban benchmark — {} store, {} server{} (pid {})",
         if options.postgres {
-            "PostgreSQL"
+            "PostgreSQL (default durability)"
         } else {
             "SQLite (WAL, synchronous=FULL)"
         },
-        server.pid
+        servers.len(),
+        if servers.len() == 1 { "" } else { "s" },
+        pids.join(", ")
     );
     for &(concurrency, count) in levels {
         // Enough calls that the floor's CPU time (read in ticks of 10 ms) is measured to a few per cent.
         let floor_rate = floor.measure(concurrency, count.max(2000)).await;
-        let before = server.cpu_seconds();
-        let result = company_workload(&server.channels, concurrency, count).await;
-        let cpu = (server.cpu_seconds() - before) / count as f64;
+        let before = cpu_seconds(&servers);
+        let result = company_workload(&channels, concurrency, count).await;
+        let cpu = (cpu_seconds(&servers) - before) / count as f64;
         rows.push(row("开办企业", concurrency, &result, cpu, Some(floor_rate)));
-        let before = server.cpu_seconds();
-        let joint = joint_workload(&server.channels, concurrency, count.min(2000)).await;
-        let cpu = (server.cpu_seconds() - before) / joint.completed as f64;
+        let before = cpu_seconds(&servers);
+        let joint = joint_workload(&channels, concurrency, count.min(2000)).await;
+        let cpu = (cpu_seconds(&servers) - before) / joint.completed as f64;
         rows.push(row("5-dept joint review", concurrency, &joint, cpu, None));
     }
     print_table(&rows);
     println!();
-    println!("Same-run ratios (开办企业 against the empty-RPC floor):");
+    println!("Same-run ratios (开办企业 against the empty-RPC floor; CPU of every server):");
     println!();
     print_ratios(&rows);
-    println!("server peak RSS: {:.1} MB", server.peak_rss_mb());
-    let server = if options.scale > 0 {
-        scale(server, options.scale, &options, &database_url, &catalogue).await
-    } else {
-        server
-    };
-    server.stop().await;
+    for server in &servers {
+        println!(
+            "server {} peak RSS: {:.1} MB",
+            server.pid,
+            server.peak_rss_mb()
+        );
+    }
+    if options.scale > 0 {
+        let server = servers.pop().expect("one server");
+        let server = scale(server, options.scale, &options, &database_url, &catalogue).await;
+        servers.push(server);
+    }
+    for server in servers {
+        server.stop().await;
+    }
     floor.stop().await;
 }

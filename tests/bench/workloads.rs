@@ -137,7 +137,7 @@ pub(crate) async fn decide(
     channel: &Channel,
     shared: &Mutex<Shared>,
     request: pb::DecideTaskRequest,
-) -> pb::Application {
+) -> pb::DecideTaskResponse {
     let mut tasks = pb::task_service_client::TaskServiceClient::new(channel.clone());
     let started = Instant::now();
     let response = tasks
@@ -146,7 +146,7 @@ pub(crate) async fn decide(
         .expect("decide")
         .into_inner();
     shared.lock().await.decide.push(started);
-    response.application.expect("application")
+    response
 }
 
 pub(crate) async fn dispatch(channel: &Channel, shared: &Mutex<Shared>, id: &str) {
@@ -188,8 +188,9 @@ pub(crate) async fn one_company(channel: Channel, shared: Arc<Mutex<Shared>>) {
         .find(|b| b.matter_code == "scjg-qiye-sheli")
         .unwrap();
     let after = decide(&channel, &shared, decision(registration, approve())).await;
+    // The branches registration's approval started.
     let parallel: Vec<_> = after
-        .branches
+        .dependants
         .iter()
         .filter(|b| b.state == pb::BranchState::Open as i32)
         .map(|b| {

@@ -190,13 +190,12 @@ impl Centre {
             })),
         };
         let token = self.clerk_token(&clerk, &branch.department_code);
-        pb::task_service_client::TaskServiceClient::new(self.channel().await)
+        let decided = pb::task_service_client::TaskServiceClient::new(self.channel().await)
             .decide_task(bearer(request, &token))
             .await
             .expect("the department decides")
-            .into_inner()
-            .application
-            .expect("the application")
+            .into_inner();
+        self.application(&decided.application_id).await
     }
 
     /// Ends the browser session, then stops the server.

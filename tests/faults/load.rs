@@ -222,7 +222,8 @@ async fn one_application(replicas: &Replicas, ledger: &Ledger, home: usize, sile
         .lock()
         .expect("submissions")
         .insert(key, Some(application.id.clone()));
-    let mut latest = application.clone();
+    // The branches as the last answer showed them: those waiting on the decided one.
+    let mut waiting = application.branches.clone();
     for branch in application
         .branches
         .iter()
@@ -240,15 +241,14 @@ async fn one_application(replicas: &Replicas, ledger: &Ledger, home: usize, sile
             comment: String::new(),
         });
         match decide(replicas, ledger, home, branch, consent).await {
-            Some(after) => latest = after,
+            Some(dependants) => waiting = dependants,
             None => return,
         }
     }
     if silent {
         return;
     }
-    let approval = latest
-        .branches
+    let approval = waiting
         .iter()
         .find(|b| b.matter_code == APPROVAL_MATTER && b.state == pb::BranchState::Open as i32);
     if let Some(approval) = approval {
@@ -259,14 +259,14 @@ async fn one_application(replicas: &Replicas, ledger: &Ledger, home: usize, sile
     }
 }
 
-/// Decides `branch`; the application after, once acknowledged.
+/// Decides `branch`; once acknowledged, the branches waiting on it as the answer shows them.
 async fn decide(
     replicas: &Replicas,
     ledger: &Ledger,
     home: usize,
     branch: &pb::Branch,
     decision: pb::decide_task_request::Decision,
-) -> Option<pb::Application> {
+) -> Option<Vec<pb::Branch>> {
     let state = match decision {
         pb::decide_task_request::Decision::Approve(_) => pb::BranchState::Approved,
         _ => pb::BranchState::Consented,
@@ -292,5 +292,5 @@ async fn decide(
         .lock()
         .expect("decisions")
         .push((branch.id.clone(), state as i32));
-    answer.application
+    Some(answer.dependants)
 }

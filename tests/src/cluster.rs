@@ -24,6 +24,8 @@ pub struct PrivateCluster {
     data: PathBuf,
     port: u16,
     as_root: bool,
+    /// PostgreSQL's own durability settings rather than the test ones (see [`Self::start`]).
+    durable: bool,
     _watchdog: std::process::Child,
 }
 
@@ -40,6 +42,17 @@ pub enum StopMode {
 impl PrivateCluster {
     /// Initialises a cluster and starts it.
     pub fn start_new() -> PrivateCluster {
+        Self::init_and_start(false)
+    }
+
+    /// Initialises a cluster with PostgreSQL's default durability (`fsync`, `synchronous_commit`
+    /// and full page writes on) and starts it: what a benchmark measures, where a test would
+    /// only wait on the disk.
+    pub fn start_durable() -> PrivateCluster {
+        Self::init_and_start(true)
+    }
+
+    fn init_and_start(durable: bool) -> PrivateCluster {
         let bin = binaries();
         let as_root = running_as_root();
         let folder = init_cluster(&bin, as_root);
@@ -65,6 +78,7 @@ impl PrivateCluster {
             data,
             port: free_port(),
             as_root,
+            durable,
             _watchdog: watchdog,
         };
         cluster.start();
@@ -83,11 +97,17 @@ impl PrivateCluster {
     /// kernel's cache; only the machine's crash would lose it), but `synchronous_commit` stays
     /// on: with it off, a commit is answered before its WAL leaves PostgreSQL's memory, and an
     /// immediate stop loses the last acknowledged transactions.
+    /// A durable cluster ([`Self::start_durable`]) keeps all three on.
     pub fn start(&self) {
+        let durability = if self.durable {
+            ""
+        } else {
+            "-c fsync=off -c full_page_writes=off"
+        };
         let script = format!(
             "{pg_ctl} -D {data} -l {folder}/postgres.log -w -t 120 \
-             -o '-h 127.0.0.1 -p {port} -k {folder} -c fsync=off \
-             -c full_page_writes=off -c max_connections=400' start >>{folder}/pg_ctl.log 2>&1",
+             -o '-h 127.0.0.1 -p {port} -k {folder} {durability} \
+             -c max_connections=400' start >>{folder}/pg_ctl.log 2>&1",
             pg_ctl = self.bin.join("pg_ctl").display(),
             data = self.data.display(),
             folder = self.folder.display(),

@@ -166,7 +166,13 @@ impl TaskService for TaskApi {
                     branch: a
                         .branch(branch_id)
                         .map(|b| convert::branch_to_wire(a, b, &view)),
-                    application: Some(convert::application_to_wire(a, &view)),
+                    application_id: a.id.to_string(),
+                    application_state: convert::application_state_to_wire(a.state),
+                    application_version: a.version,
+                    dependants: a
+                        .dependants(branch_id)
+                        .map(|b| convert::branch_to_wire(a, b, &view))
+                        .collect(),
                 }
             })
             .await?;

@@ -40,7 +40,8 @@ pub fn application_states(values: &[i32]) -> Result<Vec<ApplicationState>, Error
         .collect()
 }
 
-fn application_state_to_wire(state: ApplicationState) -> i32 {
+/// An application's state as the wire carries it.
+pub fn application_state_to_wire(state: ApplicationState) -> i32 {
     let wire = match state {
         ApplicationState::AwaitingMaterials => pb::ApplicationState::AwaitingMaterials,
         ApplicationState::InProgress => pb::ApplicationState::InProgress,

@@ -28,7 +28,10 @@ mod statistics;
 mod supervision;
 mod view;
 
-pub use applications::{application_states, application_to_wire, task_of_branch, task_to_wire};
+pub use applications::{
+    application_state_to_wire, application_states, application_to_wire, task_of_branch,
+    task_to_wire,
+};
 pub use assessment::{assessment_to_wire, month};
 pub use bounds::{
     Class, ECHO_CHARS, MAX_ENTRIES, MAX_IDENTIFIER_CHARS, MAX_KEY_CHARS, MAX_NAME_CHARS,

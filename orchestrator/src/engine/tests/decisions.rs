@@ -31,6 +31,29 @@ fn dependants_start_when_every_predecessor_succeeded() {
 }
 
 #[test]
+fn the_dependants_of_a_branch_are_those_waiting_on_it_directly_or_through_others() {
+    let application = submit(&["id", "lease"]).unwrap();
+    let matters = |id| -> Vec<String> {
+        application
+            .dependants(id)
+            .map(|b| b.matter_code.clone())
+            .collect()
+    };
+    // engrave waits on seal (which waits on register) and on fire-opinion.
+    assert_eq!(
+        matters(branch_of(&application, "register")),
+        ["seal", "engrave"]
+    );
+    assert_eq!(matters(branch_of(&application, "seal")), ["engrave"]);
+    assert!(matters(branch_of(&application, "engrave")).is_empty());
+    assert_eq!(
+        matters(branch_of(&application, "fire-opinion")),
+        ["engrave"]
+    );
+    assert!(matters(uuid::Uuid::nil()).is_empty());
+}
+
+#[test]
 fn a_rejection_cancels_every_dependant_with_the_reason() {
     let application = submit(&["id", "lease"]).unwrap();
     let application = decide(

@@ -159,15 +159,22 @@ pub async fn decide(
         .map_err(status_text)?
         .into_inner();
     let branch = response.branch.unwrap_or_default();
-    let application = response.application.unwrap_or_default();
     println!(
         "branch {} ({}) is {}; application {} is {}",
         branch.id,
         branch.matter_name,
         branch_state_name(branch.state),
-        application.receipt_number,
-        application_state_name(application.state)
+        response.application_id,
+        application_state_name(response.application_state)
     );
+    for dependant in &response.dependants {
+        println!(
+            "  then branch {} ({}) is {}",
+            dependant.id,
+            dependant.matter_name,
+            branch_state_name(dependant.state)
+        );
+    }
     Ok(())
 }
 
