@@ -1,9 +1,11 @@
-//! Group commit: one task writes every application change, many changes to one transaction.
+//! Group commit: one writer writes every application change, many changes to one transaction.
+//! On a SQLite file the writer is a thread that owns its own connection (`store::direct`), so
+//! none of a batch's statements crosses a thread; elsewhere it is a task on the pool.
 //!
 //! A commit of its own per change pays a `BEGIN`, a `COMMIT` with its WAL sync, about ten
 //! statements, and — on SQLite, whose database has a single write lock — a wait for that lock by
 //! polling with sleeps whenever another connection holds it. Here the callers do the expensive
-//! part in their own tasks (the document's JSON, the branch rows, the events' JSON), then hand the
+//! part in their own tasks (the compact document, the branch rows, the events' JSON), then hand the
 //! prepared change to the writer, which takes every change waiting at that moment into one
 //! transaction: one read of the chain heads, one guarded write per application (and one insert
 //! per idempotency key), then one multi-row statement each for the branches, the events and the
