@@ -31,7 +31,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const PREPARED_STATEMENTS: usize = 256;
 
 /// A SQLite connection owned by one thread. The mutex is never contended (one thread uses it);
-/// it is there because sea-orm's connections must be shareable.
+/// it is there because a connection the writer runs on must be shareable (`Statements: Sync`).
 pub(super) struct DirectSqlite {
     connection: Mutex<rusqlite::Connection>,
 }
