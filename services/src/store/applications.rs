@@ -38,7 +38,7 @@ impl Store {
             id: row.id.clone(),
             message,
         })?;
-        String::from_utf8(json)
+        String::from_utf8(json.into_owned())
             .map(Some)
             .map_err(|error| StoreError::Corrupt {
                 id: row.id,

@@ -9,6 +9,8 @@
 //! microseconds. JSON underneath keeps the engine's serde shapes (tagged enums, absent fields)
 //! working unchanged, and `lianban-server document ID` prints it for an operator.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::Application;
 
@@ -28,11 +30,12 @@ pub(super) fn decode(row: &application::Model) -> Result<Application, StoreError
     serde_json::from_slice(&json).map_err(|error| corrupt(error.to_string()))
 }
 
-/// The JSON of the document kept in a row, whichever way it is kept.
-pub(super) fn document_json(row: &application::Model) -> Result<Vec<u8>, String> {
+/// The JSON of the document kept in a row, whichever way it is kept; a document from before the
+/// compact encoding is read where it lies.
+pub(super) fn document_json(row: &application::Model) -> Result<Cow<'_, [u8]>, String> {
     match &row.body {
-        None => Ok(row.document.clone().into_bytes()),
-        Some(body) => expand(body),
+        None => Ok(Cow::Borrowed(row.document.as_bytes())),
+        Some(body) => expand(body).map(Cow::Owned),
     }
 }
 
@@ -66,4 +69,21 @@ pub(super) fn audit_time(at: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::DurationRound;
     at.duration_trunc(chrono::Duration::microseconds(1))
         .unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_compact_document_expands_to_its_json_and_a_damaged_one_is_refused() {
+        let json = br#"{"id":"01","branches":[{"state":"open"},{"state":"open"}]}"#;
+        let mut body = vec![LZ4_JSON];
+        body.extend_from_slice(&lz4_flex::compress_prepend_size(json));
+        assert_eq!(expand(&body).unwrap(), json);
+        assert!(expand(&[]).unwrap_err().contains("empty"));
+        assert!(expand(&[7, 0, 0]).unwrap_err().contains("format 7"));
+        let truncated = &body[..body.len() - 3];
+        assert!(expand(truncated).unwrap_err().contains("does not expand"));
+    }
 }
