@@ -132,15 +132,15 @@ async fn main() {
         floor::empty::serve().await;
         return;
     }
+    if options.scale > 0 && options.replicas > 1 {
+        eprintln!("lianban-bench: the scale run restarts one server: --scale needs --replicas 1");
+        std::process::exit(2);
+    }
     if !options.server.is_file() {
         eprintln!(
             "lianban-bench: {} not found; build it first: cargo build --release -p lianban-services --bin lianban-server",
             options.server.display()
         );
-        std::process::exit(2);
-    }
-    if options.scale > 0 && options.replicas > 1 {
-        eprintln!("lianban-bench: the scale run restarts one server: --scale needs --replicas 1");
         std::process::exit(2);
     }
     let work = tempfile::Builder::new()

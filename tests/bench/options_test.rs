@@ -1,5 +1,5 @@
 //! The load generator's command line: `--help` tells a person what it does and starts nothing; a
-//! mistyped option is refused before any server starts.
+//! mistyped option, or a combination it cannot run, is refused before any server starts.
 
 use std::process::Command;
 
@@ -19,6 +19,7 @@ fn help_lists_the_options_and_runs_nothing() {
         "--quick",
         "--scale-only",
         "--postgres",
+        "--replicas <N>",
         "--scale <N>",
         "--due <M>",
         "--server <FILE>",
@@ -37,7 +38,11 @@ fn help_lists_the_options_and_runs_nothing() {
 
 #[test]
 fn a_mistyped_option_or_value_is_refused_before_anything_starts() {
-    for args in [&["--quik"][..], &["--scale", "many"][..]] {
+    for args in [
+        &["--quik"][..],
+        &["--scale", "many"][..],
+        &["--replicas", "0"][..],
+    ] {
         let answer = generator(args);
         assert_eq!(answer.status.code(), Some(2), "{args:?}: {answer:?}");
         let error = String::from_utf8(answer.stderr).unwrap();
@@ -47,4 +52,13 @@ fn a_mistyped_option_or_value_is_refused_before_anything_starts() {
             "{args:?}"
         );
     }
+}
+
+#[test]
+fn a_scale_run_over_several_replicas_is_refused_before_anything_starts() {
+    let answer = generator(&["--scale", "5", "--replicas", "2"]);
+    assert_eq!(answer.status.code(), Some(2), "{answer:?}");
+    let error = String::from_utf8(answer.stderr).unwrap();
+    assert!(error.contains("--scale needs --replicas 1"), "{error}");
+    assert!(String::from_utf8(answer.stdout).unwrap().is_empty());
 }
