@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::Command;
+use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
 use uuid::Uuid;
 
@@ -30,10 +31,13 @@ use crate::store::Claim;
 const BATCH: u64 = 1024;
 /// How many deadlines a sweep acts on at once: enough for the store's writer to commit many in
 /// one transaction (acting on them one after another paid a transaction each).
-const IN_FLIGHT: usize = 64;
-/// How many applications of due deadlines are read in one query ahead of acting on them: well
-/// inside the runtime's document cache, so none is dropped before its command runs.
-const PREFETCH: usize = 256;
+const IN_FLIGHT: usize = 256;
+/// How many applications of due deadlines are read in one query ahead of acting on them. While
+/// one read waits to be acted on, at most this many more are read, [`IN_FLIGHT`] wait in line and
+/// as many again are in flight, each putting its new document in the runtime's document cache: 128
+/// keeps that under the half of the cache a document is sure to stay in, so none read ahead is
+/// dropped before its command runs.
+const PREFETCH: usize = 128;
 /// How long a replica's claim on due deadlines holds: far longer than acting on a batch takes,
 /// short enough that another replica soon takes over the claims of one that died.
 const LEASE: Duration = Duration::from_secs(60);
@@ -67,18 +71,44 @@ pub async fn move_clock_and_sweep(
     sweep_now(runtime).await
 }
 
-/// The sweep itself; the caller holds the sweep lock.
+/// The sweep itself; the caller holds the sweep lock. Claiming and reading ahead run in a task of
+/// their own while the deadlines already read are acted on, so the store's writer is never left
+/// idle waiting for the next read, and never drained between batches.
 async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
     let now = runtime.now();
-    let mut seen = HashSet::new();
     let mut acted = crate::sessions::sweep(runtime, &claim(runtime, now, BATCH)).await?;
     acted += crate::cases::sweep(runtime, &claim(runtime, now, BATCH)).await?;
+    let (due, read) = mpsc::channel(64);
+    let reader = tokio::spawn(read_due_deadlines(runtime.clone(), now, due));
+    acted += act_on_deadlines(runtime, read).await;
+    match reader.await {
+        Ok(read) => read.map(|()| acted),
+        Err(error) => Err(Error::Server(format!(
+            "reading due deadlines failed: {error}"
+        ))),
+    }
+}
+
+/// Claims what is due at `now`, batch after batch until nothing is left, reads the applications
+/// of each [`PREFETCH`] deadlines into the runtime's document cache, and hands the deadlines on.
+/// Stops early when the acting side is gone.
+async fn read_due_deadlines(
+    runtime: Runtime,
+    now: DateTime<Utc>,
+    due: mpsc::Sender<(Uuid, Uuid)>,
+) -> Result<(), Error> {
+    // A branch acted on may be due again (its deadline moved, or the commit failed and the claim
+    // ran out): once per sweep is enough.
+    let mut seen = HashSet::new();
     loop {
-        let claimed = claim(runtime, now, BATCH);
-        let due = runtime.store().claim_due_branches(&claimed).await?;
-        let fresh: Vec<_> = due.into_iter().filter(|pair| seen.insert(*pair)).collect();
+        let claimed = claim(&runtime, now, BATCH);
+        let claimed = runtime.store().claim_due_branches(&claimed).await?;
+        let fresh: Vec<_> = claimed
+            .into_iter()
+            .filter(|pair| seen.insert(*pair))
+            .collect();
         if fresh.is_empty() {
-            return Ok(acted);
+            return Ok(());
         }
         for chunk in fresh.chunks(PREFETCH) {
             let ids: Vec<Uuid> = chunk
@@ -89,7 +119,11 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
                 // Each command reads its application itself then.
                 tracing::warn!(%error, "could not read ahead the applications of due deadlines");
             }
-            acted += act_on_deadlines(runtime, chunk.to_vec()).await;
+            for pair in chunk {
+                if due.send(*pair).await.is_err() {
+                    return Ok(());
+                }
+            }
         }
     }
 }
@@ -106,12 +140,12 @@ fn claim(runtime: &Runtime, now: DateTime<Utc>, limit: u64) -> Claim<'_> {
     }
 }
 
-/// Acts on each (application, branch) deadline, [`IN_FLIGHT`] at a time; returns how many changed
-/// anything. A deadline that fails is logged and left for the next sweep.
-async fn act_on_deadlines(runtime: &Runtime, due: Vec<(Uuid, Uuid)>) -> u32 {
+/// Acts on each (application, branch) deadline as it comes, [`IN_FLIGHT`] at a time; returns how
+/// many changed anything. A deadline that fails is logged and left for the next sweep.
+async fn act_on_deadlines(runtime: &Runtime, mut due: mpsc::Receiver<(Uuid, Uuid)>) -> u32 {
     let mut tasks = JoinSet::new();
     let mut acted = 0;
-    for (application_id, branch_id) in due {
+    while let Some((application_id, branch_id)) = due.recv().await {
         if tasks.len() >= IN_FLIGHT {
             acted += u32::from(tasks.join_next().await.is_some_and(changed));
         }

@@ -11,8 +11,8 @@ use super::connection::Store;
 use super::entities::{application, idempotency};
 use super::error::StoreError;
 use super::paging::{SCAN_PAGE, cut_page, in_chunks};
+use super::prepared;
 use super::records::{ApplicationFilter, Change, Page, PageRequest, RememberedResponse};
-use super::writer;
 
 impl Store {
     /// One application by id.
@@ -95,7 +95,7 @@ impl Store {
     /// The change goes to the store's writer, which commits it together with whatever other
     /// changes are waiting (see [`writer`]).
     pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
-        self.writer.write(writer::prepare(&change)).await
+        self.writer.write(prepared::prepare(&change)).await
     }
 
     /// How many applications are in each state.

@@ -38,6 +38,7 @@ pub mod migration;
 mod notifications;
 mod outbox;
 mod paging;
+mod prepared;
 mod projects;
 mod ratings_migration;
 mod records;

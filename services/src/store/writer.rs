@@ -20,12 +20,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use lianban_orchestrator::application::Branch;
-use lianban_orchestrator::notify::Notice;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::{self, NotSet, Set},
+    ActiveValue::{self, Set},
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 use tokio::sync::{mpsc, oneshot};
@@ -33,116 +30,19 @@ use uuid::Uuid;
 
 use super::audit_keys::AuditKeys;
 use super::change_log::{LoggedChange, log_changes};
-use super::codec::{audit_time, encode, version};
+use super::codec::audit_time;
 use super::direct::DirectSqlite;
 use super::entities::{application, branch, event, idempotency};
 use super::error::StoreError;
 use super::keys::claim_key;
 use super::outbox::{NoticeRow, NoticeSubject, write_notice_rows};
 use super::paging::in_chunks;
-use super::records::{AuditLink, Change, IdempotencyRecord};
+use super::prepared::{BranchRow, Prepared};
+use super::records::{AuditLink, IdempotencyRecord};
 use super::statements::Statements;
 
 /// The most changes one transaction takes: bounds the time a caller waits behind others.
 const MOST_PER_TRANSACTION: usize = 256;
-
-/// A change with everything a caller can compute outside the transaction already computed.
-pub(super) struct Prepared {
-    application_id: Uuid,
-    row: application::ActiveModel,
-    /// The version read, `None` for a new application.
-    expected_version: Option<i64>,
-    version: i64,
-    branches: Vec<branch::ActiveModel>,
-    /// Each event's kind and JSON detail.
-    events: Vec<(&'static str, String)>,
-    actor: String,
-    at: DateTime<Utc>,
-    notices: Vec<Notice>,
-    idempotency: Option<IdempotencyRecord>,
-}
-
-/// Turns a borrowed change into the rows to write.
-pub(super) fn prepare(change: &Change<'_>) -> Prepared {
-    let app = change.application;
-    let row = application::ActiveModel {
-        id: Set(app.id.to_string()),
-        bundle_code: Set(app.bundle_code.clone()),
-        state: Set(app.state.name().to_owned()),
-        receipt_number: Set(app.receipt_number.clone()),
-        key_project_code: Set(app.key_project_code.clone()),
-        submitted_at: Set(app.submitted_at),
-        updated_at: Set(change.at),
-        version: Set(version(app.version)),
-        // Kept compact in `body`; the JSON column is only for documents written before it.
-        document: Set(String::new()),
-        body: Set(Some(encode(app))),
-        // Both set by the writer, which knows where the chain ends.
-        audit_head: NotSet,
-        audit_seq: NotSet,
-    };
-    Prepared {
-        application_id: app.id,
-        row,
-        expected_version: change.previous.map(|previous| version(previous.version)),
-        version: version(app.version),
-        branches: changed_branch_rows(change),
-        events: change
-            .events
-            .iter()
-            .map(|e| {
-                let detail = serde_json::to_string(e).expect("an event always serialises");
-                (e.kind(), detail)
-            })
-            .collect(),
-        actor: change.actor.to_owned(),
-        at: change.at,
-        notices: change.notices.to_vec(),
-        idempotency: change.idempotency.clone(),
-    }
-}
-
-/// The projection rows of the branches the change touched.
-fn changed_branch_rows(change: &Change<'_>) -> Vec<branch::ActiveModel> {
-    let app = change.application;
-    app.branches
-        .iter()
-        .filter(|branch| {
-            let before = change
-                .previous
-                .and_then(|previous| previous.branch(branch.id));
-            before.is_none_or(|before| before.version != branch.version)
-        })
-        .map(|b| branch::ActiveModel {
-            id: Set(b.id.to_string()),
-            application_id: Set(app.id.to_string()),
-            department_code: Set(b.department_code.clone()),
-            matter_code: Set(b.matter_code.clone()),
-            bundle_code: Set(app.bundle_code.clone()),
-            state: Set(b.state.name().to_owned()),
-            updated_at: Set(change.at),
-            deadline_at: Set(b.deadline.map(|d| d.at)),
-            deadline_pending: Set(deadline_pending(b)),
-            deadline_provisional: Set(
-                b.state.is_running() && b.deadline.is_some_and(|d| d.provisional)
-            ),
-            assignee: Set(b.assignee.clone()),
-            unstaffed: Set(b.unstaffed_since.is_some() && b.state.is_running()),
-            // A commit of the branch ends any claim on its deadline: acted on, or changed.
-            lease_owner: Set(None),
-            lease_until: Set(None),
-        })
-        .collect()
-}
-
-/// Whether the timer still has to act on the branch's deadline: it is open, and it is either
-/// deemed to consent at the deadline or not yet escalated.
-fn deadline_pending(branch: &Branch) -> bool {
-    use lianban_orchestrator::catalogue::DeadlineAction;
-    branch.deadline.is_some()
-        && branch.state.is_actionable()
-        && (branch.on_deadline == DeadlineAction::DeemedConsent || branch.escalated_at.is_none())
-}
 
 /// A prepared change and where its answer goes.
 struct Job {
@@ -312,7 +212,7 @@ async fn write_changes<'a>(
 /// The rows of the accepted changes, written together at the end of the batch.
 #[derive(Default)]
 struct Accepted<'a> {
-    branches: Vec<branch::ActiveModel>,
+    branches: Vec<&'a BranchRow>,
     events: Vec<event::ActiveModel>,
     notices: Vec<NoticeRow<'a>>,
     changes: Vec<LoggedChange>,
@@ -406,13 +306,13 @@ async fn write_one<'a>(
         branch_ids: change
             .branches
             .iter()
-            .filter_map(|row| match &row.id {
+            .filter_map(|row| match &row.row.id {
                 ActiveValue::Set(id) => Some(id.clone()),
                 _ => None,
             })
             .collect(),
     });
-    accepted.branches.extend(change.branches.iter().cloned());
+    accepted.branches.extend(change.branches.iter());
     accepted.events.extend(events);
     let about = NoticeSubject {
         application_id: change.application_id,
@@ -513,9 +413,34 @@ async fn write_application(
     Ok(written == 1)
 }
 
-/// Upserts branch rows; when one branch changed twice in the batch, its last row wins (one
+/// Writes the batch's branch rows. On SQLite a branch that was there before is updated in a
+/// statement of its own naming only the columns that changed: SQLite rewrites the entry of every
+/// index on a column a statement names, so a multi-row upsert (which names them all) rewrote the
+/// department's and the assignee's indexes of every branch at every change; each statement is a
+/// function call on the writer's own connection. Elsewhere (PostgreSQL, a round trip per
+/// statement) every row goes into one multi-row upsert. New branches are inserted first, so an
+/// update later in the batch finds its row.
+async fn write_branches(txn: &impl Statements, rows: Vec<&BranchRow>) -> Result<(), StoreError> {
+    let one_by_one = txn.backend() == sea_orm::DbBackend::Sqlite;
+    let (updates, whole): (Vec<&BranchRow>, Vec<&BranchRow>) = rows
+        .into_iter()
+        .partition(|row| one_by_one && row.changed.is_some());
+    upsert_branches(txn, whole.into_iter().map(|row| row.row.clone()).collect()).await?;
+    for row in updates {
+        let (Some(changed), ActiveValue::Set(id)) = (&row.changed, &row.row.id) else {
+            continue;
+        };
+        let update = branch::Entity::update_many()
+            .set(changed.clone())
+            .filter(branch::Column::Id.eq(id.as_str()));
+        txn.write(&update).await?;
+    }
+    Ok(())
+}
+
+/// Upserts whole branch rows; when one branch changed twice in the batch, its last row wins (one
 /// statement may not touch a row twice).
-async fn write_branches(
+async fn upsert_branches(
     txn: &impl Statements,
     rows: Vec<branch::ActiveModel>,
 ) -> Result<(), StoreError> {
