@@ -29,15 +29,16 @@ use crate::store::Claim;
 
 /// How many due branches one store query fetches.
 const BATCH: u64 = 1024;
-/// How many deadlines a sweep acts on at once: enough for the store's writer to commit many in
-/// one transaction (acting on them one after another paid a transaction each).
+/// How many deadlines a sweep acts on at once: the store's writer takes every change waiting (up
+/// to 256) into one transaction, so this many keep it fed while it syncs the one before (acting
+/// on them one after another paid a transaction each).
 const IN_FLIGHT: usize = 256;
-/// How many applications of due deadlines are read in one query ahead of acting on them. While
-/// one read waits to be acted on, at most this many more are read, [`IN_FLIGHT`] wait in line and
-/// as many again are in flight, each putting its new document in the runtime's document cache: 128
-/// keeps that under the half of the cache a document is sure to stay in, so none read ahead is
-/// dropped before its command runs.
+/// How many applications of due deadlines are read in one query ahead of acting on them.
 const PREFETCH: usize = 128;
+/// How many deadlines read ahead wait to be acted on. A document read ahead goes into the
+/// runtime's document cache, which keeps at least the last 512 put in it; with these sizes nearly
+/// every one is still there when its command runs, and one that is not is read by the command.
+const WAITING: usize = 64;
 /// How long a replica's claim on due deadlines holds: far longer than acting on a batch takes,
 /// short enough that another replica soon takes over the claims of one that died.
 const LEASE: Duration = Duration::from_secs(60);
@@ -78,7 +79,7 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
     let now = runtime.now();
     let mut acted = crate::sessions::sweep(runtime, &claim(runtime, now, BATCH)).await?;
     acted += crate::cases::sweep(runtime, &claim(runtime, now, BATCH)).await?;
-    let (due, read) = mpsc::channel(64);
+    let (due, read) = mpsc::channel(WAITING);
     let reader = tokio::spawn(read_due_deadlines(runtime.clone(), now, due));
     acted += act_on_deadlines(runtime, read).await;
     match reader.await {

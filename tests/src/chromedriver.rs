@@ -1,7 +1,10 @@
 //! The chromedriver a browser test drives Chromium through: started on a port it picks itself
 //! (`--port=0`, read back from what it prints, so two tests never race for a port), ready once
 //! its `/status` says so, and killed with the test. Debian's `chromium` and `chromium-driver`
-//! provide both programs (`.ci/run` installs them).
+//! provide both programs (`.ci/run` installs them). Both write their temporary files (Chromium's
+//! profile, and its shared memory, which `--disable-dev-shm-usage` puts in the temporary folder)
+//! into a folder of the driver's own that goes with it: left in `/tmp`, a run of the browser
+//! tests left hundreds of them behind.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -16,19 +19,23 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long chromedriver may take to start and say it is ready.
 const START_LIMIT: Duration = Duration::from_secs(30);
 
-/// A running chromedriver, killed when dropped.
+/// A running chromedriver, killed when dropped, and its temporary folder removed.
 pub struct Chromedriver {
     /// Where it listens: `http://127.0.0.1:<port>`.
     pub url: String,
+    // Declared before the folder: the driver is killed before its folder goes.
     _child: Child,
+    _temporary: tempfile::TempDir,
 }
 
 impl Chromedriver {
     /// Starts chromedriver on a port of its choosing and waits until it is ready.
     pub async fn start() -> Chromedriver {
         let program = installed();
+        let temporary = tempfile::tempdir().expect("a temporary folder for chromedriver");
         let mut child = Command::new(&program)
             .arg("--port=0")
+            .env("TMPDIR", temporary.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -41,7 +48,11 @@ impl Chromedriver {
             .expect("chromedriver names its port in time");
         let url = format!("http://127.0.0.1:{port}");
         wait_until_ready(&url).await;
-        Chromedriver { url, _child: child }
+        Chromedriver {
+            url,
+            _child: child,
+            _temporary: temporary,
+        }
     }
 }
 
