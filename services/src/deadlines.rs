@@ -74,33 +74,44 @@ pub async fn move_clock_and_sweep(
 
 /// The sweep itself; the caller holds the sweep lock. Claiming and reading ahead run in a task of
 /// their own while the deadlines already read are acted on, so the store's writer is never left
-/// idle waiting for the next read, and never drained between batches.
+/// idle waiting for the next read, and never drained between batches. A round that changed
+/// anything is followed by another: what it committed may have made more due by `now`.
 async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
     let now = runtime.now();
     let mut acted = crate::sessions::sweep(runtime, &claim(runtime, now, BATCH)).await?;
     acted += crate::cases::sweep(runtime, &claim(runtime, now, BATCH)).await?;
-    let (due, read) = mpsc::channel(WAITING);
-    let reader = tokio::spawn(read_due_deadlines(runtime.clone(), now, due));
-    acted += act_on_deadlines(runtime, read).await;
-    match reader.await {
-        Ok(read) => read.map(|()| acted),
-        Err(error) => Err(Error::Server(format!(
-            "reading due deadlines failed: {error}"
-        ))),
-    }
-}
-
-/// Claims what is due at `now`, batch after batch until nothing is left, reads the applications
-/// of each [`PREFETCH`] deadlines into the runtime's document cache, and hands the deadlines on.
-/// Stops early when the acting side is gone.
-async fn read_due_deadlines(
-    runtime: Runtime,
-    now: DateTime<Utc>,
-    due: mpsc::Sender<(Uuid, Uuid)>,
-) -> Result<(), Error> {
     // A branch acted on may be due again (its deadline moved, or the commit failed and the claim
     // ran out): once per sweep is enough.
     let mut seen = HashSet::new();
+    loop {
+        let (due, read) = mpsc::channel(WAITING);
+        let reader = tokio::spawn(read_due_deadlines(runtime.clone(), now, seen, due));
+        let round = act_on_deadlines(runtime, read).await;
+        seen = match reader.await {
+            Ok(read) => read?,
+            Err(error) => {
+                return Err(Error::Server(format!(
+                    "reading due deadlines failed: {error}"
+                )));
+            }
+        };
+        acted += round;
+        if round == 0 {
+            return Ok(acted);
+        }
+    }
+}
+
+/// Claims what is due at `now`, batch after batch until nothing is left that is not in `seen`,
+/// reads the applications of each [`PREFETCH`] deadlines into the runtime's document cache, and
+/// hands the deadlines on; returns `seen` with them added. Stops early when the acting side is
+/// gone.
+async fn read_due_deadlines(
+    runtime: Runtime,
+    now: DateTime<Utc>,
+    mut seen: HashSet<(Uuid, Uuid)>,
+    due: mpsc::Sender<(Uuid, Uuid)>,
+) -> Result<HashSet<(Uuid, Uuid)>, Error> {
     loop {
         let claimed = claim(&runtime, now, BATCH);
         let claimed = runtime.store().claim_due_branches(&claimed).await?;
@@ -109,7 +120,7 @@ async fn read_due_deadlines(
             .filter(|pair| seen.insert(*pair))
             .collect();
         if fresh.is_empty() {
-            return Ok(());
+            return Ok(seen);
         }
         for chunk in fresh.chunks(PREFETCH) {
             let ids: Vec<Uuid> = chunk
@@ -122,7 +133,7 @@ async fn read_due_deadlines(
             }
             for pair in chunk {
                 if due.send(*pair).await.is_err() {
-                    return Ok(());
+                    return Ok(seen);
                 }
             }
         }
