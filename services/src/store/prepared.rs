@@ -57,10 +57,8 @@ pub(super) fn prepare(change: &Change<'_>) -> Prepared {
 }
 
 /// The application's row. A new application sets every column; a change of one sets only the
-/// columns that can differ and those of them that did: SQLite rewrites the entry of every index
-/// on a column an `UPDATE` names, changed or not, and the receipt number's unique index puts
-/// each application on a page of its own, so naming the unchanged columns cost pages in every
-/// commit for nothing.
+/// columns that can differ and those of them that did (the receipt number's unique index puts
+/// each application on a page of its own: naming it unchanged cost a page in every commit).
 fn application_row(change: &Change<'_>) -> application::ActiveModel {
     let app = change.application;
     // Set when new, or when it differs from what the previous version had.
@@ -104,7 +102,7 @@ fn application_row(change: &Change<'_>) -> application::ActiveModel {
 }
 
 /// A branch's projection row to write: the whole row, and for a branch that was there before
-/// the change, only the columns that changed (see [`write_branches`]).
+/// the change, only the columns that changed (the writer's `write_branches` says which it uses).
 pub(super) struct BranchRow {
     pub(super) row: branch::ActiveModel,
     pub(super) changed: Option<branch::ActiveModel>,
