@@ -5,11 +5,13 @@
 //! A commit of its own per change pays a `BEGIN`, a `COMMIT` with its WAL sync, about ten
 //! statements, and — on SQLite, whose database has a single write lock — a wait for that lock by
 //! polling with sleeps whenever another connection holds it. Here the callers do the expensive
-//! part in their own tasks (the compact document, the branch rows, the events' JSON), then hand the
-//! prepared change to the writer, which takes every change waiting at that moment into one
-//! transaction: one read of the chain heads, one guarded write per application (and one insert
-//! per idempotency key), then one multi-row statement each for the branches, the events and the
-//! notifications of the whole batch.
+//! part in their own tasks (`store::prepared`: the compact document, the branch rows, the events'
+//! JSON), then hand the prepared change to the writer, which takes every change waiting at that
+//! moment into one transaction: one read of the chain heads, one guarded write per application
+//! (and one insert per idempotency key), then one multi-row statement each for the new branches,
+//! the events and the notifications of the whole batch. A branch that was there before is updated
+//! by a statement of its own on SQLite, naming only what changed ([`write_branches`] says why);
+//! on PostgreSQL it joins the branches' multi-row upsert.
 //!
 //! Each change is still judged alone: a change that loses its version check, or whose
 //! idempotency key another request took, writes nothing (its key row, if it wrote one, is
