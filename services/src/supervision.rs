@@ -165,6 +165,32 @@ pub struct StoredDigest {
     pub departments: Vec<DepartmentDigest>,
 }
 
+/// The digest as JSON, in a buffer allocated once at its final length. Left to grow, the buffer
+/// doubles, and while the last doubling copies, the old and the new buffer (up to three times the
+/// text) are held at once: the largest moment of the server's memory on a day with many
+/// warnings. Measuring the text first costs a second serialisation, once a day.
+fn digest_json(digest: &StoredDigest) -> String {
+    let mut length = ByteCount(0);
+    serde_json::to_writer(&mut length, digest).expect("a digest always serialises");
+    let mut text = Vec::with_capacity(length.0);
+    serde_json::to_writer(&mut text, digest).expect("a digest always serialises");
+    String::from_utf8(text).expect("JSON is UTF-8")
+}
+
+/// A writer that only counts what is written to it.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Writes the digest of the day of `now`, as the picture at `now` (the time the schedule was found
 /// due: the clock may have moved on since), unless that day is not a working day or its digest
 /// was written already; true when written.
@@ -211,16 +237,49 @@ pub async fn write_digest(runtime: &Runtime, now: DateTime<Utc>) -> Result<bool,
             items.sort_by_key(|item| (std::cmp::Reverse(item.colour), item.deadline));
         }
     }
-    let digest = StoredDigest {
+    // The items are let go once written out: with many branches near their deadline they and
+    // the text are each tens of megabytes, and only the text is needed from here on.
+    let content = digest_json(&StoredDigest {
         departments: departments.into_values().collect(),
-    };
-    let content = serde_json::to_string(&digest).expect("a digest always serialises");
+    });
     let written = runtime
         .store()
-        .write_digest(&today.to_string(), now, &content)
+        .write_digest(&today.to_string(), now, content)
         .await?;
     if written {
         tracing::info!(day = %today, "overdue digest written");
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(index: u32, colour: Colour) -> DigestItem {
+        DigestItem {
+            branch_id: Uuid::now_v7(),
+            application_id: Uuid::now_v7(),
+            receipt_number: format!("LB-2026-{index:06}"),
+            matter_code: "scjg-qiye-sheli".into(),
+            deadline: Utc::now(),
+            remaining_days: index % 3,
+            colour,
+            escalated_at: index.is_multiple_of(2).then(Utc::now),
+        }
+    }
+
+    #[test]
+    fn a_digest_is_written_out_as_its_json_in_a_buffer_of_exactly_its_length() {
+        let digest = StoredDigest {
+            departments: vec![DepartmentDigest {
+                department_code: "scjg".into(),
+                red: (0..700).map(|i| item(i, Colour::Red)).collect(),
+                yellow: (0..300).map(|i| item(i, Colour::Yellow)).collect(),
+            }],
+        };
+        let text = digest_json(&digest);
+        assert_eq!(text, serde_json::to_string(&digest).unwrap());
+        assert_eq!(text.capacity(), text.len());
+    }
 }

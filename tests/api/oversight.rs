@@ -366,6 +366,16 @@ async fn supervisors_list_warnings_and_read_the_daily_digest(backend: Backend) {
     assert_eq!(refusal.subject(), "2026-03-04");
     set_time(&server, "2026-03-04 08:30").await;
     let digest = supervision.get_digest(today).await.unwrap().into_inner();
+    // Written at 08:30 in Beijing, the time the schedule was found due.
+    assert_eq!(
+        digest.generated_at.map(|at| (at.seconds, at.nanos)),
+        Some((
+            chrono::DateTime::parse_from_rfc3339("2026-03-04T00:30:00Z")
+                .unwrap()
+                .timestamp(),
+            0
+        ))
+    );
     assert_eq!(digest.red_total, 1);
     assert_eq!(digest.departments[0].department_code, "scjg");
     assert!(digest.departments[0].red[0].escalated_at.is_some());

@@ -2,38 +2,63 @@
 //! digests, written once per day. The outbox's writing side is `outbox`, run inside each change.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr};
+use sea_orm::sqlx;
+use sea_orm::{
+    ColumnTrait, Condition, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    RuntimeErr,
+};
 
 use super::connection::Store;
 use super::entities::{digest, notification, session_application};
 use super::error::StoreError;
 use super::records::{NotificationFilter, StoredNotification};
 
+/// The statement that writes a day's digest unless the day has one, with the backend's
+/// placeholders.
+fn insert_digest_sql(placeholders: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "INSERT INTO digests (day, generated_at, content) VALUES ({placeholders}) \
+         ON CONFLICT (day) DO NOTHING"
+    ))
+}
+
+/// A driver error as the ORM reports it, so that the store's error mapping sees it the same way.
+fn sqlx_error(error: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(error)))
+}
+
 impl Store {
     /// Writes the digest of `day` unless one exists; true when written.
+    ///
+    /// A day with many branches near their deadline has a digest of tens of megabytes, so it is
+    /// bound straight into the driver's arguments: the query builder and the ORM would copy it
+    /// three times more, and those copies were the server's memory peak.
     pub async fn write_digest(
         &self,
         day: &str,
         at: DateTime<Utc>,
-        content: &str,
+        content: String,
     ) -> Result<bool, StoreError> {
-        let model = digest::ActiveModel {
-            day: Set(day.to_owned()),
-            generated_at: Set(at),
-            content: Set(content.to_owned()),
+        let inserted = match self.db.get_database_backend() {
+            DbBackend::Postgres => sqlx::query(insert_digest_sql("$1, $2, $3"))
+                .bind(day)
+                .bind(at)
+                .bind(content)
+                .execute(self.db.get_postgres_connection_pool())
+                .await
+                .map_err(sqlx_error)?
+                .rows_affected(),
+            _ => sqlx::query(insert_digest_sql("?, ?, ?"))
+                .bind(day)
+                .bind(at)
+                .bind(content)
+                .execute(self.db.get_sqlite_connection_pool())
+                .await
+                .map_err(sqlx_error)?
+                .rows_affected(),
         };
-        match digest::Entity::insert(model)
-            .exec_without_returning(&self.db)
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
+        Ok(inserted == 1)
     }
 
     /// The digest of `day`, or the latest when `day` is `None`, as (day, written at, content).
