@@ -130,13 +130,15 @@ async fn what_one_replica_commits_reaches_the_streams_of_another(backend: Backen
         .expect("application");
     let registration = branch(&submitted, "scjg-qiye-sheli").id.clone();
 
+    // Each feed reads its snapshot in its own task after the call returns: on a loaded machine
+    // it may read the store after A's commit, and then sends the change as part of the snapshot
+    // (and not again). Either way B's feeds carry what A committed; without the change log they
+    // would wait for it in vain whenever the snapshot came first, as it nearly always does.
     let opened = next(&mut tasks).await;
-    assert!(!opened.snapshot);
     let task = opened.task.expect("task").branch.expect("branch");
     assert_eq!(task.id, registration);
     assert_eq!(task.state, pb::BranchState::Open as i32);
     let on_board = next(&mut board).await;
-    assert!(!on_board.snapshot);
     let item = on_board.application.expect("application").application;
     assert_eq!(item.expect("application").id, submitted.id);
 
