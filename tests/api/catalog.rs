@@ -138,7 +138,9 @@ legal_limit_days = 10
 promised_limit_days = 2
 "#;
 
-async fn start_with_catalogue(bundle: &str) -> Result<TestServer, lianban_services::Error> {
+async fn start_with_catalogue(
+    bundle: &str,
+) -> Result<(TestServer, TestDatabase), lianban_services::Error> {
     let folder = tempfile::tempdir().unwrap();
     write_catalogue(
         folder.path(),
@@ -150,7 +152,10 @@ async fn start_with_catalogue(bundle: &str) -> Result<TestServer, lianban_servic
         catalogue_dir: Some(folder.path().to_owned()),
         ..Config::default()
     };
-    TestServer::start_with(config).await
+    // The catalogue is read at start-up; the database must outlive the server.
+    TestServer::start_with(config)
+        .await
+        .map(|server| (server, database))
 }
 
 fn bundle(branches: &str) -> String {
@@ -188,7 +193,7 @@ async fn a_broken_catalogue_stops_start_up_naming_the_file_and_the_entry() {
         }
     }
     let good = bundle("[[bundle.branch]]\nmatter = \"x\"\nrole = \"approval\"\n");
-    let server = start_with_catalogue(&good)
+    let (server, _database) = start_with_catalogue(&good)
         .await
         .expect("a good catalogue starts");
     let bundles = server
