@@ -106,15 +106,24 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
 /// reads the applications of each [`PREFETCH`] deadlines into the runtime's document cache, and
 /// hands the deadlines on; returns `seen` with them added. Stops early when the acting side is
 /// gone.
+///
+/// The next claim starts as soon as a batch is claimed, and waits for the store (on SQLite, for
+/// the write lock the writer holds batch after batch) while this batch is handed on: claimed one
+/// after the other, the acting side ran dry at every claim. The leases keep the two claims apart.
+/// The next claim starts only after a batch with new deadlines, so none is left running when the
+/// loop ends.
 async fn read_due_deadlines(
     runtime: Runtime,
     now: DateTime<Utc>,
     mut seen: HashSet<(Uuid, Uuid)>,
     due: mpsc::Sender<(Uuid, Uuid)>,
 ) -> Result<HashSet<(Uuid, Uuid)>, Error> {
+    let mut next = start_claim(&runtime, now);
     loop {
-        let claimed = claim(&runtime, now, BATCH);
-        let claimed = runtime.store().claim_due_branches(&claimed).await?;
+        let claimed = match next.await {
+            Ok(claimed) => claimed?,
+            Err(error) => return Err(Error::Server(format!("claiming failed: {error}"))),
+        };
         let fresh: Vec<_> = claimed
             .into_iter()
             .filter(|pair| seen.insert(*pair))
@@ -122,22 +131,50 @@ async fn read_due_deadlines(
         if fresh.is_empty() {
             return Ok(seen);
         }
-        for chunk in fresh.chunks(PREFETCH) {
-            let ids: Vec<Uuid> = chunk
-                .iter()
-                .map(|(application_id, _)| *application_id)
-                .collect();
-            if let Err(error) = runtime.hold_documents(&ids).await {
-                // Each command reads its application itself then.
-                tracing::warn!(%error, "could not read ahead the applications of due deadlines");
-            }
-            for pair in chunk {
-                if due.send(*pair).await.is_err() {
-                    return Ok(seen);
-                }
+        next = start_claim(&runtime, now);
+        let handed_on = hand_on(&runtime, &fresh, &due).await;
+        if !handed_on {
+            // What the claim running now takes waits for its lease to run out, as after a crash.
+            return Ok(seen);
+        }
+    }
+}
+
+/// Claims a batch of what is due at `now` in a task of its own.
+fn start_claim(
+    runtime: &Runtime,
+    now: DateTime<Utc>,
+) -> tokio::task::JoinHandle<Result<Vec<(Uuid, Uuid)>, crate::store::StoreError>> {
+    let runtime = runtime.clone();
+    tokio::spawn(async move {
+        let claimed = claim(&runtime, now, BATCH);
+        runtime.store().claim_due_branches(&claimed).await
+    })
+}
+
+/// Reads ahead the applications of `deadlines`, [`PREFETCH`] at a time, and hands each deadline
+/// on; false when the acting side is gone.
+async fn hand_on(
+    runtime: &Runtime,
+    deadlines: &[(Uuid, Uuid)],
+    due: &mpsc::Sender<(Uuid, Uuid)>,
+) -> bool {
+    for chunk in deadlines.chunks(PREFETCH) {
+        let ids: Vec<Uuid> = chunk
+            .iter()
+            .map(|(application_id, _)| *application_id)
+            .collect();
+        if let Err(error) = runtime.hold_documents(&ids).await {
+            // Each command reads its application itself then.
+            tracing::warn!(%error, "could not read ahead the applications of due deadlines");
+        }
+        for pair in chunk {
+            if due.send(*pair).await.is_err() {
+                return false;
             }
         }
     }
+    true
 }
 
 /// A claim by this replica on what is due at `now`, for a lease from the wall clock's now.

@@ -118,6 +118,10 @@ impl Store {
 
     /// Marks up to `claim.limit` due rows that no live claim holds as this replica's, in one
     /// statement and its own transaction; returns the rows claimed.
+    ///
+    /// A plain read looks first whether any row is claimable: the timer sweeps whenever a commit
+    /// brings a new deadline, nearly always to find nothing due, and a claim that finds nothing
+    /// would still take the write lock (SQLite) and a transaction from the writer's turn.
     async fn claim_rows(
         &self,
         of: Claimable,
@@ -126,11 +130,17 @@ impl Store {
         let free = Cond::any()
             .add(Expr::col("lease_until").is_null())
             .add(Expr::col("lease_until").lt(claim.wall_now));
-        let due = Query::select()
+        let mut claimable = Query::select()
             .column("id")
             .from(of.table)
             .cond_where(of.due)
             .cond_where(free)
+            .to_owned();
+        let any = claimable.clone().limit(1).to_owned();
+        if self.db.query_one(&any).await?.is_none() {
+            return Ok(Vec::new());
+        }
+        let due = claimable
             .order_by(of.due_at, Order::Asc)
             .limit(claim.limit)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
@@ -215,5 +225,24 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(taken_over.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn finding_nothing_due_takes_no_write_lock() {
+        let (_dir, store) = store_with_due_branches(2).await;
+        let now = Utc::now();
+        assert_eq!(
+            store
+                .claim_due_branches(&claim("a", now, 5))
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        // Another writer holds the lock (on SQLite, the store's writer in the middle of a batch).
+        let writing = begin_write(&store.db).await.unwrap();
+        let nothing = store.claim_due_branches(&claim("b", now, 5)).await.unwrap();
+        assert!(nothing.is_empty());
+        writing.rollback().await.unwrap();
     }
 }
