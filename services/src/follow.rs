@@ -6,7 +6,7 @@
 //! `follow_milliseconds`, and at once after a commit here. When the change log moved it reads the
 //! new entries in commit order and announces each touched branch with its application as of now
 //! (held, or read in one query per page), once per application version however many entries name
-//! it. Polling rather than PostgreSQL's `LISTEN/NOTIFY`: `NOTIFY` takes a database-wide lock at
+//! it (with no stream subscribed it only moves its place in the log). Polling rather than PostgreSQL's `LISTEN/NOTIFY`: `NOTIFY` takes a database-wide lock at
 //! commit, which serialises every committing transaction, and transaction-mode connection poolers
 //! do not carry it; a poll of one indexed table costs a replica a few reads a second.
 //!
@@ -139,10 +139,14 @@ impl Follower {
                     "changes were trimmed from the log before this replica read them"
                 );
             }
-            let documents = self.documents_of(&entries).await?;
-            for entry in &entries {
-                if let Some(application) = documents.get(&entry.application_id) {
-                    self.announce(application, entry);
+            // Read after the entries: a stream that subscribes later reads its snapshot later
+            // still, and finds these changes in it.
+            if self.runtime.watching_branches() {
+                let documents = self.documents_of(&entries).await?;
+                for entry in &entries {
+                    if let Some(application) = documents.get(&entry.application_id) {
+                        self.announce(application, entry);
+                    }
                 }
             }
             self.seen.changes = last;

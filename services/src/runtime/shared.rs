@@ -278,6 +278,13 @@ impl Runtime {
         self.manual_clock.as_deref()
     }
 
+    /// Whether any stream is subscribed to branch changes: with none, the follower need not read
+    /// the applications the change log names (a catch-up before listening, a server nobody
+    /// watches).
+    pub(crate) fn watching_branches(&self) -> bool {
+        self.changes.receiver_count() > 0
+    }
+
     /// Subscribes to branch changes.
     pub fn subscribe(&self) -> broadcast::Receiver<BranchChange> {
         self.changes.subscribe()
