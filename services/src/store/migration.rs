@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::ratings_migration::RatingsToTheNationalStandard),
             Box::new(super::case_migration::CreateCaseTables),
             Box::new(super::document_migration::CompactDocuments),
+            Box::new(super::document_migration::MessagePackDocuments),
         ]
     }
 }

@@ -186,7 +186,7 @@ fn deadline_pending(branch: &Branch) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use lianban_orchestrator::application::{
         Applicant, ApplicantKind, Channel, MaterialSubmission,
     };
@@ -205,7 +205,7 @@ mod tests {
     }
 
     /// A 开办企业 application as submitted, materials complete: accepted, its first branch open.
-    fn accepted() -> Application {
+    pub(in crate::store) fn accepted() -> Application {
         let catalogue = Catalogue::from_sources(&[
             source(
                 "departments.toml",
