@@ -40,7 +40,6 @@ fn quick(database_url: String) -> Config {
             acquire_timeout_ms: 1_000,
             health_interval_ms: 50,
             health_timeout_ms: 500,
-            ..StoreConfig::default()
         },
         ..Config::default()
     }

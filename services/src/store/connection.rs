@@ -48,13 +48,6 @@ impl Store {
     ) -> Result<Self, StoreError> {
         prepare_sqlite_folder(url)?;
         let mut options = ConnectOptions::new(url.to_owned());
-        // The SQLite driver opens a single connection unless told otherwise, and then every read
-        // waits behind every other, and behind a claim waiting for the writer's lock. WAL lets
-        // readers run beside the writer; an in-memory database must keep its one connection.
-        let one_database_per_connection = url.starts_with("sqlite") && sqlite_file(url).is_none();
-        if !one_database_per_connection {
-            options.max_connections(settings.max_connections);
-        }
         options
             .acquire_timeout(settings.acquire_timeout())
             .connect_timeout(settings.acquire_timeout());
@@ -182,26 +175,7 @@ fn prepare_sqlite_folder(url: &str) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ConnectionTrait, Statement};
-
-    use super::*;
-
-    #[tokio::test]
-    async fn reads_go_on_while_a_write_transaction_holds_a_sqlite_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/s.db?mode=rwc", dir.path().display());
-        let settings = StoreConfig {
-            acquire_timeout_ms: 1_000,
-            ..StoreConfig::default()
-        };
-        let store = Store::connect_with_settings(&url, Arc::new(AuditKeys::plain()), &settings)
-            .await
-            .unwrap();
-        let writing = writer::begin_write(&store.db).await.unwrap();
-        let read = Statement::from_string(store.db.get_database_backend(), "SELECT 1");
-        assert!(store.db.query_one_raw(read).await.unwrap().is_some());
-        writing.rollback().await.unwrap();
-    }
+    use super::sqlite_file;
 
     #[test]
     fn a_sqlite_url_names_its_file_unless_it_is_in_memory() {

@@ -229,7 +229,7 @@ mod tests {
 
     #[tokio::test]
     async fn finding_nothing_due_takes_no_write_lock() {
-        let (_dir, store) = store_with_due_branches(2).await;
+        let (dir, store) = store_with_due_branches(2).await;
         let now = Utc::now();
         assert_eq!(
             store
@@ -240,7 +240,9 @@ mod tests {
             2
         );
         // Another writer holds the lock (on SQLite, the store's writer in the middle of a batch).
-        let writing = begin_write(&store.db).await.unwrap();
+        let url = format!("sqlite://{}/s.db", dir.path().display());
+        let other = Store::connect(&url).await.unwrap();
+        let writing = begin_write(&other.db).await.unwrap();
         let nothing = store.claim_due_branches(&claim("b", now, 5)).await.unwrap();
         assert!(nothing.is_empty());
         writing.rollback().await.unwrap();

@@ -1,5 +1,5 @@
-//! The `[store]` settings: how many connections the pool may open, how long a call may wait for
-//! one, and how often and how patiently readiness probes the database (see `health.rs`).
+//! The `[store]` settings: how long a call may wait for a database connection, and how often and
+//! how patiently readiness probes the database (see `health.rs`).
 //!
 //! A call never waits longer than `acquire_timeout_ms` for a connection, opening one included:
 //! while the database is unreachable, calls are answered `UNAVAILABLE` (`STORE_UNAVAILABLE`) after
@@ -13,10 +13,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// The most connections the pool opens, for reads and for the few writes outside the
-    /// store's writer (claims on due deadlines, staffing, shared state). An in-memory SQLite
-    /// database keeps one: a second connection would see another database.
-    pub max_connections: u32,
     /// The most a call waits for a database connection (a free one, or a new one opened), in
     /// milliseconds; beyond it the call is answered `UNAVAILABLE`.
     pub acquire_timeout_ms: u64,
@@ -29,7 +25,6 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
-            max_connections: 10,
             acquire_timeout_ms: 5_000,
             health_interval_ms: 2_000,
             health_timeout_ms: 1_000,
@@ -39,19 +34,10 @@ impl Default for StoreConfig {
 
 /// The longest any of the store's settings may be: ten minutes.
 const MOST_MS: u64 = 600_000;
-/// The most connections one replica's pool may open (PostgreSQL's default limit for a whole
-/// cluster is 100).
-const MOST_CONNECTIONS: u32 = 1_000;
 
 impl StoreConfig {
     /// Refuses settings that cannot work; the message names the key.
     pub fn validate(&self) -> Result<(), String> {
-        if !(1..=MOST_CONNECTIONS).contains(&self.max_connections) {
-            return Err(format!(
-                "store.max_connections {} is not between 1 and {MOST_CONNECTIONS}",
-                self.max_connections
-            ));
-        }
         let settings = [
             ("acquire_timeout_ms", self.acquire_timeout_ms),
             ("health_interval_ms", self.health_interval_ms),
@@ -107,15 +93,6 @@ mod tests {
             huge.validate()
                 .unwrap_err()
                 .contains("store.acquire_timeout_ms")
-        );
-        let none = StoreConfig {
-            max_connections: 0,
-            ..StoreConfig::default()
-        };
-        assert!(
-            none.validate()
-                .unwrap_err()
-                .contains("store.max_connections")
         );
     }
 }
