@@ -6,9 +6,10 @@
 //! `follow_milliseconds`, and at once after a commit here. When the change log moved it reads the
 //! new entries in commit order and announces each touched branch with its application as of now
 //! (held, or read in one query per page), once per application version however many entries name
-//! it (with no stream subscribed it only moves its place in the log). Polling rather than PostgreSQL's `LISTEN/NOTIFY`: `NOTIFY` takes a database-wide lock at
-//! commit, which serialises every committing transaction, and transaction-mode connection poolers
-//! do not carry it; a poll of one indexed table costs a replica a few reads a second.
+//! it; with no stream subscribed it only moves its place in the log. Polling rather than
+//! PostgreSQL's `LISTEN/NOTIFY`: `NOTIFY` takes a database-wide lock at commit, which serialises
+//! every committing transaction, and transaction-mode connection poolers do not carry it; a poll
+//! of one indexed table costs a replica a few reads a second.
 //!
 //! The change log keeps the last [`KEPT_CHANGES`] entries; a replica that falls further behind
 //! (stopped for that long) logs the gap, and its streams carry on from where the log begins.

@@ -7,8 +7,8 @@
 //! block with its length before it): a 开办企业 document of about 9 KB of JSON keeps in about 2 KB,
 //! so a change writes one database page for it rather than three. MessagePack is written with
 //! named fields and the readable forms of instants and ids — the same serde shapes as JSON, so
-//! tagged enums and absent fields work unchanged — and is read and written in about half the time
-//! JSON takes, with no escaping. Documents written before in JSON (format 1, or uncompressed in
+//! tagged enums and absent fields work unchanged — and needs no escaping, no quoting and no
+//! parsing of numbers from text. Documents written before in JSON (format 1, or uncompressed in
 //! the `document` column) are read where they lie; `lianban-server document ID` prints any of them
 //! as JSON for an operator.
 
