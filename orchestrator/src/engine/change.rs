@@ -40,6 +40,11 @@ impl<'a> Change<'a> {
         )
     }
 
+    /// How many events the change holds so far.
+    pub(super) fn events_so_far(&self) -> usize {
+        self.events.len()
+    }
+
     /// The result: a new version of the application only when something happened.
     pub(super) fn into_decision(mut self) -> Decision {
         if !self.events.is_empty() {

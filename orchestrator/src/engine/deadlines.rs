@@ -15,7 +15,37 @@ use crate::calendar::{Calendar, Deadline};
 use crate::catalogue::DeadlineAction;
 use crate::error::EngineError;
 use crate::machine::BranchTrigger;
-use crate::vocabulary::{Event, Rules};
+use crate::vocabulary::{Decision, Event, Rules};
+
+/// Acts in one change on the passed deadlines of `branch_ids`, in that order, and then on those of
+/// every other branch of the application that are due by `now`: what
+/// [`Command::DeadlinePassed`] does for each branch in turn, as one new version. A sweep that
+/// finds one of an application's deadlines due reads, decides, writes and commits the application
+/// once for all that are due, however far apart the store's index holds them. Also answers how
+/// many branches changed. A refusal for any of `branch_ids` refuses the whole.
+///
+/// [`Command::DeadlinePassed`]: crate::vocabulary::Command::DeadlinePassed
+pub fn deadlines_passed(
+    rules: Rules<'_>,
+    current: &Application,
+    branch_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(Decision, usize), EngineError> {
+    let others = current
+        .branches
+        .iter()
+        .map(|branch| branch.id)
+        .filter(|id| !branch_ids.contains(id));
+    let all: Vec<Uuid> = branch_ids.iter().copied().chain(others).collect();
+    let mut change = Change::of(rules, current, now);
+    let mut changed = 0;
+    for branch_id in all {
+        let before = change.events_so_far();
+        deadline_passed(&mut change, branch_id)?;
+        changed += usize::from(change.events_so_far() > before);
+    }
+    Ok((change.into_decision(), changed))
+}
 
 /// Acts on a branch whose deadline has passed. Acting twice, or on a branch that is not due,
 /// changes nothing.

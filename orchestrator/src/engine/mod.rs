@@ -39,6 +39,7 @@ mod transitions;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use deadlines::deadlines_passed;
 pub use decisions::role_name;
 pub use execute::execute;
 pub use intake::{missing_materials, submit};

@@ -238,3 +238,68 @@ proptest! {
         }
     }
 }
+
+/// The application and events of a `DeadlinePassed` for each of `branches` in turn, as one
+/// change would hold them; `None` when one is refused.
+fn one_deadline_after_another(
+    application: &Application,
+    branches: &[Uuid],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<(Application, Vec<engine::Event>, usize)> {
+    let mut current = application.clone();
+    let mut events = Vec::new();
+    let mut changed = 0;
+    for &branch_id in branches {
+        let decision = engine::execute(
+            rules(),
+            &current,
+            Command::DeadlinePassed { branch_id },
+            now,
+        )
+        .ok()?;
+        changed += usize::from(!decision.events.is_empty());
+        events.extend(decision.events);
+        current = decision.application;
+    }
+    Some((current, events, changed))
+}
+
+proptest! {
+    #[test]
+    fn deadlines_acted_on_together_do_what_they_do_one_after_another(steps in proptest::collection::vec(step(), 0..30), day in 3u32..20, reversed in any::<bool>(), unknown in any::<bool>(), named in 0usize..6) {
+        let mut application = engine::submit(rules(), submission(&["id", "lease"]), &mut Uuid::now_v7, at(2)).unwrap().application;
+        for (index, step) in steps.iter().enumerate() {
+            let command = command_for(&application, step);
+            if let Ok(decision) = engine::execute(rules(), &application, command, at(3 + (index as u32) / 3)) {
+                application = decision.application;
+            }
+        }
+        let mut branches: Vec<Uuid> = application.branches.iter().map(|b| b.id).collect();
+        if reversed {
+            branches.reverse();
+        }
+        if unknown {
+            branches.insert(0, Uuid::now_v7());
+        }
+        let named = &branches[..named.min(branches.len())];
+        let now = at(day);
+        let together = engine::deadlines_passed(rules(), &application, named, now);
+        // The named ones first, then every other branch of the application in its order: each
+        // changes something only when it is due.
+        let others = application.branches.iter().map(|b| b.id).filter(|id| !named.contains(id));
+        let in_turn: Vec<Uuid> = named.iter().copied().chain(others).collect();
+        match one_deadline_after_another(&application, &in_turn, now) {
+            None => prop_assert!(together.is_err(), "a refusal of one refuses the whole"),
+            Some((after, events, changed)) => {
+                let (decision, acted) = together.unwrap();
+                prop_assert_eq!(&decision.events, &events);
+                prop_assert_eq!(acted, changed);
+                let bump = u64::from(!events.is_empty());
+                prop_assert_eq!(decision.application.version, application.version + bump, "one new version");
+                let mut expected = after;
+                expected.version = decision.application.version;
+                prop_assert_eq!(decision.application, expected);
+            }
+        }
+    }
+}
