@@ -11,7 +11,10 @@
 //! Several replicas sweep the same store: each claims a batch of due deadlines for a lease
 //! ([`LEASE`], wall-clock time) before acting on them (`store::leases`), so that no two replicas
 //! work on the same rows at once; a claim that is not acted on (the replica died) runs out and
-//! the next sweep of any replica takes it over. The manual clock and the calendar are the
+//! the next sweep of any replica takes it over. A change acting on a claimed deadline acts on the
+//! application's other due ones too, claimed or not (one read, one write and one commit for all of
+//! them); should another replica act on one of them at the same time, the version check lets one
+//! change commit and the other finds nothing left to do. The manual clock and the calendar are the
 //! store's, shared by every replica (`crate::follow` brings the others up to a move or reload).
 
 use std::collections::HashSet;
@@ -29,9 +32,10 @@ use crate::store::Claim;
 
 /// How many due branches one store query fetches.
 const BATCH: u64 = 1024;
-/// How many deadlines a sweep acts on at once: the store's writer takes every change waiting (up
-/// to 256) into one transaction, so this many keep it fed while it syncs the one before (acting
-/// on them one after another paid a transaction each).
+/// How many applications a sweep acts on at once, each with its due deadlines in one change: the
+/// store's writer takes every change waiting (up to 256) into one transaction, so this many keep
+/// it fed while it syncs the one before (acting on them one after another paid a transaction
+/// each).
 const IN_FLIGHT: usize = 256;
 /// How many applications of due deadlines are read in one query ahead of acting on them.
 const PREFETCH: usize = 128;
@@ -103,73 +107,69 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
 }
 
 /// Claims what is due at `now`, batch after batch until nothing is left that is not in `seen`,
-/// reads the applications of each [`PREFETCH`] deadlines into the runtime's document cache, and
-/// hands the deadlines on; returns `seen` with them added. Stops early when the acting side is
+/// reads the applications of each [`PREFETCH`] of them into the runtime's document cache, and
+/// hands on each application's deadlines together; returns `seen` with them added. Stops early when the acting side is
 /// gone.
 ///
-/// The next claim starts as soon as a batch is claimed, and waits for the store (on SQLite, for
-/// the write lock the writer holds batch after batch) while this batch is handed on: claimed one
-/// after the other, the acting side ran dry at every claim. The leases keep the two claims apart.
-/// The next claim starts only after a batch with new deadlines, so none is left running when the
-/// loop ends.
+/// A claim waits until the batch before it is handed on. Started earlier, on SQLite it waited
+/// for the write lock the writer holds batch after batch while holding the pool's one
+/// connection, so the reads ahead waited behind it; it bought nothing measurable
+/// (BENCHMARKS.md).
 async fn read_due_deadlines(
     runtime: Runtime,
     now: DateTime<Utc>,
     mut seen: HashSet<(Uuid, Uuid)>,
-    due: mpsc::Sender<(Uuid, Uuid)>,
+    due: mpsc::Sender<Due>,
 ) -> Result<HashSet<(Uuid, Uuid)>, Error> {
-    let mut next = start_claim(&runtime, now);
     loop {
-        let claimed = match next.await {
-            Ok(claimed) => claimed?,
-            Err(error) => return Err(Error::Server(format!("claiming failed: {error}"))),
-        };
+        let claimed = claim(&runtime, now, BATCH);
+        let claimed = runtime.store().claim_due_branches(&claimed).await?;
         let fresh: Vec<_> = claimed
             .into_iter()
             .filter(|pair| seen.insert(*pair))
             .collect();
-        if fresh.is_empty() {
-            return Ok(seen);
-        }
-        next = start_claim(&runtime, now);
-        let handed_on = hand_on(&runtime, &fresh, &due).await;
-        if !handed_on {
-            // What the claim running now takes waits for its lease to run out, as after a crash.
+        if fresh.is_empty() || !hand_on(&runtime, by_application(&fresh), &due).await {
             return Ok(seen);
         }
     }
 }
 
-/// Claims a batch of what is due at `now` in a task of its own.
-fn start_claim(
-    runtime: &Runtime,
-    now: DateTime<Utc>,
-) -> tokio::task::JoinHandle<Result<Vec<(Uuid, Uuid)>, crate::store::StoreError>> {
-    let runtime = runtime.clone();
-    tokio::spawn(async move {
-        let claimed = claim(&runtime, now, BATCH);
-        runtime.store().claim_due_branches(&claimed).await
-    })
+/// The due deadlines of one application: acted on in one change.
+struct Due {
+    application_id: Uuid,
+    branch_ids: Vec<Uuid>,
 }
 
-/// Reads ahead the applications of `deadlines`, [`PREFETCH`] at a time, and hands each deadline
-/// on; false when the acting side is gone.
-async fn hand_on(
-    runtime: &Runtime,
-    deadlines: &[(Uuid, Uuid)],
-    due: &mpsc::Sender<(Uuid, Uuid)>,
-) -> bool {
-    for chunk in deadlines.chunks(PREFETCH) {
-        let ids: Vec<Uuid> = chunk
-            .iter()
-            .map(|(application_id, _)| *application_id)
-            .collect();
+/// The deadlines of `pairs` grouped by application, in the order each application first comes.
+fn by_application(pairs: &[(Uuid, Uuid)]) -> Vec<Due> {
+    let mut groups: Vec<Due> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for &(application_id, branch_id) in pairs {
+        let at = *index.entry(application_id).or_insert_with(|| {
+            groups.push(Due {
+                application_id,
+                branch_ids: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[at].branch_ids.push(branch_id);
+    }
+    groups
+}
+
+/// Reads ahead the applications of `deadlines`, [`PREFETCH`] at a time, and hands them on; false
+/// when the acting side is gone.
+async fn hand_on(runtime: &Runtime, deadlines: Vec<Due>, due: &mpsc::Sender<Due>) -> bool {
+    let mut deadlines = deadlines.into_iter().peekable();
+    while deadlines.peek().is_some() {
+        let chunk: Vec<Due> = deadlines.by_ref().take(PREFETCH).collect();
+        let ids: Vec<Uuid> = chunk.iter().map(|group| group.application_id).collect();
         if let Err(error) = runtime.hold_documents(&ids).await {
             // Each command reads its application itself then.
             tracing::warn!(%error, "could not read ahead the applications of due deadlines");
         }
-        for pair in chunk {
-            if due.send(*pair).await.is_err() {
+        for group in chunk {
+            if due.send(group).await.is_err() {
                 return false;
             }
         }
@@ -189,45 +189,76 @@ fn claim(runtime: &Runtime, now: DateTime<Utc>, limit: u64) -> Claim<'_> {
     }
 }
 
-/// Acts on each (application, branch) deadline as it comes, [`IN_FLIGHT`] at a time; returns how
-/// many changed anything. A deadline that fails is logged and left for the next sweep.
-async fn act_on_deadlines(runtime: &Runtime, mut due: mpsc::Receiver<(Uuid, Uuid)>) -> u32 {
+/// Acts on the due deadlines of each application as they come, one change per application and
+/// [`IN_FLIGHT`] applications at a time; returns how many branches changed. A deadline that fails
+/// is logged and left for the next sweep.
+async fn act_on_deadlines(runtime: &Runtime, mut due: mpsc::Receiver<Due>) -> u32 {
     let mut tasks = JoinSet::new();
     let mut acted = 0;
-    while let Some((application_id, branch_id)) = due.recv().await {
+    while let Some(group) = due.recv().await {
         if tasks.len() >= IN_FLIGHT {
-            acted += u32::from(tasks.join_next().await.is_some_and(changed));
+            acted += tasks.join_next().await.map_or(0, changed);
         }
         let runtime = runtime.clone();
-        tasks.spawn(async move {
-            let command = Command::DeadlinePassed { branch_id };
-            let outcome = runtime.execute_system(application_id, command).await;
-            (application_id, branch_id, outcome)
-        });
+        tasks.spawn(async move { act_on_application(&runtime, group).await });
     }
     while let Some(joined) = tasks.join_next().await {
-        acted += u32::from(changed(joined));
+        acted += changed(joined);
     }
     acted
 }
 
-/// Whether one deadline's command changed anything, logging what happened.
-fn changed(joined: Result<(Uuid, Uuid, Result<bool, Error>), JoinError>) -> bool {
-    match joined {
-        Ok((application_id, branch_id, Ok(true))) => {
-            tracing::info!(%application_id, %branch_id, "deadline acted on");
-            true
-        }
-        Ok((_, _, Ok(false))) => false,
-        Ok((application_id, branch_id, Err(error))) => {
-            tracing::error!(%application_id, %branch_id, %error, "deadline could not be acted on");
-            false
-        }
+/// Acts on one application's due deadlines together, with any other of its deadlines due by now
+/// (another batch's, or no claim's: acting on a deadline twice changes nothing); when that fails
+/// (one of them is refused, say), on each claimed one alone, so that one deadline does not hold
+/// back the others. Answers each command's outcome.
+async fn act_on_application(runtime: &Runtime, group: Due) -> Acted {
+    let Due {
+        application_id,
+        branch_ids,
+    } = group;
+    match runtime.execute_deadlines(application_id, &branch_ids).await {
+        Ok(changed) => vec![(application_id, branch_ids, Ok(changed))],
         Err(error) => {
-            tracing::error!(%error, "a deadline task failed");
-            false
+            tracing::warn!(%application_id, %error, "acting on deadlines one by one");
+            let mut outcomes = Vec::with_capacity(branch_ids.len());
+            for branch_id in branch_ids {
+                let command = Command::DeadlinePassed { branch_id };
+                let outcome = runtime.execute_system(application_id, command).await;
+                outcomes.push((application_id, vec![branch_id], outcome.map(usize::from)));
+            }
+            outcomes
         }
     }
+}
+
+/// What acting on an application's deadlines did: (application, branches, how many of them
+/// changed) for each command.
+type Acted = Vec<(Uuid, Vec<Uuid>, Result<usize, Error>)>;
+
+/// How many branches the commands on one application changed, logging what happened.
+fn changed(joined: Result<Acted, JoinError>) -> u32 {
+    let outcomes = match joined {
+        Ok(outcomes) => outcomes,
+        Err(error) => {
+            tracing::error!(%error, "a deadline task failed");
+            return 0;
+        }
+    };
+    let mut changed = 0;
+    for (application_id, branch_ids, outcome) in outcomes {
+        match outcome {
+            Ok(0) => {}
+            Ok(branches) => {
+                tracing::info!(%application_id, ?branch_ids, branches, "deadlines acted on");
+                changed += u32::try_from(branches).unwrap_or(u32::MAX);
+            }
+            Err(error) => {
+                tracing::error!(%application_id, ?branch_ids, %error, "deadlines could not be acted on");
+            }
+        }
+    }
+    changed
 }
 
 /// The schedules the timer keeps besides the deadlines themselves.

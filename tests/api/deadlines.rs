@@ -16,6 +16,7 @@ on_every_backend!(
     an_overdue_approval_turns_red_and_is_escalated_not_approved,
     a_deadline_passed_while_the_server_was_down_is_acted_on_once,
     racing_sweeps_act_on_each_deadline_once,
+    an_application_s_deadlines_due_together_are_acted_on_in_one_change,
 );
 
 fn deadline_of(application: &pb::Application, matter: &str) -> pb::DeadlineView {
@@ -54,15 +55,7 @@ async fn deadlines_are_exact_to_the_day_through_spring_festival(backend: Backend
 
     // Approved on the make-up Saturday morning: the six start then and count from then.
     set_time(&server, "2026-02-14 10:00").await;
-    let after = decide(
-        &server,
-        decision(
-            &application,
-            "scjg-qiye-sheli",
-            approve("91350102MA2Y000001"),
-        ),
-    )
-    .await;
+    let after = approve_registration(&server, &application).await;
     for (matter, expected) in [
         ("gaj-yinzhang-beian", "2026-02-24 17:30"),
         ("swj-fapiao-shenling", "2026-02-24 17:30"),
@@ -212,6 +205,32 @@ async fn an_overdue_approval_turns_red_and_is_escalated_not_approved(backend: Ba
         state_of(&decided, "scjg-qiye-sheli"),
         pb::BranchState::Approved
     );
+    server.stop().await;
+}
+
+async fn an_application_s_deadlines_due_together_are_acted_on_in_one_change(backend: Backend) {
+    let database = lianban_tests::TestDatabase::create(backend).await;
+    let server = TestServer::start_manual(&database.url, beijing("2026-03-02 09:00")).await;
+    let application = accepted_company(&server).await;
+    let running = approve_registration(&server, &application).await;
+    // Two months on, the six approvals registration started are all overdue at once.
+    assert_eq!(set_time(&server, "2026-05-06 09:00").await, 6);
+    let overdue = reread(&server, &application.id).await;
+    for (matter, _) in COMPANY_PARALLEL {
+        let escalated = branch(&overdue, matter);
+        assert_eq!(escalated.state, pb::BranchState::Open as i32, "{matter}");
+        assert_eq!(
+            shown(escalated.escalated_at.as_ref()),
+            "2026-05-06 09:00",
+            "{matter}"
+        );
+    }
+    assert_eq!(
+        overdue.version,
+        running.version + 1,
+        "one change for the six, not six"
+    );
+    assert_eq!(set_time(&server, "2026-05-07 09:00").await, 0, "once only");
     server.stop().await;
 }
 

@@ -417,15 +417,7 @@ async fn loading_next_years_calendar_moves_a_provisional_deadline() {
     };
     let server = TestServer::start_with(config).await.unwrap();
     let application = accepted_company(&server).await;
-    let decided = decide(
-        &server,
-        decision(
-            &application,
-            "scjg-qiye-sheli",
-            approve("91350102MA2Y000001"),
-        ),
-    )
-    .await;
+    let decided = approve_registration(&server, &application).await;
     // The seal (1 working day) started 28 December: 29 December, exact.
     assert!(
         !branch(&decided, "gaj-yinzhang-beian")

@@ -192,12 +192,13 @@ pub async fn decide(server: &TestServer, request: pb::DecideTaskRequest) -> pb::
     reread(server, &response.application_id).await
 }
 
-/// Approves every open branch of 开办企业, registration first.
-pub async fn approve_company(
+/// Approves a 开办企业's registration, which starts its six parallel branches; the application
+/// after.
+pub async fn approve_registration(
     server: &TestServer,
     application: &pb::Application,
 ) -> pb::Application {
-    let application = decide(
+    decide(
         server,
         decision(
             application,
@@ -205,7 +206,15 @@ pub async fn approve_company(
             approve("91350102MA2Y000001"),
         ),
     )
-    .await;
+    .await
+}
+
+/// Approves every open branch of 开办企业, registration first.
+pub async fn approve_company(
+    server: &TestServer,
+    application: &pb::Application,
+) -> pb::Application {
+    let application = approve_registration(server, application).await;
     let mut latest = application.clone();
     for (matter, _) in COMPANY_PARALLEL {
         latest = decide(

@@ -18,16 +18,27 @@ use crate::error::Error;
 /// A command on an existing application, by `actor`.
 struct ApplicationCommand<'a> {
     application_id: Uuid,
-    command: Command,
+    what: What<'a>,
     actor: &'a str,
+}
+
+/// What the command asks of the engine.
+enum What<'a> {
+    /// One command.
+    One(Command),
+    /// The system acting on several passed deadlines of the application in one change
+    /// ([`engine::deadlines_passed`]).
+    PassedDeadlines(&'a [Uuid]),
 }
 
 impl Aggregate for ApplicationCommand<'_> {
     type Document = Arc<Application>;
     type Subject = Application;
-    type Decision = Decision;
-    /// Whether the decision changed anything.
-    type Summary = bool;
+    /// The decision, and how many branches it changed (for one command: 1 when it changed
+    /// anything).
+    type Decision = (Decision, usize);
+    /// How many branches the decision changed.
+    type Summary = usize;
     // The key is not looked up first: a repeated request is recognised when its key is found
     // taken in the change's transaction (see `commit_application`), or when the engine refuses it
     // or finds nothing to do — the state the first request left behind.
@@ -60,22 +71,32 @@ impl Aggregate for ApplicationCommand<'_> {
         runtime: &Runtime,
         current: &Arc<Application>,
         now: DateTime<Utc>,
-    ) -> Result<Decision, EngineError> {
-        runtime.with_rules(|rules| engine::execute(rules, current, self.command.clone(), now))
+    ) -> Result<(Decision, usize), EngineError> {
+        runtime.with_rules(|rules| match &self.what {
+            What::One(command) => {
+                engine::execute(rules, current, command.clone(), now).map(|decision| {
+                    let changed = usize::from(!decision.events.is_empty());
+                    (decision, changed)
+                })
+            }
+            What::PassedDeadlines(branch_ids) => {
+                engine::deadlines_passed(rules, current, branch_ids, now)
+            }
+        })
     }
 
-    fn changes_nothing(decision: &Decision) -> bool {
+    fn changes_nothing((decision, _): &(Decision, usize)) -> bool {
         decision.events.is_empty()
     }
 
-    fn summarise(decision: &Decision) -> bool {
-        !decision.events.is_empty()
+    fn summarise((_, changed): &(Decision, usize)) -> usize {
+        *changed
     }
 
     async fn commit<R: Message + Default>(
         &self,
         runtime: &Runtime,
-        decision: Decision,
+        (decision, _): (Decision, usize),
         current: &Arc<Application>,
         now: DateTime<Utc>,
         idempotency: Option<Idempotency>,
@@ -122,7 +143,7 @@ impl Runtime {
     ) -> Result<R, Error> {
         let command = ApplicationCommand {
             application_id,
-            command,
+            what: What::One(command),
             actor,
         };
         let carried = carry_out(self, &command, idempotency, &respond).await?;
@@ -138,12 +159,28 @@ impl Runtime {
     ) -> Result<bool, Error> {
         let command = ApplicationCommand {
             application_id,
-            command,
+            what: What::One(command),
             actor: "system",
         };
         let carried = carry_out(self, &command, None, &|_: &Application| ()).await?;
         // Without a key nothing is replayed: the answer is always the decision's.
-        Ok(carried.summary().is_some_and(|changed| *changed))
+        Ok(carried.summary().is_some_and(|changed| *changed > 0))
+    }
+
+    /// Acts in one change on the passed deadlines of `branch_ids`, all of one application, and on
+    /// every other deadline of it due by now; how many branches changed.
+    pub async fn execute_deadlines(
+        &self,
+        application_id: Uuid,
+        branch_ids: &[Uuid],
+    ) -> Result<usize, Error> {
+        let command = ApplicationCommand {
+            application_id,
+            what: What::PassedDeadlines(branch_ids),
+            actor: "system",
+        };
+        let carried = carry_out(self, &command, None, &|_: &Application| ()).await?;
+        Ok(carried.summary().copied().unwrap_or(0))
     }
 
     /// The application a branch belongs to.
