@@ -95,6 +95,11 @@ struct Options {
     /// down (all of them when unset).
     #[arg(long, value_name = "M")]
     due: Option<u64>,
+    /// With --scale: approve each application's registration as it is submitted, so that its six
+    /// other branches run in parallel and all six deadlines pass while the server is down (the
+    /// restart, two months later, acts on six deadlines of each application).
+    #[arg(long, requires = "scale", conflicts_with = "due")]
+    approved: bool,
     /// The server binary to drive.
     #[arg(long, value_name = "FILE", default_value_os_t = default_server())]
     server: PathBuf,

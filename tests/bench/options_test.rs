@@ -22,6 +22,7 @@ fn help_lists_the_options_and_runs_nothing() {
         "--replicas <N>",
         "--scale <N>",
         "--due <M>",
+        "--approved",
         "--server <FILE>",
     ] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
@@ -61,4 +62,21 @@ fn a_scale_run_over_several_replicas_is_refused_before_anything_starts() {
     let error = String::from_utf8(answer.stderr).unwrap();
     assert!(error.contains("--scale needs --replicas 1"), "{error}");
     assert!(String::from_utf8(answer.stdout).unwrap().is_empty());
+}
+
+#[test]
+fn approved_needs_a_scale_run_and_no_due() {
+    for args in [
+        &["--approved"][..],
+        &["--scale", "5", "--due", "2", "--approved"][..],
+    ] {
+        let answer = generator(args);
+        assert_eq!(answer.status.code(), Some(2), "{args:?}: {answer:?}");
+        let error = String::from_utf8(answer.stderr).unwrap();
+        assert!(error.contains("--approved"), "{args:?}: {error}");
+        assert!(
+            String::from_utf8(answer.stdout).unwrap().is_empty(),
+            "{args:?}"
+        );
+    }
 }

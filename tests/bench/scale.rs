@@ -11,7 +11,7 @@ use tonic::transport::Channel;
 
 use crate::Options;
 use crate::server::Server;
-use crate::workloads::{Shared, company, submit};
+use crate::workloads::{Shared, approve, company, decide, decision, submit};
 
 /// Scale: `count` open applications in the store, the server's RSS and submit rate; then the
 /// deadlines of `--due` of them (all by default) pass while the server is down, and the restart's
@@ -20,7 +20,9 @@ use crate::workloads::{Shared, company, submit};
 /// With `--due`, the due applications are submitted first; the clock then moves to one second
 /// before their registration deadline (the closing time of the next working day) and the rest are
 /// submitted, so their deadlines fall a working day later. The server restarts a minute after the
-/// first deadline: only the first applications' deadlines have passed.
+/// first deadline: only the first applications' deadlines have passed. With `--approved`, each
+/// application's registration is approved as it is submitted, and the restart comes two months
+/// later, when the six branches it started are all past their deadlines.
 pub(crate) async fn scale(
     server: Server,
     count: u64,
@@ -30,7 +32,8 @@ pub(crate) async fn scale(
 ) -> Server {
     let due = options.due.unwrap_or(count).min(count);
     let started = Instant::now();
-    let first_deadline = submit_open_applications(&server.channel, due).await;
+    let (first_deadline, deadlines) =
+        submit_open_applications(&server.channel, due, options.approved).await;
     let mut admin = pb::admin_service_client::AdminServiceClient::new(server.channel.clone());
     let now = admin
         .get_time(pb::GetTimeRequest {})
@@ -45,8 +48,11 @@ pub(crate) async fn scale(
             seconds: u64::try_from(deadline.seconds - 1 - now.seconds).expect("deadline ahead"),
         };
         admin.advance_time(moved).await.unwrap();
-        submit_open_applications(&server.channel, count - due).await;
+        submit_open_applications(&server.channel, count - due, false).await;
         deadline.seconds + 60
+    } else if options.approved {
+        // Two months later: the longest of the six approvals' limits has passed.
+        now.seconds + 61 * 86_400
     } else {
         // A month later: every registration deadline (1 working day) has passed.
         now.seconds + 30 * 86_400
@@ -68,38 +74,66 @@ pub(crate) async fn scale(
     // far less between runs than the time does, which waits on the disk's syncs too.
     let cpu = fresh.cpu_seconds();
     println!(
-        "scale: restart acting on {due} passed deadlines (of {count} open applications) took {catch_up:.1} s (until the server listened), {cpu:.1} s of server CPU ({:.0} µs per deadline); server RSS after {:.1} MB",
-        cpu * 1e6 / due.max(1) as f64,
+        "scale: restart acting on {deadlines} passed deadlines (of {count} open applications) took {catch_up:.1} s (until the server listened), {cpu:.1} s of server CPU ({:.0} µs per deadline); server RSS after {:.1} MB",
+        cpu * 1e6 / deadlines.max(1) as f64,
         fresh.rss_mb()
     );
     fresh
 }
 
-/// Submits `count` open 开办企业 applications from 64 tasks; the registration deadline of one.
+/// Submits `count` open 开办企业 applications from 64 tasks, and approves the registration of each
+/// when `approve`; the registration deadline of one, and how many deadlines are pending (one per
+/// application, or the branches each approval started).
 pub(crate) async fn submit_open_applications(
     channel: &Channel,
     count: u64,
-) -> Option<prost_types::Timestamp> {
+    approve: bool,
+) -> (Option<prost_types::Timestamp>, u64) {
     let shared = Arc::new(Mutex::new(Shared::default()));
     let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let workers: Vec<_> = (0..64)
         .map(|_| {
             let (channel, shared, next) = (channel.clone(), Arc::clone(&shared), Arc::clone(&next));
             tokio::spawn(async move {
-                let mut deadline = None;
+                let (mut deadline, mut pending) = (None, 0);
                 while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < count {
                     let application = submit(&channel, &shared, company()).await;
                     deadline = deadline.or_else(|| registration_deadline(&application));
+                    pending += match approve {
+                        true => approve_registration(&channel, &shared, &application).await,
+                        false => 1,
+                    };
                 }
-                deadline
+                (deadline, pending)
             })
         })
         .collect();
-    let mut deadline = None;
+    let (mut deadline, mut pending) = (None, 0);
     for worker in workers {
-        deadline = deadline.or(worker.await.unwrap());
+        let (first, of_worker) = worker.await.unwrap();
+        deadline = deadline.or(first);
+        pending += of_worker;
     }
-    deadline
+    (deadline, pending)
+}
+
+/// Approves an application's registration; how many branches that started.
+async fn approve_registration(
+    channel: &Channel,
+    shared: &Mutex<Shared>,
+    application: &pb::Application,
+) -> u64 {
+    let registration = application
+        .branches
+        .iter()
+        .find(|b| b.matter_code == "scjg-qiye-sheli")
+        .expect("registration");
+    let after = decide(channel, shared, decision(registration, approve())).await;
+    let started = after
+        .dependants
+        .iter()
+        .filter(|b| b.state == pb::BranchState::Open as i32);
+    started.count() as u64
 }
 
 pub(crate) fn registration_deadline(
