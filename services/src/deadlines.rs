@@ -108,8 +108,8 @@ async fn sweep_now(runtime: &Runtime) -> Result<u32, Error> {
 
 /// Claims what is due at `now`, batch after batch until nothing is left that is not in `seen`,
 /// reads the applications of each [`PREFETCH`] of them into the runtime's document cache, and
-/// hands on each application's deadlines together; returns `seen` with them added. Stops early when the acting side is
-/// gone.
+/// hands on each application's deadlines together; returns `seen` with them added. Stops early
+/// when the acting side is gone.
 ///
 /// A claim waits until the batch before it is handed on. Started earlier, on SQLite it waited
 /// for the write lock the writer holds batch after batch while holding the pool's one
@@ -254,7 +254,9 @@ fn changed(joined: Result<Acted, JoinError>) -> u32 {
                 changed += u32::try_from(branches).unwrap_or(u32::MAX);
             }
             Err(error) => {
-                tracing::error!(%application_id, ?branch_ids, %error, "deadlines could not be acted on");
+                tracing::error!(
+                    %application_id, ?branch_ids, %error, "deadlines could not be acted on"
+                );
             }
         }
     }

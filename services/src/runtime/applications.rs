@@ -157,14 +157,8 @@ impl Runtime {
         application_id: Uuid,
         command: Command,
     ) -> Result<bool, Error> {
-        let command = ApplicationCommand {
-            application_id,
-            what: What::One(command),
-            actor: "system",
-        };
-        let carried = carry_out(self, &command, None, &|_: &Application| ()).await?;
-        // Without a key nothing is replayed: the answer is always the decision's.
-        Ok(carried.summary().is_some_and(|changed| *changed > 0))
+        let changed = self.as_system(application_id, What::One(command)).await?;
+        Ok(changed > 0)
     }
 
     /// Acts in one change on the passed deadlines of `branch_ids`, all of one application, and on
@@ -174,12 +168,19 @@ impl Runtime {
         application_id: Uuid,
         branch_ids: &[Uuid],
     ) -> Result<usize, Error> {
+        self.as_system(application_id, What::PassedDeadlines(branch_ids))
+            .await
+    }
+
+    /// Carries out `what` as the system (no key, no response); how many branches it changed.
+    async fn as_system(&self, application_id: Uuid, what: What<'_>) -> Result<usize, Error> {
         let command = ApplicationCommand {
             application_id,
-            what: What::PassedDeadlines(branch_ids),
+            what,
             actor: "system",
         };
         let carried = carry_out(self, &command, None, &|_: &Application| ()).await?;
+        // Without a key nothing is replayed: the answer is always the decision's.
         Ok(carried.summary().copied().unwrap_or(0))
     }
 
