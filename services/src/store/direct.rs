@@ -110,6 +110,10 @@ impl Statements for DirectSqlite {
         Ok(self.rows(&statement, |row| row.get(0))?.into_iter().next())
     }
 
+    async fn texts(&self, statement: Statement) -> Result<Vec<String>, DbErr> {
+        self.rows(&statement, |row| row.get(0))
+    }
+
     async fn text_integers_text(
         &self,
         statement: Statement,

@@ -32,6 +32,7 @@ mod direct;
 mod document_migration;
 mod entities;
 mod error;
+mod joined_updates;
 mod keys;
 mod leases;
 pub mod migration;

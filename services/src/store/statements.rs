@@ -27,6 +27,13 @@ pub(super) trait Statements: Sync {
         statement: Statement,
     ) -> impl Future<Output = Result<Vec<(String, i64, i64, String)>, DbErr>> + Send;
 
+    /// Runs a statement and reads the first column of each row it returned as text (the ids an
+    /// `UPDATE … RETURNING` updated).
+    fn texts(
+        &self,
+        statement: Statement,
+    ) -> impl Future<Output = Result<Vec<String>, DbErr>> + Send;
+
     /// Builds and runs a sea-orm statement that returns no rows; how many rows it changed.
     fn write(&self, query: &impl QueryTrait) -> impl Future<Output = Result<u64, DbErr>> + Send {
         self.rows_changed(query.build(self.backend()))
@@ -47,6 +54,14 @@ impl<C: ConnectionTrait> Statements for C {
             .await?
             .map(|row| row.try_get_by_index::<i64>(0))
             .transpose()
+    }
+
+    async fn texts(&self, statement: Statement) -> Result<Vec<String>, DbErr> {
+        self.query_all_raw(statement)
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index(0))
+            .collect()
     }
 
     async fn text_integers_text(

@@ -25,7 +25,8 @@ use std::sync::Arc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::{self, Set},
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -36,6 +37,7 @@ use super::codec::audit_time;
 use super::direct::DirectSqlite;
 use super::entities::{application, branch, event, idempotency};
 use super::error::StoreError;
+use super::joined_updates::{self, JoinedUpdates};
 use super::keys::claim_key;
 use super::outbox::{NoticeRow, NoticeSubject, write_notice_rows};
 use super::paging::in_chunks;
@@ -194,21 +196,76 @@ struct ChainHead {
 }
 
 /// Writes `changes` inside `txn`; one outcome per change. `Err` only when the database failed,
-/// which leaves the transaction unusable.
+/// which leaves the transaction unusable. On PostgreSQL most applications' updates are joined in
+/// one statement ([`joined_updates`]) after the others are written one by one.
 async fn write_changes<'a>(
     txn: &impl Statements,
     changes: impl ExactSizeIterator<Item = &'a Prepared> + Clone,
     keys: &AuditKeys,
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut heads = read_chain_heads(txn, changes.clone()).await?;
+    let repeated = joined_updates::repeated(changes.clone());
     let mut outcomes = Vec::with_capacity(changes.len());
     let mut accepted = Accepted::default();
+    let mut joined = Joined::default();
     for change in changes {
-        let outcome = write_one(txn, change, &mut heads, &mut accepted, keys).await?;
+        let outcome = if joined_updates::may_join(txn.backend(), change, &repeated) {
+            match admit(txn, change, &heads, keys).await? {
+                Ok(admitted) => {
+                    joined.add(outcomes.len(), change, admitted);
+                    Ok(())
+                }
+                Err(refused) => Err(refused),
+            }
+        } else {
+            write_one(txn, change, &mut heads, &mut accepted, keys).await?
+        };
         outcomes.push(outcome);
     }
+    joined.write(txn, &mut outcomes, &mut accepted).await?;
     accepted.write(txn).await?;
     Ok(outcomes)
+}
+
+/// The admitted changes waiting for the one update of [`joined_updates`], each with its place in
+/// the batch's outcomes.
+#[derive(Default)]
+struct Joined<'a> {
+    updates: JoinedUpdates,
+    changes: Vec<(usize, &'a Prepared, Admitted)>,
+}
+
+impl<'a> Joined<'a> {
+    fn add(&mut self, at: usize, change: &'a Prepared, admitted: Admitted) {
+        self.updates
+            .push(change, admitted.head.seq, &admitted.head.hash);
+        self.changes.push((at, change, admitted));
+    }
+
+    /// Runs the update; a change whose guard held joins `accepted`, and one whose guard another
+    /// writer broke is refused, its key released, as when written alone.
+    async fn write(
+        self,
+        txn: &impl Statements,
+        outcomes: &mut [Result<(), StoreError>],
+        accepted: &mut Accepted<'a>,
+    ) -> Result<(), StoreError> {
+        if self.updates.is_empty() {
+            return Ok(());
+        }
+        let updated = self.updates.write(txn).await?;
+        for (at, change, admitted) in self.changes {
+            if updated.contains(&change.application_id.to_string()) {
+                accepted.add(change, admitted.events);
+                continue;
+            }
+            if let Some(record) = &change.idempotency {
+                release_key(txn, record).await?;
+            }
+            outcomes[at] = Err(StoreError::Conflict(change.application_id));
+        }
+        Ok(())
+    }
 }
 
 /// The rows of the accepted changes, written together at the end of the batch.
@@ -220,7 +277,35 @@ struct Accepted<'a> {
     changes: Vec<LoggedChange>,
 }
 
-impl Accepted<'_> {
+impl<'a> Accepted<'a> {
+    /// Adds an accepted change's rows.
+    fn add(&mut self, change: &'a Prepared, events: Vec<event::ActiveModel>) {
+        self.changes.push(LoggedChange {
+            application_id: change.application_id,
+            version: change.version,
+            branch_ids: change
+                .branches
+                .iter()
+                .filter_map(|row| match &row.row.id {
+                    ActiveValue::Set(id) => Some(id.clone()),
+                    _ => None,
+                })
+                .collect(),
+        });
+        self.branches.extend(change.branches.iter());
+        self.events.extend(events);
+        let about = NoticeSubject {
+            application_id: change.application_id,
+            session_id: None,
+        };
+        self.notices
+            .extend(change.notices.iter().map(|notice| NoticeRow {
+                about,
+                notice,
+                at: change.at,
+            }));
+    }
+
     /// Writes the batch's rows. The change log comes first on purpose: it takes the `changes`
     /// counter row, whose lock serialises every committing writer (of every replica) until its
     /// commit. The events are inserted after it, so their autoincrement ids are assigned under that
@@ -237,7 +322,10 @@ impl Accepted<'_> {
     }
 }
 
-/// The chain heads of the applications the batch updates, in one read per few hundred.
+/// The chain heads of the applications the batch updates, in one read per few hundred. On
+/// PostgreSQL the read locks their rows, in the order of their ids: every later statement of the
+/// batch finds them held, so two replicas' batches, whatever order a statement of theirs would
+/// take rows in, wait for each other instead of deadlocking (SQLite has one writer at a time).
 async fn read_chain_heads<'a>(
     txn: &impl Statements,
     changes: impl Iterator<Item = &'a Prepared>,
@@ -256,9 +344,13 @@ async fn read_chain_heads<'a>(
                 application::Column::AuditSeq,
                 application::Column::AuditHead,
             ])
-            .filter(application::Column::Id.is_in(chunk))
-            .build(txn.backend());
-        for (id, version, seq, hash) in txn.text_integers_text(query).await? {
+            .filter(application::Column::Id.is_in(chunk));
+        let query = if txn.backend() == DbBackend::Postgres {
+            query.order_by_asc(application::Column::Id).lock_exclusive()
+        } else {
+            query
+        };
+        for (id, version, seq, hash) in txn.text_integers_text(query.build(txn.backend())).await? {
             if let Ok(id) = id.parse() {
                 heads.insert(id, ChainHead { version, seq, hash });
             }
@@ -267,15 +359,21 @@ async fn read_chain_heads<'a>(
     Ok(heads)
 }
 
-/// Writes one change's application row and idempotency key, or refuses it having written
-/// nothing; an accepted change's other rows join `accepted`.
-async fn write_one<'a>(
+/// A change admitted to the batch: its events linked onto the application's chain, and where the
+/// chain then ends.
+struct Admitted {
+    events: Vec<event::ActiveModel>,
+    head: ChainHead,
+}
+
+/// Admits a change whose version is the one read and whose idempotency key is free (claiming
+/// it), or refuses it having written nothing.
+async fn admit(
     txn: &impl Statements,
-    change: &'a Prepared,
-    heads: &mut HashMap<Uuid, ChainHead>,
-    accepted: &mut Accepted<'a>,
+    change: &Prepared,
+    heads: &HashMap<Uuid, ChainHead>,
     keys: &AuditKeys,
-) -> Result<Result<(), StoreError>, StoreError> {
+) -> Result<Result<Admitted, StoreError>, StoreError> {
     let head = match change.expected_version {
         None => ChainHead {
             version: 0,
@@ -294,39 +392,31 @@ async fn write_one<'a>(
             key: record.key.clone(),
         }));
     }
-    let (events, new_head) = chain(change, &head, keys);
-    if !write_application(txn, change, &new_head).await? {
+    let (events, head) = chain(change, &head, keys);
+    Ok(Ok(Admitted { events, head }))
+}
+
+/// Writes one change's application row and idempotency key, or refuses it having written
+/// nothing; an accepted change's other rows join `accepted`.
+async fn write_one<'a>(
+    txn: &impl Statements,
+    change: &'a Prepared,
+    heads: &mut HashMap<Uuid, ChainHead>,
+    accepted: &mut Accepted<'a>,
+    keys: &AuditKeys,
+) -> Result<Result<(), StoreError>, StoreError> {
+    let admitted = match admit(txn, change, heads, keys).await? {
+        Ok(admitted) => admitted,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if !write_application(txn, change, &admitted.head).await? {
         if let Some(record) = &change.idempotency {
             release_key(txn, record).await?;
         }
         return Ok(Err(StoreError::Conflict(change.application_id)));
     }
-    heads.insert(change.application_id, new_head);
-    accepted.changes.push(LoggedChange {
-        application_id: change.application_id,
-        version: change.version,
-        branch_ids: change
-            .branches
-            .iter()
-            .filter_map(|row| match &row.row.id {
-                ActiveValue::Set(id) => Some(id.clone()),
-                _ => None,
-            })
-            .collect(),
-    });
-    accepted.branches.extend(change.branches.iter());
-    accepted.events.extend(events);
-    let about = NoticeSubject {
-        application_id: change.application_id,
-        session_id: None,
-    };
-    accepted
-        .notices
-        .extend(change.notices.iter().map(|notice| NoticeRow {
-            about,
-            notice,
-            at: change.at,
-        }));
+    heads.insert(change.application_id, admitted.head);
+    accepted.add(change, admitted.events);
     Ok(Ok(()))
 }
 
@@ -423,7 +513,7 @@ async fn write_application(
 /// statement) every row goes into one multi-row upsert. New branches are inserted first, so an
 /// update later in the batch finds its row.
 async fn write_branches(txn: &impl Statements, rows: Vec<&BranchRow>) -> Result<(), StoreError> {
-    let one_by_one = txn.backend() == sea_orm::DbBackend::Sqlite;
+    let one_by_one = txn.backend() == DbBackend::Sqlite;
     let (updates, whole): (Vec<&BranchRow>, Vec<&BranchRow>) = rows
         .into_iter()
         .partition(|row| one_by_one && row.changed.is_some());
