@@ -3,6 +3,8 @@
 //! application a branch belongs to. Branch rows are projections the writer keeps beside the
 //! application document; these reads only filter and page on them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::Application;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -112,16 +114,16 @@ impl Store {
             .filter(application::Column::Id.is_in(application_ids))
             .all(&self.db)
             .await?;
+        // By id, so that matching a page's branches to their applications is one look-up each
+        // rather than a search of the page (the gauges scan every running branch this way).
         let applications = documents
             .iter()
-            .map(decode)
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|document| Ok((document.id.as_str(), decode(document)?)))
+            .collect::<Result<HashMap<_, _>, StoreError>>()?;
         let items = rows
             .iter()
             .filter_map(|row| {
-                let application = applications
-                    .iter()
-                    .find(|a| a.id.to_string() == row.application_id)?;
+                let application = applications.get(row.application_id.as_str())?;
                 Some((application.clone(), row.id.parse().ok()?))
             })
             .collect();
