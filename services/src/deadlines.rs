@@ -377,13 +377,7 @@ pub async fn digest_if_due(runtime: &Runtime, schedule: &cron::Schedule) -> Resu
         .after(&(midnight - chrono::Duration::seconds(1)))
         .next()
         .is_some_and(|fire| fire.date_naive() == today && fire <= now);
-    if !due
-        || runtime
-            .store()
-            .digest(Some(&today.to_string()))
-            .await?
-            .is_some()
-    {
+    if !due || runtime.store().has_digest(&today.to_string()).await? {
         return Ok(false);
     }
     // The day and time found due: a clock move since must not make this another day's digest.

@@ -29,6 +29,7 @@ on_every_backend!(
     listing_filters_and_pages_in_submission_order,
     a_document_is_stored_compact_and_reads_back_as_its_json,
     a_json_document_from_before_reads_and_is_compacted_when_it_next_changes,
+    whether_a_day_s_digest_is_written_is_known_without_reading_it,
 );
 
 fn submission(materials: &[&str]) -> Submit {
@@ -516,4 +517,20 @@ async fn a_json_document_from_before_reads_and_is_compacted_when_it_next_changes
         store.application(application.id).await.unwrap().as_ref(),
         Some(&decided.application)
     );
+}
+
+/// The timer asks at every wake whether today's digest is written; the answer must follow what was
+/// written, day by day.
+async fn whether_a_day_s_digest_is_written_is_known_without_reading_it(backend: Backend) {
+    let (store, _database) = open(backend).await;
+    assert!(!store.has_digest("2026-03-04").await.unwrap());
+    assert!(
+        store
+            .write_digest("2026-03-04", now(), "{\"departments\":[]}".to_owned())
+            .await
+            .unwrap()
+    );
+    assert!(store.has_digest("2026-03-04").await.unwrap());
+    assert!(!store.has_digest("2026-03-05").await.unwrap());
+    assert!(!store.has_digest("2026-03-03").await.unwrap());
 }

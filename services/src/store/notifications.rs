@@ -61,6 +61,18 @@ impl Store {
         Ok(inserted == 1)
     }
 
+    /// Whether the digest of `day` has been written. Only the key is read: the timer asks at
+    /// every wake, and a day's digest of 100,000 branches is tens of megabytes of text.
+    pub async fn has_digest(&self, day: &str) -> Result<bool, StoreError> {
+        let found: Option<String> = digest::Entity::find_by_id(day.to_owned())
+            .select_only()
+            .column(digest::Column::Day)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(found.is_some())
+    }
+
     /// The digest of `day`, or the latest when `day` is `None`, as (day, written at, content).
     pub async fn digest(
         &self,
