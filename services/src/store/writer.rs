@@ -11,7 +11,8 @@
 //! (and one insert per idempotency key), then one multi-row statement each for the new branches,
 //! the events and the notifications of the whole batch. A branch that was there before is updated
 //! by a statement of its own on SQLite, naming only what changed ([`write_branches`] says why);
-//! on PostgreSQL it joins the branches' multi-row upsert.
+//! on PostgreSQL it joins the branches' multi-row upsert, and most of the guarded writes go in
+//! one statement ([`joined_updates`]), the batch's rows locked in id order first.
 //!
 //! Each change is still judged alone: a change that loses its version check, or whose
 //! idempotency key another request took, writes nothing (its key row, if it wrote one, is
