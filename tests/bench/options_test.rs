@@ -37,6 +37,19 @@ fn help_lists_the_options_and_runs_nothing() {
     );
 }
 
+/// Asserts that the generator refused `args` as clap does (exit code 2, nothing on standard
+/// output) with an error naming `mentioning`.
+fn assert_refused(args: &[&str], mentioning: &str) {
+    let answer = generator(args);
+    assert_eq!(answer.status.code(), Some(2), "{args:?}: {answer:?}");
+    let error = String::from_utf8(answer.stderr).unwrap();
+    assert!(error.contains(mentioning), "{args:?}: {error}");
+    assert!(
+        String::from_utf8(answer.stdout).unwrap().is_empty(),
+        "{args:?}"
+    );
+}
+
 #[test]
 fn a_mistyped_option_or_value_is_refused_before_anything_starts() {
     for args in [
@@ -44,24 +57,16 @@ fn a_mistyped_option_or_value_is_refused_before_anything_starts() {
         &["--scale", "many"][..],
         &["--replicas", "0"][..],
     ] {
-        let answer = generator(args);
-        assert_eq!(answer.status.code(), Some(2), "{args:?}: {answer:?}");
-        let error = String::from_utf8(answer.stderr).unwrap();
-        assert!(error.contains("error:"), "{args:?}: {error}");
-        assert!(
-            String::from_utf8(answer.stdout).unwrap().is_empty(),
-            "{args:?}"
-        );
+        assert_refused(args, "error:");
     }
 }
 
 #[test]
 fn a_scale_run_over_several_replicas_is_refused_before_anything_starts() {
-    let answer = generator(&["--scale", "5", "--replicas", "2"]);
-    assert_eq!(answer.status.code(), Some(2), "{answer:?}");
-    let error = String::from_utf8(answer.stderr).unwrap();
-    assert!(error.contains("--scale needs --replicas 1"), "{error}");
-    assert!(String::from_utf8(answer.stdout).unwrap().is_empty());
+    assert_refused(
+        &["--scale", "5", "--replicas", "2"],
+        "--scale needs --replicas 1",
+    );
 }
 
 #[test]
@@ -70,13 +75,6 @@ fn approved_needs_a_scale_run_and_no_due() {
         &["--approved"][..],
         &["--scale", "5", "--due", "2", "--approved"][..],
     ] {
-        let answer = generator(args);
-        assert_eq!(answer.status.code(), Some(2), "{args:?}: {answer:?}");
-        let error = String::from_utf8(answer.stderr).unwrap();
-        assert!(error.contains("--approved"), "{args:?}: {error}");
-        assert!(
-            String::from_utf8(answer.stdout).unwrap().is_empty(),
-            "{args:?}"
-        );
+        assert_refused(args, "--approved");
     }
 }

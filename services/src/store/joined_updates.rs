@@ -32,11 +32,11 @@ const UPDATE_JOINED: &str = "UPDATE applications AS a SET \
      WHERE a.id = v.id AND a.version = v.expected \
      RETURNING a.id";
 
-/// Whether `change` may join the one update on `backend`: an update of an application that
+/// Whether `change` may join the one update (on PostgreSQL): an update of an application that
 /// appears once in the batch (`repeated` holds those that do not) and sets no column the
 /// statement does not name. The row is taken apart field by field, so that a column added to the
 /// entity is decided on here.
-pub(super) fn may_join(backend: DbBackend, change: &Prepared, repeated: &HashSet<Uuid>) -> bool {
+pub(super) fn may_join(change: &Prepared, repeated: &HashSet<Uuid>) -> bool {
     let application::ActiveModel {
         id,
         bundle_code,
@@ -51,8 +51,7 @@ pub(super) fn may_join(backend: DbBackend, change: &Prepared, repeated: &HashSet
         audit_head: _,
         audit_seq: _,
     } = &change.row;
-    backend == DbBackend::Postgres
-        && change.expected_version.is_some()
+    change.expected_version.is_some()
         && !repeated.contains(&change.application_id)
         && !named(id)
         && !named(bundle_code)

@@ -205,12 +205,17 @@ async fn write_changes<'a>(
     keys: &AuditKeys,
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut heads = read_chain_heads(txn, changes.clone()).await?;
-    let repeated = joined_updates::repeated(changes.clone());
+    let joins = txn.backend() == DbBackend::Postgres;
+    let repeated = if joins {
+        joined_updates::repeated(changes.clone())
+    } else {
+        HashSet::new()
+    };
     let mut outcomes = Vec::with_capacity(changes.len());
     let mut accepted = Accepted::default();
     let mut joined = Joined::default();
     for change in changes {
-        let outcome = if joined_updates::may_join(txn.backend(), change, &repeated) {
+        let outcome = if joins && joined_updates::may_join(change, &repeated) {
             match admit(txn, change, &heads, keys).await? {
                 Ok(admitted) => {
                     joined.add(outcomes.len(), change, admitted);
