@@ -47,8 +47,15 @@ async fn finished(running: &Running) -> pb::Application {
 }
 
 async fn tamper(running: &Running, sql: String) {
+    tamper_all(running, &[sql]).await;
+}
+
+/// Runs each of `statements` directly on the database, through one connection to it.
+async fn tamper_all(running: &Running, statements: &[String]) {
     let store = Store::connect(&running.database.url).await.unwrap();
-    store.connection().execute_unprepared(&sql).await.unwrap();
+    for sql in statements {
+        store.connection().execute_unprepared(sql).await.unwrap();
+    }
     store.close().await.unwrap();
 }
 
@@ -251,9 +258,7 @@ async fn forge(running: &Running, id: &str, seq: i64, from: i64, drop_key_ids: b
     statements.push(format!(
         "UPDATE applications SET audit_head = '{prev_hash}' WHERE id = '{id}'"
     ));
-    for sql in statements {
-        tamper(running, sql).await;
-    }
+    tamper_all(running, &statements).await;
 }
 
 async fn a_keyed_chain_verifies_and_a_recomputed_forgery_is_caught(backend: Backend) {
