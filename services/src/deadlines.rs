@@ -9,7 +9,7 @@
 //! store's version check lets only one of two racing sweeps commit.
 //!
 //! Several replicas sweep the same store: each claims a batch of due deadlines for a lease
-//! ([`LEASE`], wall-clock time) before acting on them (`store::leases`), so that no two replicas
+//! (`LEASE`, wall-clock time) before acting on them (`store::leases`), so that no two replicas
 //! work on the same rows at once; a claim that is not acted on (the replica died) runs out and
 //! the next sweep of any replica takes it over. A change acting on a claimed deadline acts on the
 //! application's other due ones too, claimed or not (one read, one write and one commit for all of

@@ -175,7 +175,7 @@ pub enum Event {
         branch_id: Uuid,
         /// The session.
         session_id: Uuid,
-        /// The rule applied: "absent from session <id>".
+        /// The rule applied: `absent from session <id>`.
         rule: String,
     },
     /// A department absent from a session was not deemed to consent: it was notified too late,

@@ -50,7 +50,7 @@ pub enum SessionVerdict {
     },
     /// The department was absent: deemed to consent under `rule`.
     Absent {
-        /// "absent from session <id>".
+        /// `absent from session <id>`.
         rule: String,
         /// Invitation and acknowledgement, or its absence.
         evidence: String,

@@ -93,7 +93,7 @@ impl Store {
     /// `KeyTaken` when a concurrent request recorded the same idempotency key first.
     ///
     /// The change goes to the store's writer, which commits it together with whatever other
-    /// changes are waiting (see [`writer`]).
+    /// changes are waiting (see the `writer` module).
     pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
         self.writer.write(prepared::prepare(&change)).await
     }
