@@ -99,12 +99,17 @@ async fn every_service_reads_serving_while_the_store_answers_and_a_watch_ends_wi
             .await
             .expect("accepted");
     }
+    // Each service watched, not read once: on a loaded machine one probe slower than its timeout
+    // turns health NOT_SERVING until the next probe, which is what it should say then.
     for service in SERVICES {
-        assert_eq!(
-            check(server.channel().await, service).await,
-            ServingStatus::Serving,
-            "{service:?}"
-        );
+        let mut watch = HealthClient::new(server.channel().await)
+            .watch(HealthCheckRequest {
+                service: service.to_owned(),
+            })
+            .await
+            .expect("watching")
+            .into_inner();
+        until(&mut watch, ServingStatus::Serving).await;
     }
     // Stopping: the open watch neither holds the drain (20 s) up nor ends without a word.
     let stopped = tokio::time::timeout(Duration::from_secs(15), server.stop()).await;
