@@ -3,13 +3,12 @@
 //! the readers so that the writer can use it without depending on the store's handle.
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::entities::change;
 use super::error::StoreError;
 use super::outbox::advance_counter;
-use super::paging::in_chunks;
+use super::row_inserts::insert_rows;
 use super::statements::Statements;
 
 /// One accepted change, as the writer logs it.
@@ -39,8 +38,6 @@ pub(super) async fn log_changes(
             branch_ids: Set(logged.branch_ids.join(",")),
         })
         .collect();
-    for chunk in in_chunks(rows) {
-        txn.write(&change::Entity::insert_many(chunk)).await?;
-    }
+    insert_rows(txn, rows, None).await?;
     Ok(())
 }

@@ -43,6 +43,7 @@ mod prepared;
 mod projects;
 mod ratings_migration;
 mod records;
+mod row_inserts;
 mod sessions;
 mod settings;
 mod shared_state;

@@ -5,12 +5,11 @@
 use chrono::{DateTime, Utc};
 use lianban_orchestrator::notify::{Audience, Notice};
 use sea_orm::ActiveValue::Set;
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::entities::{counter, notification};
 use super::error::StoreError;
-use super::paging::in_chunks;
+use super::row_inserts::insert_rows;
 use super::statements::Statements;
 
 /// What a batch of notices is about: an application, and the session for a session's notices.
@@ -75,9 +74,7 @@ pub(super) async fn write_notice_rows(
             }
         })
         .collect();
-    for chunk in in_chunks(models) {
-        txn.write(&notification::Entity::insert_many(chunk)).await?;
-    }
+    insert_rows(txn, models, None).await?;
     Ok(())
 }
 

@@ -9,7 +9,8 @@
 //! JSON), then hand the prepared change to the writer, which takes every change waiting at that
 //! moment into one transaction: one read of the chain heads, one guarded write per application
 //! (and one insert per idempotency key), then one multi-row statement each for the new branches,
-//! the events and the notifications of the whole batch. A branch that was there before is updated
+//! the events and the notifications of the whole batch (on PostgreSQL of a fixed text,
+//! [`row_inserts`](super::row_inserts)). A branch that was there before is updated
 //! by a statement of its own on SQLite, naming only what changed ([`write_branches`] says why);
 //! on PostgreSQL it joins the branches' multi-row upsert, and most of the guarded writes go in
 //! one statement ([`joined_updates`]), the batch's rows locked in id order first.
@@ -44,6 +45,7 @@ use super::outbox::{NoticeRow, NoticeSubject, write_notice_rows};
 use super::paging::in_chunks;
 use super::prepared::{BranchRow, Prepared};
 use super::records::{AuditLink, IdempotencyRecord};
+use super::row_inserts::{Upsert, insert_rows};
 use super::statements::Statements;
 
 /// The most changes one transaction takes: bounds the time a caller waits behind others.
@@ -321,9 +323,7 @@ impl<'a> Accepted<'a> {
     async fn write(self, txn: &impl Statements) -> Result<(), StoreError> {
         log_changes(txn, self.changes).await?;
         write_branches(txn, self.branches).await?;
-        for chunk in in_chunks(self.events) {
-            txn.write(&event::Entity::insert_many(chunk)).await?;
-        }
+        insert_rows(txn, self.events, None).await?;
         write_notice_rows(txn, self.notices).await
     }
 }
@@ -552,25 +552,25 @@ async fn upsert_branches(
         })
         .collect();
     latest.reverse();
-    let upsert = OnConflict::column(branch::Column::Id)
-        .update_columns([
-            branch::Column::State,
-            branch::Column::UpdatedAt,
-            branch::Column::DeadlineAt,
-            branch::Column::DeadlinePending,
-            branch::Column::DeadlineProvisional,
-            branch::Column::Assignee,
-            branch::Column::Unstaffed,
-            branch::Column::LeaseOwner,
-            branch::Column::LeaseUntil,
-        ])
-        .to_owned();
-    for chunk in in_chunks(latest) {
-        let insert = branch::Entity::insert_many(chunk).on_conflict(upsert.clone());
-        txn.write(&insert).await?;
-    }
+    insert_rows(txn, latest, Some(&BRANCH_UPSERT)).await?;
     Ok(())
 }
+
+/// A branch row written again sets what a change may change.
+const BRANCH_UPSERT: Upsert<branch::Column> = Upsert {
+    key: branch::Column::Id,
+    update: &[
+        branch::Column::State,
+        branch::Column::UpdatedAt,
+        branch::Column::DeadlineAt,
+        branch::Column::DeadlinePending,
+        branch::Column::DeadlineProvisional,
+        branch::Column::Assignee,
+        branch::Column::Unstaffed,
+        branch::Column::LeaseOwner,
+        branch::Column::LeaseUntil,
+    ],
+};
 
 /// Begins a transaction that writes. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`):
 /// a transaction that read first and then wrote would be refused at once, without waiting, when
