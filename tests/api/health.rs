@@ -24,7 +24,7 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
 use crate::on_every_backend;
-use crate::support::{COMPANY_MATERIALS, Refusal, company};
+use crate::support::{COMPANY_MATERIALS, Refusal, company, health_turns};
 
 on_every_backend!(
     every_service_reads_serving_while_the_store_answers_and_a_watch_ends_with_the_server,
@@ -61,20 +61,8 @@ async fn check(channel: Channel, service: &str) -> ServingStatus {
 
 /// Reads the health stream until it says `wanted`; fails after [`PATIENCE`].
 async fn until(watch: &mut tonic::Streaming<HealthCheckResponse>, wanted: ServingStatus) {
-    let reached = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let answer = watch
-                .message()
-                .await
-                .expect("the health stream stays open")
-                .expect("the health stream does not end");
-            if answer.status == wanted as i32 {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(reached.is_ok(), "health did not turn {wanted:?}");
+    let reached = health_turns(watch, wanted, PATIENCE).await;
+    assert!(reached, "health did not turn {wanted:?}");
 }
 
 async fn every_service_reads_serving_while_the_store_answers_and_a_watch_ends_with_the_server(
@@ -99,8 +87,6 @@ async fn every_service_reads_serving_while_the_store_answers_and_a_watch_ends_wi
             .await
             .expect("accepted");
     }
-    // Each service watched, not read once: on a loaded machine one probe slower than its timeout
-    // turns health NOT_SERVING until the next probe, which is what it should say then.
     for service in SERVICES {
         let mut watch = HealthClient::new(server.channel().await)
             .watch(HealthCheckRequest {

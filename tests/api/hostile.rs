@@ -982,8 +982,7 @@ async fn snapshot(server: &TestServer, target: &Target) -> Snapshot {
     }
 }
 
-/// Whether the server reads SERVING within 20 s. Watched, not read once: on a loaded machine one
-/// store probe slower than its timeout turns health NOT_SERVING until the next probe.
+/// Whether the server reads SERVING within 20 s.
 async fn serving(channel: Channel) -> bool {
     let request = tonic_health::pb::HealthCheckRequest {
         service: String::new(),
@@ -991,16 +990,8 @@ async fn serving(channel: Channel) -> bool {
     let Ok(watch) = HealthClient::new(channel).watch(request).await else {
         return false;
     };
-    let mut watch = watch.into_inner();
-    let turned = tokio::time::timeout(std::time::Duration::from_secs(20), async {
-        while let Ok(Some(answer)) = watch.message().await {
-            if answer.status == ServingStatus::Serving as i32 {
-                return true;
-            }
-        }
-        false
-    });
-    turned.await.unwrap_or(false)
+    let patience = std::time::Duration::from_secs(20);
+    health_turns(&mut watch.into_inner(), ServingStatus::Serving, patience).await
 }
 
 /// A refusal repeats little of what was sent, and nothing a terminal would act on.

@@ -4,6 +4,8 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use lianban_proto::v1 as pb;
 use lianban_tests::{Backend, TestDatabase, TestServer};
 use tonic::Code;
+use tonic_health::pb::HealthCheckResponse;
+use tonic_health::pb::health_check_response::ServingStatus;
 
 /// A server over a fresh database, with the database kept alive as long as the server.
 pub struct Running {
@@ -563,4 +565,23 @@ pub async fn hand_over(server: &TestServer, id: &str, method: pb::HandOverMethod
         .record_hand_over(request)
         .await
         .unwrap();
+}
+
+/// Whether a health stream says `wanted` within `patience`: watched rather than read once,
+/// because on a loaded machine one store probe slower than its timeout turns health NOT_SERVING
+/// until the next probe. False when the stream fails or ends first.
+pub async fn health_turns(
+    watch: &mut tonic::Streaming<HealthCheckResponse>,
+    wanted: ServingStatus,
+    patience: std::time::Duration,
+) -> bool {
+    let turned = tokio::time::timeout(patience, async {
+        while let Ok(Some(answer)) = watch.message().await {
+            if answer.status == wanted as i32 {
+                return true;
+            }
+        }
+        false
+    });
+    turned.await.unwrap_or(false)
 }

@@ -94,11 +94,15 @@ fn unnest_insert<A: ActiveModelTrait>(
             upsert.update.iter().map(|column| column.as_str()),
         )
     });
-    let sql = unnest_text(&table, &arrays, upsert)?;
+    let types: Vec<ArrayType> = arrays
+        .iter()
+        .map(|array| Some(array.values.first()?.array_type()))
+        .collect::<Option<_>>()?;
+    let casts: Vec<&str> = types.iter().map(element_type).collect::<Option<_>>()?;
+    let sql = unnest_text(&table, &arrays, &casts, upsert);
     let mut values = Vec::with_capacity(arrays.len() * 2);
     let mut nulls = Vec::new();
-    for array in arrays {
-        let ty = array.values.first()?.array_type();
+    for (array, ty) in arrays.into_iter().zip(types) {
         values.push(Value::Array(ty, Some(Box::new(array.values))));
         if array.nullable {
             nulls.push(Value::Array(ArrayType::Bool, Some(Box::new(array.nulls))));
@@ -148,18 +152,17 @@ impl ColumnArray {
 }
 
 /// The text of an `INSERT … SELECT … FROM UNNEST` of `columns`, each parameter cast to an array
-/// of its element type (the null flags of the nullable ones after them all), with `ON CONFLICT
-/// (key) DO UPDATE SET` the `update` columns when upserting; `None` when a column's values have
-/// no array type here.
+/// of its element type in `casts` (the null flags of the nullable ones after them all), with `ON
+/// CONFLICT (key) DO UPDATE SET` the `update` columns when upserting.
 fn unnest_text<'a>(
     table: &str,
     columns: &[ColumnArray],
+    casts: &[&str],
     upsert: Option<(&str, impl Iterator<Item = &'a str>)>,
-) -> Option<String> {
+) -> String {
     let mut parameters = Vec::with_capacity(columns.len() * 2);
     let mut aliases = Vec::with_capacity(columns.len() * 2);
-    for column in columns {
-        let cast = element_type(&column.values.first()?.array_type())?;
+    for (column, cast) in columns.iter().zip(casts) {
         parameters.push(format!("${}::{cast}[]", parameters.len() + 1));
         aliases.push(format!("\"{}\"", column.name));
     }
@@ -198,7 +201,7 @@ fn unnest_text<'a>(
             sets.join(", ")
         ));
     }
-    Some(sql)
+    sql
 }
 
 /// PostgreSQL's name for the element type of the arrays the store binds.
